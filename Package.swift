@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// esans: two-tower retrieval with strong negative sampling (ESANS), in Swift.
+import PackageDescription
+
+// The hot kernels are written with SIMD types; without an FMA target the compiler lowers
+// `SIMD8<Float>` multiply-adds to scalar calls and the GEMM runs at a third of its speed
+// (see ../shared/design/performance-notes.md). Haswell (AVX2 + FMA) runs on every x86-64
+// server of the last decade; arm64 builds use NEON without extra flags.
+#if arch(x86_64)
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let fastMath: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "esans",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "esans", targets: ["esans"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Floor 1: matrices, GEMM, parallel-for, RNG, top-K, tensor file formats.
+        .target(name: "NumCore", swiftSettings: fastMath),
+        // Floor 2: readers, id maps, splits, fetch.
+        .target(name: "Datasets", dependencies: ["NumCore"], swiftSettings: fastMath),
+        // Floor 2: layers with explicit forward/backward, towers, Adam, checkpoints.
+        .target(name: "Models", dependencies: ["NumCore"], swiftSettings: fastMath),
+        // Floor 3: negative samplers behind one protocol.
+        .target(name: "Sampling", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        // Floor 3: full-corpus ranking metrics.
+        .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        // Floor 4: the training loop and the sampled-softmax loss.
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation"], swiftSettings: fastMath),
+        // Floor 6: the command-line tool.
+        .executableTarget(
+            name: "esans",
+            dependencies: [
+                "NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+        .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], swiftSettings: fastMath),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], swiftSettings: fastMath),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: fastMath),
+    ]
+)

@@ -1,0 +1,78 @@
+/// A dense, row-major matrix of `Float` over one 64-byte-aligned allocation.
+///
+/// `Matrix` is a reference type on purpose: model parameters, gradients and optimiser
+/// moments are updated in place by kernels that take raw pointers, and copy-on-write would
+/// only hide accidental copies in hot loops. Use ``copy()`` when a value copy is wanted.
+public final class Matrix: @unchecked Sendable {
+    /// Number of rows.
+    public let rows: Int
+    /// Number of columns (the row stride).
+    public let cols: Int
+    /// Pointer to `rows * cols` contiguous floats, row-major.
+    public let data: UnsafeMutablePointer<Float>
+
+    /// Number of elements.
+    public var count: Int { rows * cols }
+
+    /// A zero-filled `rows x cols` matrix.
+    public init(rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)x\(cols)")
+        self.rows = rows
+        self.cols = cols
+        let n = max(rows * cols, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
+        data = raw.bindMemory(to: Float.self, capacity: n)
+        data.initialize(repeating: 0, count: n)
+    }
+
+    /// A matrix holding a copy of `values` (row-major, `rows * cols` of them).
+    public convenience init(rows: Int, cols: Int, values: [Float]) {
+        precondition(values.count == rows * cols, "expected \(rows * cols) values, got \(values.count)")
+        self.init(rows: rows, cols: cols)
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { UnsafeMutableRawPointer(data).deallocate() }
+
+    /// Element at row `r`, column `c`.
+    @inlinable public subscript(r: Int, c: Int) -> Float {
+        get { data[r * cols + c] }
+        set { data[r * cols + c] = newValue }
+    }
+
+    /// Pointer to the first element of row `r`.
+    @inlinable public func row(_ r: Int) -> UnsafeMutablePointer<Float> { data + r * cols }
+
+    /// The whole storage as a buffer.
+    @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: data, count: count)
+    }
+
+    /// The elements as an array (row-major).
+    public var array: [Float] { Array(buffer) }
+
+    /// Row `r` as an array.
+    public func rowArray(_ r: Int) -> [Float] { Array(UnsafeBufferPointer(start: row(r), count: cols)) }
+
+    /// A deep copy.
+    public func copy() -> Matrix {
+        let m = Matrix(rows: rows, cols: cols)
+        m.data.update(from: data, count: count)
+        return m
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// Copies the contents of `other`, which must have the same shape.
+    public func assign(_ other: Matrix) {
+        precondition(other.rows == rows && other.cols == cols, "shape mismatch")
+        data.update(from: other.data, count: count)
+    }
+
+    /// True when every element is finite.
+    public var allFinite: Bool {
+        for i in 0..<count where !data[i].isFinite { return false }
+        return true
+    }
+}
