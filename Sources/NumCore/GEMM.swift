@@ -5,7 +5,10 @@
 /// - `transB == false`: B is `k x n` with row stride `ldb`; `true`: B is stored `n x k`.
 /// - `beta == 0` overwrites C without reading it (NaN in C does not propagate).
 ///
-/// Large products are split over `pool`; pass `nil` to run on the calling thread only.
+/// The kernel follows the GotoBLAS scheme: B is packed into 16-column panels per K-block,
+/// A into 4-row panels per M-block when it is reused enough to pay for packing, and the kernel
+/// does the arithmetic in a 4x16 register tile (see `microKernel4x16`).
+/// Blocks of C are spread over `pool`; pass `nil` to run on the calling thread only.
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -13,38 +16,167 @@ public func sgemm(
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
     pool: WorkerPool? = WorkerPool.shared
 ) {
-    referenceGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+        }
+        return
+    }
+    let threads = pool?.threadCount ?? 1
+    // K-block: long-K products with a transposed A read A column-wise, and a shorter block
+    // keeps packing cheap (performance-notes.md).
+    let kc = transA ? 256 : 384
+    let mc = 96
+    let nc = 3072
+    let mBlocks = (m + mc - 1) / mc
+    var jc = 0
+    while jc < n {
+        let nb = min(nc, n - jc)
+        let nPanels = (nb + GEMMTile.nr - 1) / GEMMTile.nr
+        var pc = 0
+        while pc < k {
+            let kb = min(kc, k - pc)
+            // Allocation costs ~1 µs against >= 100 µs of work per block.
+            let packedB = allocateAligned(nPanels * GEMMTile.nr * kb)
+            defer { UnsafeMutableRawPointer(packedB).deallocate() }
+            let betaHere: Float = pc == 0 ? beta : 1
+            // Pack this K x N block of B (in parallel when it is large).
+            let packB: (Range<Int>) -> Void = { panels in
+                for panel in panels {
+                    packBPanel(b: b, ldb: ldb, transB: transB, k0: pc, kb: kb, j0: jc + panel * GEMMTile.nr,
+                               cols: min(GEMMTile.nr, nb - panel * GEMMTile.nr), into: packedB + panel * GEMMTile.nr * kb)
+                }
+            }
+            if let pool, threads > 1, nPanels * kb >= 16_384 {
+                pool.parallelRanges(nPanels, chunksPerThread: 2, packB)
+            } else {
+                packB(0..<nPanels)
+            }
+            // Split the N panels too when there are too few M-blocks to feed every thread.
+            let nSplits = mBlocks >= 2 * threads ? 1 : min(nPanels, max(1, (2 * threads + mBlocks - 1) / mBlocks))
+            let panelsPerSplit = (nPanels + nSplits - 1) / nSplits
+            let tasks = mBlocks * nSplits
+            let pcNow = pc
+            let task: (Int) -> Void = { t in
+                let ib = t / nSplits, sp = t % nSplits
+                let i0 = ib * mc
+                let mb = min(mc, m - i0)
+                let p0 = sp * panelsPerSplit
+                let p1 = min(nPanels, p0 + panelsPerSplit)
+                if p0 >= p1 { return }
+                let mPanels = (mb + GEMMTile.mr - 1) / GEMMTile.mr
+                // Packing a row-major A pays off only when each strip meets many B panels; with
+                // few panels (n = 64 in the backward GEMMs) the kernel reads A in place, except
+                // for a ragged last strip, which is packed so the kernel never reads past A.
+                // A transposed A is always packed: read in place, each k step would touch a
+                // new page.
+                let packA = transA || (p1 - p0) >= 8
+                let packedA = allocateAligned(mPanels * GEMMTile.mr * kb)
+                defer { UnsafeMutableRawPointer(packedA).deallocate() }
+                for mp in 0..<mPanels where packA || (mp + 1) * GEMMTile.mr > mb {
+                    packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
+                               k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
+                }
+                let tile: (Int, Int) -> Void = { np, mp in
+                    let j = jc + np * GEMMTile.nr
+                    let cols = min(GEMMTile.nr, nb - np * GEMMTile.nr)
+                    let i = i0 + mp * GEMMTile.mr
+                    let rows = min(GEMMTile.mr, mb - mp * GEMMTile.mr)
+                    let (ap, rs, ks): (UnsafePointer<Float>, Int, Int)
+                    if packA || rows < GEMMTile.mr {
+                        (ap, rs, ks) = (UnsafePointer(packedA + mp * GEMMTile.mr * kb), 1, GEMMTile.mr)
+                    } else {
+                        (ap, rs, ks) = (a + i * lda + pcNow, lda, 1)
+                    }
+                    microKernel4x16(kc: kb, a: ap, rowStride: rs, kStride: ks, b: UnsafePointer(packedB + np * GEMMTile.nr * kb),
+                                    c: c + i * ldc + j, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: betaHere)
+                }
+                // Many B panels: keep one B panel hot in L1 and stream the A strips past it.
+                // Few B panels (narrow outputs): keep one A strip hot and stream B from L2.
+                if p1 - p0 >= 8 {
+                    for np in p0..<p1 { for mp in 0..<mPanels { tile(np, mp) } }
+                } else {
+                    for mp in 0..<mPanels { for np in p0..<p1 { tile(np, mp) } }
+                }
+            }
+            if let pool, threads > 1, tasks > 1, m * nb * kb >= 200_000 {
+                pool.parallelFor(tasks, task)
+            } else {
+                for t in 0..<tasks { task(t) }
+            }
+            pc += kb
+        }
+        jc += nb
+    }
 }
 
-/// Straightforward triple loop, the ground truth the fast kernels are tested against.
-public func referenceGEMM(
-    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-    alpha: Float, a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-    for i in 0..<m {
-        for j in 0..<n {
-            var s: Float = 0
-            for p in 0..<k {
-                let av = transA ? a[p * lda + i] : a[i * lda + p]
-                let bv = transB ? b[j * ldb + p] : b[p * ldb + j]
-                s += av * bv
+/// Tile sizes of the micro-kernel.
+@usableFromInline enum GEMMTile {
+    @usableFromInline static let mr = 4
+    @usableFromInline static let nr = 16
+}
+
+/// Packs rows `i0..<i0+rows` (zero-padded to 4) and columns `k0..<k0+kb` of op(A), k-major.
+@inline(__always)
+func packAPanel(a: UnsafePointer<Float>, lda: Int, transA: Bool, i0: Int, rows: Int, k0: Int, kb: Int, into dst: UnsafeMutablePointer<Float>) {
+    let mr = GEMMTile.mr
+    if transA && rows == mr {
+        for p in 0..<kb {
+            let v = UnsafeRawPointer(a + (k0 + p) * lda + i0).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(dst + p * mr).storeBytes(of: v, as: SIMD4<Float>.self)
+        }
+    } else if transA {
+        for p in 0..<kb {
+            let src = a + (k0 + p) * lda + i0
+            let d = dst + p * mr
+            for r in 0..<rows { d[r] = src[r] }
+            for r in rows..<mr { d[r] = 0 }
+        }
+    } else {
+        for r in 0..<mr {
+            if r < rows {
+                let src = a + (i0 + r) * lda + k0
+                for p in 0..<kb { dst[p * mr + r] = src[p] }
+            } else {
+                for p in 0..<kb { dst[p * mr + r] = 0 }
             }
-            c[i * ldc + j] = beta == 0 ? alpha * s : alpha * s + beta * c[i * ldc + j]
         }
     }
 }
 
-extension Matrix {
-    /// `op(a) * op(b)` as a new matrix.
-    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false, pool: WorkerPool? = WorkerPool.shared) -> Matrix {
-        let m = transposeA ? a.cols : a.rows
-        let k = transposeA ? a.rows : a.cols
-        let n = transposeB ? b.rows : b.cols
-        precondition((transposeB ? b.cols : b.rows) == k, "inner dimensions differ")
-        let c = Matrix(rows: m, cols: n)
-        sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, a: a.data, lda: a.cols, b: b.data, ldb: b.cols, c: c.data, ldc: n, pool: pool)
-        return c
+/// Packs columns `j0..<j0+cols` (zero-padded to 16) and rows `k0..<k0+kb` of op(B), k-major.
+@inline(__always)
+func packBPanel(b: UnsafePointer<Float>, ldb: Int, transB: Bool, k0: Int, kb: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+    let nr = GEMMTile.nr
+    if transB {
+        for j in 0..<nr {
+            if j < cols {
+                let src = b + (j0 + j) * ldb + k0
+                for p in 0..<kb { dst[p * nr + j] = src[p] }
+            } else {
+                for p in 0..<kb { dst[p * nr + j] = 0 }
+            }
+        }
+    } else if cols == nr {
+        for p in 0..<kb {
+            let src = UnsafeRawPointer(b + (k0 + p) * ldb + j0)
+            let d = UnsafeMutableRawPointer(dst + p * nr)
+            d.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+        }
+    } else {
+        for p in 0..<kb {
+            let src = b + (k0 + p) * ldb + j0
+            let d = dst + p * nr
+            for j in 0..<cols { d[j] = src[j] }
+            for j in cols..<nr { d[j] = 0 }
+        }
     }
+}
+
+/// `count` floats on a 64-byte boundary; free with `UnsafeMutableRawPointer(p).deallocate()`.
+@inline(__always)
+func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// `DispatchQueue.concurrentPerform` costs tens of microseconds to wake its workers, which
 /// eats the gain on the sub-millisecond GEMMs of a training step. This pool keeps its threads
 /// alive, spinning briefly before sleeping, and the calling thread takes a share of the work.
-/// Work is handed out in chunks from an atomic counter, so results never depend on which
-/// thread ran a chunk as long as each chunk writes only its own output.
+/// Work is handed out one index at a time from an atomic counter, so results never depend on
+/// which thread ran an index as long as each index writes only its own output.
 public final class WorkerPool: @unchecked Sendable {
     /// The pool every kernel uses unless told otherwise, sized by ``configure(threads:)``
     /// (default: the number of active cores).
@@ -20,34 +20,25 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Number of threads that run work, the caller included.
     public let threadCount: Int
-
-    private let lock = NSCondition()
-    private var generation = 0
-    private var job: ((Int) -> Void)?
-    private var jobCount = 0
-    private let next = Atomic<Int>(0)
-    private let done = Atomic<Int>(0)
-    private let epoch = Atomic<Int>(0)
-    private let active = Atomic<Int>(0)
-    private var shuttingDown = false
+    private let state = PoolState()
     private let callLock = NSLock()
 
     /// A pool with `threads` threads in all (the caller plus `threads - 1` workers).
     public init(threads: Int) {
         threadCount = max(1, threads)
-        for w in 1..<threadCount {
-            let t = Thread { [unowned self] in self.workerLoop(w) }
+        for _ in 1..<threadCount {
+            let s = state
+            let t = Thread { s.workerLoop() }
             t.stackSize = 1 << 20
             t.start()
         }
     }
 
-    deinit {
-        lock.lock(); shuttingDown = true; lock.broadcast(); lock.unlock()
-    }
+    deinit { state.shutdown() }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool's threads.
-    /// Blocks until all are done. Nested calls run inline on the calling thread.
+    /// Blocks until all are done. A call made while the pool is busy (e.g. nested inside
+    /// another `parallelFor`) runs inline on the calling thread.
     public func parallelFor(_ count: Int, _ body: @escaping (Int) -> Void) {
         if count <= 0 { return }
         if threadCount == 1 || count == 1 || !callLock.try() {
@@ -55,6 +46,34 @@ public final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { callLock.unlock() }
+        state.run(count, body)
+    }
+
+    /// Splits `0..<total` into about `threadCount * chunksPerThread` contiguous ranges of at
+    /// least `minChunk` and runs `body(range)` for each in parallel.
+    public func parallelRanges(_ total: Int, chunksPerThread: Int = 1, minChunk: Int = 1, _ body: @escaping (Range<Int>) -> Void) {
+        if total <= 0 { return }
+        let chunks = max(1, min(threadCount * chunksPerThread, total / max(1, minChunk)))
+        let size = (total + chunks - 1) / chunks
+        let n = (total + size - 1) / size
+        parallelFor(n) { c in body((c * size)..<min(total, (c + 1) * size)) }
+    }
+}
+
+/// The state shared between a pool and its threads; it outlives the pool until every worker
+/// has seen the shutdown.
+private final class PoolState: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var generation = 0
+    private var job: ((Int) -> Void)?
+    private var jobCount = 0
+    private var stopping = false
+    private let next = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+    private let epoch = Atomic<Int>(0)
+    private let active = Atomic<Int>(0)
+
+    func run(_ count: Int, _ body: @escaping (Int) -> Void) {
         lock.lock()
         job = body
         jobCount = count
@@ -64,30 +83,23 @@ public final class WorkerPool: @unchecked Sendable {
         epoch.store(generation, ordering: .releasing)
         lock.broadcast()
         lock.unlock()
-        runChunks(body, count)
-        // Wait for the workers to finish their last items.
+        runIndices(body, count)
         var spins = 0
         while done.load(ordering: .acquiring) < count {
             spins += 1
             if spins > 2000 { sched_yield() }
         }
         lock.lock(); job = nil; lock.unlock()
-        // A worker that picked up this job late may still be inside `runChunks`; it finds no
-        // work left, but must leave before the counters are reset for the next job.
+        // A worker that picked up this job late may still be inside `runIndices`; it finds
+        // no work left, but must leave before the counters are reset for the next job.
         while active.load(ordering: .acquiring) > 0 { sched_yield() }
     }
 
-    /// Splits `0..<total` into about `threadCount * chunksPerThread` contiguous ranges and
-    /// runs `body(range)` for each in parallel.
-    public func parallelRanges(_ total: Int, chunksPerThread: Int = 1, minChunk: Int = 1, _ body: @escaping (Range<Int>) -> Void) {
-        if total <= 0 { return }
-        let chunks = max(1, min(threadCount * chunksPerThread, total / max(1, minChunk)))
-        let size = (total + chunks - 1) / chunks
-        let n = (total + size - 1) / size
-        parallelFor(n) { c in body((c * size)..<min(total, (c + 1) * size)) }
+    func shutdown() {
+        lock.lock(); stopping = true; lock.broadcast(); lock.unlock()
     }
 
-    private func runChunks(_ body: (Int) -> Void, _ count: Int) {
+    private func runIndices(_ body: (Int) -> Void, _ count: Int) {
         while true {
             let i = next.add(1, ordering: .relaxed).oldValue
             if i >= count { break }
@@ -96,22 +108,22 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop(_ id: Int) {
+    func workerLoop() {
         var seen = 0
         while true {
             // Spin a little for the next job before going to sleep.
             var spins = 0
             while epoch.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
             lock.lock()
-            while generation == seen && !shuttingDown { lock.wait() }
-            if shuttingDown { lock.unlock(); return }
+            while generation == seen && !stopping { lock.wait() }
+            if stopping { lock.unlock(); return }
             seen = generation
             let body = job
             let count = jobCount
             if body != nil { active.add(1, ordering: .relaxed) }
             lock.unlock()
             if let body {
-                runChunks(body, count)
+                runIndices(body, count)
                 active.subtract(1, ordering: .releasing)
             }
         }
