@@ -1,0 +1,141 @@
+import NumCore
+
+/// Full-corpus ranking evaluation: every user is scored against every item, training items
+/// are masked, and the top of each ranking is compared with the user's test items.
+///
+/// Scores `U · Vᵀ` are never materialised for all users at once. Users are cut into blocks of
+/// ``blockRows``; each block is one task on the worker pool that computes its scores item
+/// chunk by item chunk (``itemChunk`` columns, an L2-sized buffer) with a single-threaded
+/// `sgemm` and streams every chunk into one ``TopKAccumulator`` per user (a threshold filter and a small
+/// candidate buffer). Metric sums are
+/// kept per block and added in block order, so the result does not depend on the thread count.
+public struct FullCorpusEvaluator: Sendable {
+    /// Metric cutoffs, ascending.
+    public let cutoffs: [Int]
+    /// Users per task.
+    public let blockRows: Int
+    /// Items per GEMM call inside a task.
+    public let itemChunk: Int
+    /// The pool the blocks are spread over.
+    public let pool: WorkerPool
+
+    /// An evaluator reporting metrics at `cutoffs`.
+    /// - Parameters:
+    ///   - blockRows: users per task (the GEMM's `m`); larger blocks amortise packing item
+    ///     vectors, smaller ones balance the threads better.
+    ///   - itemChunk: items per GEMM call; `blockRows * itemChunk` floats should fit in L2.
+    public init(cutoffs: [Int] = [20, 50, 100, 200], blockRows: Int = 256, itemChunk: Int = 1024, pool: WorkerPool = .shared) {
+        precondition(blockRows > 0 && itemChunk > 0, "block sizes must be positive")
+        self.cutoffs = RankingMetrics.Accumulator(cutoffs: cutoffs).cutoffs
+        self.blockRows = blockRows
+        self.itemChunk = itemChunk
+        self.pool = pool
+    }
+
+    /// Ranks all items for each user with a test item and averages the metrics.
+    ///
+    /// - Parameters:
+    ///   - userVectors: one row per user (`numUsers x d`).
+    ///   - itemVectors: one row per item (`numItems x d`); the score is the dot product.
+    ///   - train: items masked out of each user's ranking (users beyond its range have none).
+    ///   - test: each user's relevant items; users with none are skipped.
+    ///   - users: the users to evaluate (default: all rows of `userVectors`).
+    public func evaluate(
+        userVectors: Matrix, itemVectors: Matrix,
+        train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil
+    ) -> RankingMetrics {
+        let candidates = users ?? Array(0..<userVectors.rows)
+        let ids = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
+        let k = min(cutoffs.last!, itemVectors.rows)
+        let blocks = (ids.count + blockRows - 1) / blockRows
+        let empty = RankingMetrics.Accumulator(cutoffs: cutoffs)
+        let sums = UnsafeMutablePointer<RankingMetrics.Accumulator>.allocate(capacity: max(blocks, 1))
+        sums.initialize(repeating: empty, count: max(blocks, 1))
+        defer { sums.deinitialize(count: max(blocks, 1)); sums.deallocate() }
+        let blockRows = self.blockRows
+        rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: k,
+             exclusion: { user in user < train.numUsers ? train.items(of: user).sortedUnique() : [] }) { position, user, ranked in
+            sums[position / blockRows].add(ranked: ranked, relevant: test.items(of: user).sortedUnique())
+        }
+        var total = empty
+        for b in 0..<blocks { total.merge(sums[b]) }
+        return total.metrics
+    }
+
+    /// The `k` best items for each user, best first, skipping each user's `exclude` items.
+    /// - Parameters:
+    ///   - users: the users to rank for (default: all rows of `userVectors`); the result has
+    ///     one list per entry, in the same order.
+    public func topK(
+        userVectors: Matrix, itemVectors: Matrix, exclude: (any UserItemLists)?, k: Int, users: [Int]? = nil
+    ) -> [[Int32]] {
+        let ids = users ?? Array(0..<userVectors.rows)
+        var results = [[Int32]](repeating: [], count: ids.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = out  // each task writes only its own users' slots
+            rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: min(max(k, 0), itemVectors.rows),
+                 exclusion: { user in
+                     guard let exclude, user < exclude.numUsers else { return [] }
+                     return exclude.items(of: user).sortedUnique()
+                 }) { position, _, ranked in
+                out[position] = Array(ranked)
+            }
+        }
+        return results
+    }
+
+    /// Computes the top `k` of every user in `ids` and calls `visit(position in ids, user,
+    /// ranked items)`; within a block the calls come in position order, and blocks run in
+    /// parallel, so `visit` may only write state owned by its block.
+    private func rank(
+        _ ids: [Int], userVectors: Matrix, itemVectors: Matrix, k: Int,
+        exclusion: @escaping (Int) -> [Int32],
+        visit: @escaping (Int, Int, UnsafeBufferPointer<Int32>) -> Void
+    ) {
+        precondition(userVectors.cols == itemVectors.cols, "user and item vectors differ in dimension")
+        precondition(ids.allSatisfy { $0 >= 0 && $0 < userVectors.rows }, "user index out of range")
+        let d = userVectors.cols
+        let numItems = itemVectors.rows
+        let blockRows = self.blockRows
+        let chunk = min(itemChunk, max(numItems, 1))
+        let blocks = (ids.count + blockRows - 1) / blockRows
+        pool.parallelFor(blocks) { b in
+            let lo = b * blockRows, hi = min(ids.count, lo + blockRows)
+            let rows = hi - lo
+            // The block's user vectors, contiguous.
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * d, 1))
+            defer { a.deallocate() }
+            for r in 0..<rows { (a + r * d).update(from: userVectors.row(ids[lo + r]), count: d) }
+            // The block's exclusion lists, concatenated.
+            var masks = [Int32]()
+            var maskStarts = [0]
+            for r in 0..<rows {
+                masks += exclusion(ids[lo + r])
+                maskStarts.append(masks.count)
+            }
+            let keysPerRow = TopKAccumulator.bufferCapacity(k: k)
+            let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: rows * keysPerRow)
+            let ranked = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1))
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * chunk, 1))
+            defer { keys.deallocate(); ranked.deallocate(); scores.deallocate() }
+            var accumulators = (0..<rows).map { r in TopKAccumulator(k: k, buffer: keys + r * keysPerRow) }
+            masks.withUnsafeBufferPointer { maskBuffer in
+                var j0 = 0
+                while j0 < numItems {
+                    let cn = min(chunk, numItems - j0)
+                    sgemm(transA: false, transB: true, m: rows, n: cn, k: d, a: a, lda: d,
+                          b: itemVectors.row(j0), ldb: d, c: scores, ldc: chunk, pool: nil)
+                    for r in 0..<rows {
+                        let mask = UnsafeBufferPointer(rebasing: maskBuffer[maskStarts[r]..<maskStarts[r + 1]])
+                        accumulators[r].offer(scores + r * chunk, firstIndex: j0, count: cn, excluding: mask)
+                    }
+                    j0 += cn
+                }
+            }
+            for r in 0..<rows {
+                let n = accumulators[r].finish(indices: ranked, scores: nil)
+                visit(lo + r, ids[lo + r], UnsafeBufferPointer(start: ranked, count: n))
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+
+/// Reading and writing numpy `.npy` files.
+///
+/// Writing produces format version 1.0 byte for byte as `numpy.save` does: the magic string,
+/// a little-endian `u16` header length, a Python-literal header dictionary with numpy's
+/// spare "growth" spaces, padded with spaces and a final newline so that the data starts at a
+/// multiple of 64 bytes, then the data, little-endian, C order. Reading accepts versions 1.0,
+/// 2.0 and 3.0 with `float32`/`float64` (or, for ``readInt32s(from:)``, `int32`/`int64`) data in
+/// either byte order, 0-, 1- or 2-D, `fortran_order: False`.
+public enum NPY {
+    /// The six magic bytes every `.npy` file starts with.
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+    /// numpy's `ARRAY_ALIGN`.
+    static let alignment = 64
+    /// numpy's `GROWTH_AXIS_MAX_DIGITS`: spare spaces so the first axis may grow in place.
+    static let growthDigits = 21
+
+    // MARK: Writing
+
+    /// Writes `m` as a `(rows, cols)` array of little-endian `float32` (`<f4`), atomically.
+    public static func write(_ m: Matrix, to url: URL) throws {
+        var data = header(descr: "<f4", shape: [m.rows, m.cols])
+        appendLittleEndian(UnsafeBufferPointer(start: m.data, count: m.count), to: &data)
+        try AtomicFile.write(data, to: url)
+    }
+
+    /// Writes `values` as a 1-D array of little-endian `int32` (`<i4`), atomically.
+    public static func write(int32 values: [Int32], to url: URL) throws {
+        var data = header(descr: "<i4", shape: [values.count])
+        values.withUnsafeBufferPointer { appendLittleEndian($0, to: &data) }
+        try AtomicFile.write(data, to: url)
+    }
+
+    /// The complete version-1.0 header (magic through the final newline) for an array.
+    static func header(descr: String, shape: [Int]) -> Data {
+        let shapeText: String
+        switch shape.count {
+        case 0: shapeText = "()"
+        case 1: shapeText = "(\(shape[0]),)"
+        default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        if let first = shape.first {
+            dict += String(repeating: " ", count: max(0, growthDigits - String(first).count))
+        }
+        let headerLength = dict.utf8.count + 1  // + newline
+        let prefixLength = magic.count + 2 + 2  // magic, version, u16 length
+        let pad = alignment - (prefixLength + headerLength) % alignment
+        let total = headerLength + pad
+        var data = Data(magic)
+        data.append(contentsOf: [1, 0, UInt8(total & 0xFF), UInt8(total >> 8)])
+        data.append(contentsOf: Array(dict.utf8))
+        data.append(contentsOf: [UInt8](repeating: 0x20, count: pad))
+        data.append(0x0A)
+        return data
+    }
+
+    // MARK: Reading
+
+    /// Reads a 0-, 1- or 2-D `float32` or `float64` array as a matrix (`float64` is rounded to
+    /// `Float`). A 1-D array of length `n` becomes a `1 x n` matrix, a scalar `1 x 1`.
+    /// - Throws: ``TensorIOError`` naming the file on bad magic, an unsupported dtype or
+    ///   layout, a malformed header or truncated data.
+    public static func readMatrix(from url: URL) throws -> Matrix {
+        let file = try load(url)
+        let (rows, cols): (Int, Int)
+        switch file.shape.count {
+        case 0: (rows, cols) = (1, 1)
+        case 1: (rows, cols) = (1, file.shape[0])
+        case 2: (rows, cols) = (file.shape[0], file.shape[1])
+        default:
+            throw TensorIOError(url: url, problem: "expected a 1-D or 2-D array, found shape \(file.shape)")
+        }
+        let m = Matrix(rows: rows, cols: cols)
+        let count = rows * cols
+        try file.data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let base = raw.baseAddress! + file.dataOffset
+            switch (file.kind, file.itemSize) {
+            case ("f", 4):
+                for i in 0..<count {
+                    let bits = loadUInt32(base + 4 * i, swap: file.bigEndian)
+                    m.data[i] = Float(bitPattern: bits)
+                }
+            case ("f", 8):
+                for i in 0..<count {
+                    let bits = loadUInt64(base + 8 * i, swap: file.bigEndian)
+                    m.data[i] = Float(Double(bitPattern: bits))
+                }
+            default:
+                throw TensorIOError(url: url, problem: "unsupported dtype '\(file.descr)' for a matrix (expected <f4 or <f8)")
+            }
+        }
+        return m
+    }
+
+    /// Reads a 0- or 1-D `int32` or `int64` array (`int64` must fit in `Int32`).
+    /// - Throws: ``TensorIOError`` naming the file on any format problem or an out-of-range value.
+    public static func readInt32s(from url: URL) throws -> [Int32] {
+        let file = try load(url)
+        guard file.shape.count <= 1 else {
+            throw TensorIOError(url: url, problem: "expected a 1-D array, found shape \(file.shape)")
+        }
+        let count = file.shape.first ?? 1
+        return try file.data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Int32] in
+            let base = raw.baseAddress! + file.dataOffset
+            var out = [Int32]()
+            out.reserveCapacity(count)
+            switch (file.kind, file.itemSize) {
+            case ("i", 4):
+                for i in 0..<count { out.append(Int32(bitPattern: loadUInt32(base + 4 * i, swap: file.bigEndian))) }
+            case ("i", 8):
+                for i in 0..<count {
+                    let v = Int64(bitPattern: loadUInt64(base + 8 * i, swap: file.bigEndian))
+                    guard let narrow = Int32(exactly: v) else {
+                        throw TensorIOError(url: url, problem: "value \(v) at index \(i) does not fit in int32")
+                    }
+                    out.append(narrow)
+                }
+            default:
+                throw TensorIOError(url: url, problem: "unsupported dtype '\(file.descr)' for integers (expected <i4 or <i8)")
+            }
+            return out
+        }
+    }
+
+    /// A parsed file: its bytes, where the data starts, and the header fields.
+    struct Parsed {
+        var data: Data
+        var dataOffset: Int
+        var descr: String
+        var kind: Character
+        var itemSize: Int
+        var bigEndian: Bool
+        var shape: [Int]
+    }
+
+    /// Reads and validates the header of the file at `url`; checks the data is all there.
+    static func load(_ url: URL) throws -> Parsed {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw TensorIOError(url: url, problem: "cannot read file: \(error.localizedDescription)")
+        }
+        let bytes = [UInt8](data.prefix(12))
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw TensorIOError(url: url, problem: "not a .npy file (bad magic string)")
+        }
+        let major = bytes[6]
+        let headerStart: Int, headerLength: Int
+        switch major {
+        case 1:
+            headerStart = 10
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        case 2, 3:
+            guard bytes.count >= 12 else { throw TensorIOError(url: url, problem: "truncated header") }
+            headerStart = 12
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        default:
+            throw TensorIOError(url: url, problem: "unsupported .npy format version \(major).\(bytes[7])")
+        }
+        guard headerStart + headerLength <= data.count else {
+            throw TensorIOError(url: url, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
+        }
+        let headerBytes = data[data.startIndex + headerStart ..< data.startIndex + headerStart + headerLength]
+        let encoding: String.Encoding = major == 3 ? .utf8 : .isoLatin1
+        guard let text = String(data: headerBytes, encoding: encoding) else {
+            throw TensorIOError(url: url, problem: "header is not valid text")
+        }
+        let header = try parseHeader(text, url: url)
+        guard !header.fortranOrder else {
+            throw TensorIOError(url: url, problem: "fortran_order True is not supported (save with C order)")
+        }
+        let descr = header.descr
+        let chars = Array(descr)
+        guard chars.count >= 3, "<>|=".contains(chars[0]), let itemSize = Int(String(chars[2...])) else {
+            throw TensorIOError(url: url, problem: "unsupported dtype '\(descr)'")
+        }
+        guard itemSize == 4 || itemSize == 8, chars[1] == "f" || chars[1] == "i" else {
+            throw TensorIOError(url: url, problem: "unsupported dtype '\(descr)' (expected float32/float64 or int32/int64)")
+        }
+        #if _endian(big)
+        let bigEndian = chars[0] != ">"
+        #else
+        let bigEndian = chars[0] == ">"
+        #endif
+        let count = header.shape.reduce(1, *)
+        let dataOffset = headerStart + headerLength
+        let needed = count * itemSize
+        guard data.count - dataOffset >= needed else {
+            throw TensorIOError(url: url, problem: "truncated data: shape \(header.shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
+        }
+        return Parsed(data: data, dataOffset: dataOffset, descr: descr, kind: chars[1], itemSize: itemSize, bigEndian: bigEndian, shape: header.shape)
+    }
+
+    /// Extracts `descr`, `fortran_order` and `shape` from the header's Python dict literal.
+    static func parseHeader(_ text: String, url: URL) throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
+        func value(after key: String) throws -> Substring {
+            guard let k = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\""),
+                  let colon = text[k.upperBound...].firstIndex(of: ":") else {
+                throw TensorIOError(url: url, problem: "header has no '\(key)' entry: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+            return text[text.index(after: colon)...].drop(while: { $0 == " " })
+        }
+        let descrRest = try value(after: "descr")
+        guard let quote = descrRest.first, quote == "'" || quote == "\"",
+              let end = descrRest.dropFirst().firstIndex(of: quote) else {
+            throw TensorIOError(url: url, problem: "unsupported dtype description (structured dtypes are not supported)")
+        }
+        let descr = String(descrRest[descrRest.index(after: descrRest.startIndex)..<end])
+        let fortranRest = try value(after: "fortran_order")
+        let fortran: Bool
+        if fortranRest.hasPrefix("False") { fortran = false } else if fortranRest.hasPrefix("True") { fortran = true } else {
+            throw TensorIOError(url: url, problem: "malformed fortran_order in header")
+        }
+        let shapeRest = try value(after: "shape")
+        guard shapeRest.first == "(", let close = shapeRest.firstIndex(of: ")") else {
+            throw TensorIOError(url: url, problem: "malformed shape in header")
+        }
+        var shape = [Int]()
+        for part in shapeRest[shapeRest.index(after: shapeRest.startIndex)..<close].split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            guard let d = Int(t), d >= 0 else { throw TensorIOError(url: url, problem: "malformed shape dimension '\(t)' in header") }
+            shape.append(d)
+        }
+        return (descr, fortran, shape)
+    }
+}
+
+/// Appends the raw bytes of `values` in little-endian order.
+func appendLittleEndian<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<T>, to data: inout Data) {
+    #if _endian(little)
+    data.append(UnsafeBufferPointer(start: UnsafeRawPointer(values.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: values.count * MemoryLayout<T>.size))
+    #else
+    for v in values { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    #endif
+}
+
+/// Appends the raw bytes of `values` in little-endian order.
+func appendLittleEndian(_ values: UnsafeBufferPointer<Float>, to data: inout Data) {
+    #if _endian(little)
+    data.append(UnsafeBufferPointer(start: UnsafeRawPointer(values.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: values.count * 4))
+    #else
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+    #endif
+}
+
+/// An unaligned 32-bit load, byte-swapped when `swap`.
+@inline(__always) func loadUInt32(_ p: UnsafeRawPointer, swap: Bool) -> UInt32 {
+    let v = p.loadUnaligned(as: UInt32.self)
+    return swap ? v.byteSwapped : v
+}
+
+/// An unaligned 64-bit load, byte-swapped when `swap`.
+@inline(__always) func loadUInt64(_ p: UnsafeRawPointer, swap: Bool) -> UInt64 {
+    let v = p.loadUnaligned(as: UInt64.self)
+    return swap ? v.byteSwapped : v
+}
