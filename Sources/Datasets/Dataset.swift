@@ -1,0 +1,39 @@
+/// A loaded data set: id maps, a train/test split, an optional validation part and notes.
+///
+/// Every user and item index refers to ``users`` and ``items``. Test users and items always
+/// occur in ``train`` (the loaders drop the others and say so in ``notes``), so a model
+/// trained on ``train`` can score every test pair.
+public struct Dataset: Sendable {
+    /// A short name (directory or file name for loaded data).
+    public var name: String
+    /// External user ids.
+    public var users: IDMap
+    /// External item ids.
+    public var items: IDMap
+    /// Training interactions.
+    public var train: Interactions
+    /// Test interactions.
+    public var test: Interactions
+    /// Validation interactions, carved from train when asked (never from test).
+    public var validation: Interactions?
+    /// Human-readable report lines about what loading did, e.g.
+    /// `dropped 12 test interactions: 3 test users never seen in training`.
+    public var notes: [String]
+
+    /// Creates a data set from its parts.
+    public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,
+                validation: Interactions? = nil, notes: [String] = []) {
+        self.name = name
+        self.users = users
+        self.items = items
+        self.train = train
+        self.test = test
+        self.validation = validation
+        self.notes = notes
+    }
+
+    /// Number of users.
+    public var numUsers: Int { users.count }
+    /// Number of items.
+    public var numItems: Int { items.count }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Reads CSV (RFC 4180 quoting) and TSV interaction files, one interaction per record, using
+/// a ``ColumnMapping`` to find the user, item and optional timestamp columns. Timestamps may
+/// be numbers or ISO 8601 dates. The whole file is one log that ``Split`` divides.
+enum DelimitedReader {
+    static func load(path: String, format: DataFormat, options: LoadOptions) throws -> Dataset {
+        let url = URL(fileURLWithPath: path)
+        let name = options.name ?? url.deletingPathExtension().lastPathComponent
+        var users = IDMap(), items = IDMap()
+        let bytes = try ByteParsing.readFile(path)
+        var notes: [String] = []
+        let log = try bytes.withUnsafeBufferPointer { buffer in
+            try parse(bytes: buffer, file: url.lastPathComponent, format: format, options: options,
+                      users: &users, items: &items, notes: &notes)
+        }
+        return try DatasetAssembler.assembleSplitting(name: name, users: users, items: items, log: log,
+                                                      split: options.split ?? format.defaultSplit,
+                                                      options: options, notes: notes)
+    }
+
+    /// Parses delimited bytes into a log, interning ids.
+    static func parse(bytes: UnsafeBufferPointer<UInt8>, file: String, format: DataFormat, options: LoadOptions,
+                      users: inout IDMap, items: inout IDMap, notes: inout [String]) throws -> PairLog {
+        guard !ByteParsing.isBlank(bytes) else { throw DataError(file: file, message: "file is empty") }
+        let delimiterText = options.delimiter ?? (format == .csv ? "," : "\t")
+        guard !delimiterText.isEmpty, !delimiterText.contains("\n"), !delimiterText.contains("\"") || format != .csv else {
+            throw DataError(file: file, message: "unusable delimiter \(DataError.quote(delimiterText))")
+        }
+        let records = DelimitedRecords(bytes: bytes, file: file, delimiter: Array(delimiterText.utf8), quoting: format == .csv)
+
+        var columnNames: [String]?
+        var expectedFields: Int?
+        var userColumn = -1, itemColumn = -1, timeColumn: Int?
+        var log = PairLog(file: file, userField: "", itemField: "")
+        var times: [Double] = []
+        var isoParser: ISO8601DateFormatter?
+
+        try records.forEachRecord { line, fields in
+            if expectedFields == nil {
+                expectedFields = fields.count
+                if options.header { columnNames = fields.map { records.trimmedText($0) } }
+                (userColumn, itemColumn, timeColumn) = try chooseColumns(options.columns, names: columnNames,
+                                                                         fieldCount: fields.count, file: file, notes: &notes)
+                let label = { (index: Int, role: String) -> String in
+                    if let names = columnNames { return "field \(index + 1) (\(names[index]))" }
+                    return DataError.fieldLabel(index + 1, role)
+                }
+                log.userField = label(userColumn, "user id")
+                log.itemField = label(itemColumn, "item id")
+                if options.header { return }
+            }
+            guard fields.count == expectedFields! else {
+                throw DataError(file: file, line: line, message: "expected \(expectedFields!) fields "
+                                    + (columnNames.map { "(\($0.joined(separator: ", ")))" } ?? "(as in the first line)")
+                                    + ", found \(fields.count)")
+            }
+            let user = records.trimmedText(fields[userColumn]), item = records.trimmedText(fields[itemColumn])
+            if user.isEmpty { throw DataError(file: file, line: line, field: log.userField, message: "empty user id") }
+            if item.isEmpty { throw DataError(file: file, line: line, field: log.itemField, message: "empty item id") }
+            if let t = timeColumn {
+                let span = fields[t]
+                var s = span.start, e = span.end
+                while s < e && bytes[s] == 0x20 { s += 1 }
+                while e > s && bytes[e - 1] == 0x20 { e -= 1 }
+                if let value = ByteParsing.parseDouble(bytes, s, e) {
+                    times.append(value)
+                } else {
+                    let text = records.trimmedText(span)
+                    if isoParser == nil { isoParser = ISO8601DateFormatter() }
+                    guard let date = isoParser!.date(from: text) else {
+                        let label = columnNames.map { "field \(t + 1) (\($0[t]))" } ?? DataError.fieldLabel(t + 1, "timestamp")
+                        throw DataError(file: file, line: line, field: label,
+                                        message: "\(DataError.quote(text)) is not a number or an ISO 8601 date")
+                    }
+                    times.append(date.timeIntervalSince1970)
+                }
+            }
+            log.users.append(Int32(users.intern(user)))
+            log.items.append(Int32(items.intern(item)))
+            log.lines.append(Int32(truncatingIfNeeded: line))
+        }
+        guard log.count > 0 else { throw DataError(file: file, message: "file has no interaction records") }
+        if timeColumn != nil { log.times = times }
+        return log
+    }
+
+    /// Resolves the mapping against the header (or the field count without one).
+    static func chooseColumns(_ mapping: ColumnMapping, names: [String]?, fieldCount: Int, file: String,
+                              notes: inout [String]) throws -> (Int, Int, Int?) {
+        func resolve(_ ref: ColumnRef, _ role: String) throws -> Int {
+            switch ref {
+            case .index(let index):
+                guard index >= 0 && index < fieldCount else {
+                    throw DataError(file: file, line: 1, message: "\(role) column index \(index) is out of range "
+                                        + "(the first line has \(fieldCount) fields; indices are 0-based)")
+                }
+                return index
+            case .name(let name):
+                guard let names else {
+                    throw DataError(file: file, line: 1, message: "\(role) column \(DataError.quote(name)) is given by name, "
+                                        + "but the file is read without a header; give a 0-based index instead")
+                }
+                guard let index = names.firstIndex(of: name) else {
+                    throw DataError(file: file, line: 1, message: "no column named \(DataError.quote(name)) for the \(role) id; "
+                                        + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", "))
+                }
+                return index
+            }
+        }
+        func guess(_ candidates: [String]) -> Int? {
+            guard let names else { return nil }
+            return names.firstIndex { candidates.contains($0.lowercased()) }
+        }
+        let user = try mapping.user.map { try resolve($0, "user") } ?? guess(["user_id", "userid", "user"]) ?? 0
+        let item = try mapping.item.map { try resolve($0, "item") } ?? guess(["item_id", "itemid", "item"]) ?? 1
+        let time = try mapping.timestamp.map { try resolve($0, "timestamp") } ?? guess(["timestamp", "time", "ts"])
+        guard item < fieldCount else {
+            throw DataError(file: file, line: 1, message: "need at least two columns (user and item), found \(fieldCount)")
+        }
+        guard user != item else {
+            throw DataError(file: file, line: 1, message: "user and item ids cannot come from the same column (\(user))")
+        }
+        let describe = { (index: Int) -> String in names.map { "\(index) (\($0[index]))" } ?? "\(index)" }
+        notes.append("columns: user \(describe(user)), item \(describe(item)), timestamp "
+                     + (time.map(describe) ?? "none"))
+        return (user, item, time)
+    }
+}

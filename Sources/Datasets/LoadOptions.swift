@@ -1,0 +1,93 @@
+/// A column of a delimited or atomic file, by header name or by 0-based position.
+public enum ColumnRef: Sendable, Hashable, CustomStringConvertible,
+    ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    /// The column whose header is this name (exact match).
+    case name(String)
+    /// The column at this 0-based position.
+    case index(Int)
+
+    /// A string literal names a column.
+    public init(stringLiteral value: String) { self = .name(value) }
+    /// An integer literal is a 0-based position.
+    public init(integerLiteral value: Int) { self = .index(value) }
+
+    /// Reads command-line text: all digits is a position, anything else a name.
+    public init(parsing text: String) {
+        if !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text) {
+            self = .index(value)
+        } else {
+            self = .name(text)
+        }
+    }
+
+    /// `'name'` or `#index`.
+    public var description: String {
+        switch self {
+        case .name(let n): return "'\(n)'"
+        case .index(let i): return "#\(i)"
+        }
+    }
+}
+
+/// Which columns hold the user id, item id and (optional) timestamp.
+///
+/// A nil entry means "choose for me": for RecBole the fields `user_id`, `item_id` and
+/// `timestamp`; for CSV/TSV with a header the first column named (case-insensitively)
+/// `user_id`/`userid`/`user`, `item_id`/`itemid`/`item`, `timestamp`/`time`/`ts`, falling
+/// back to columns 0 and 1 and no timestamp; without a header columns 0 and 1.
+public struct ColumnMapping: Sendable, Equatable {
+    /// The user id column.
+    public var user: ColumnRef?
+    /// The item id column.
+    public var item: ColumnRef?
+    /// The timestamp column (numbers or ISO 8601 dates), if any.
+    public var timestamp: ColumnRef?
+
+    /// A mapping; nil entries are chosen automatically.
+    public init(user: ColumnRef? = nil, item: ColumnRef? = nil, timestamp: ColumnRef? = nil) {
+        self.user = user
+        self.item = item
+        self.timestamp = timestamp
+    }
+}
+
+/// Options for ``DatasetLoader/load(path:options:)``. The defaults suit each format.
+public struct LoadOptions: Sendable {
+    /// The file layout; nil detects it from the path (see ``DataFormat/detect(path:)``).
+    public var format: DataFormat?
+    /// The split; nil uses the format's ``DataFormat/defaultSplit``.
+    public var split: Split?
+    /// Throw instead of dropping test users/items/pairs that are unseen in training or also in training.
+    public var strict: Bool
+    /// Collapse duplicate (user, item) pairs (keeping the first line) instead of throwing.
+    public var dedupe: Bool
+    /// Seed for random splits and validation carving.
+    public var seed: UInt64
+    /// Column mapping for CSV, TSV and RecBole.
+    public var columns: ColumnMapping
+    /// Whether a CSV/TSV file starts with a header line.
+    public var header: Bool
+    /// Field separator for CSV/TSV (one or more characters, e.g. `::`); nil means `,` or tab.
+    public var delimiter: String?
+    /// When above 0, this share of each user's train items is moved to validation after loading.
+    public var validationFraction: Double
+    /// Data set name; nil uses the directory or file name.
+    public var name: String?
+
+    /// Options with defaults: format and split chosen from the path, lenient, no dedupe,
+    /// seed 0, automatic columns, header present, no validation.
+    public init(format: DataFormat? = nil, split: Split? = nil, strict: Bool = false, dedupe: Bool = false,
+                seed: UInt64 = 0, columns: ColumnMapping = ColumnMapping(), header: Bool = true,
+                delimiter: String? = nil, validationFraction: Double = 0, name: String? = nil) {
+        self.format = format
+        self.split = split
+        self.strict = strict
+        self.dedupe = dedupe
+        self.seed = seed
+        self.columns = columns
+        self.header = header
+        self.delimiter = delimiter
+        self.validationFraction = validationFraction
+        self.name = name
+    }
+}
