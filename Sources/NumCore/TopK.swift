@@ -82,7 +82,7 @@ public struct TopKAccumulator {
     private var maskCursor = 0
 
     /// Keys of buffer space an accumulator for `k` needs.
-    public static func bufferCapacity(k: Int) -> Int { k == 0 ? 1 : 3 * k + 64 }
+    public static func bufferCapacity(k: Int) -> Int { k == 0 ? 1 : 3 * k + 64 }  // >= k + 8
 
     /// An empty selection of at most `k` entries using `buffer`, which must have room for
     /// ``bufferCapacity(k:)`` keys and outlive the accumulator.
@@ -116,9 +116,9 @@ public struct TopKAccumulator {
     public mutating func finish(indices: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>?) -> Int {
         if count > k { compact() }
         var kept = UnsafeMutableBufferPointer(start: buffer, count: count)
-        kept.sort(by: >)
+        kept.sort()
         for j in 0..<count {
-            let key = buffer[j]
+            let key = buffer[count - 1 - j]
             indices[j] = Int32(bitPattern: ~UInt32(truncatingIfNeeded: key))
             if let scores { scores[j] = Self.score(ofKey: key) }
         }
@@ -139,9 +139,9 @@ public struct TopKAccumulator {
     }
 
     @inline(__always) private mutating func append(_ s: Float, _ i: Int) {
+        if count == capacity { compact() }
         buffer[count] = Self.key(s, i)
         count += 1
-        if count == capacity { compact() }
     }
 
     /// Offers `row[lo..<hi]` (indexed by global index).
@@ -160,7 +160,15 @@ public struct TopKAccumulator {
             let m = larger(larger(larger(atLeastT(p[0]), atLeastT(p[1])), larger(atLeastT(p[2]), atLeastT(p[3]))),
                            larger(larger(atLeastT(p[4]), atLeastT(p[5])), larger(atLeastT(p[6]), atLeastT(p[7]))))
             if m > threshold {
-                for j in 0..<8 where p[j] > threshold { append(p[j], i + j) }
+                // Branch-free append: every lane is written, only the winners are kept.
+                if count + 8 > capacity { compact() }
+                var c = count
+                let th = threshold
+                for j in 0..<8 {
+                    buffer[c] = Self.key(p[j], i + j)
+                    c += p[j] > th ? 1 : 0
+                }
+                count = c
                 t = threshold
             }
             i += 8
@@ -176,20 +184,25 @@ public struct TopKAccumulator {
         var lo = 0, hi = count - 1
         let target = k - 1  // after selection, buffer[target] is the k-th largest key
         while lo < hi {
-            // Median of three as pivot, then a Hoare partition into larger | smaller keys.
+            // Median of three as pivot, moved to `hi`; then a branch-free Lomuto partition
+            // into larger | smaller keys (keys are unique, so there are no ties).
             let mid = lo + (hi - lo) / 2
             let a = buffer[lo], b = buffer[mid], c = buffer[hi]
             let pivot = max(min(a, b), min(max(a, b), c))
-            var i = lo, j = hi
-            while i <= j {
-                while buffer[i] > pivot { i += 1 }
-                while buffer[j] < pivot { j -= 1 }
-                if i <= j {
-                    let t = buffer[i]; buffer[i] = buffer[j]; buffer[j] = t
-                    i += 1; j -= 1
-                }
+            let at = pivot == a ? lo : (pivot == b ? mid : hi)
+            buffer[at] = c
+            buffer[hi] = pivot
+            var store = lo
+            for i in lo..<hi {
+                let v = buffer[i]
+                buffer[i] = buffer[store]
+                buffer[store] = v
+                store += v > pivot ? 1 : 0
             }
-            if target <= j { hi = j } else if target >= i { lo = i } else { break }
+            buffer[hi] = buffer[store]
+            buffer[store] = pivot
+            if store == target { break }
+            if target < store { hi = store - 1 } else { lo = store + 1 }
         }
         count = k
         threshold = Self.score(ofKey: buffer[target])
