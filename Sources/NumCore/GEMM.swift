@@ -29,7 +29,9 @@ public func sgemm(
     // keeps packing cheap (performance-notes.md).
     let kc = transA ? 256 : 384
     let mc = 96
-    let nc = 3072
+    // Measured on the workload shapes (bench kernels): an N-block of 512 keeps the packed B
+    // block (512 x K floats) in L2 while each 4-row A strip stays in L1.
+    let nc = 512
     let mBlocks = (m + mc - 1) / mc
     var jc = 0
     while jc < n {
@@ -72,34 +74,18 @@ public func sgemm(
                 // for a ragged last strip, which is packed so the kernel never reads past A.
                 // A transposed A is always packed: read in place, each k step would touch a
                 // new page.
-                let packA = transA || (p1 - p0) >= 8
+                let packA = transA || (p1 - p0) >= 32
                 let packedA = allocateAligned(mPanels * GEMMTile.mr * kb)
                 defer { UnsafeMutableRawPointer(packedA).deallocate() }
                 for mp in 0..<mPanels where packA || (mp + 1) * GEMMTile.mr > mb {
                     packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
                                k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
                 }
-                let tile: (Int, Int) -> Void = { np, mp in
-                    let j = jc + np * GEMMTile.nr
-                    let cols = min(GEMMTile.nr, nb - np * GEMMTile.nr)
-                    let i = i0 + mp * GEMMTile.mr
-                    let rows = min(GEMMTile.mr, mb - mp * GEMMTile.mr)
-                    let (ap, rs, ks): (UnsafePointer<Float>, Int, Int)
-                    if packA || rows < GEMMTile.mr {
-                        (ap, rs, ks) = (UnsafePointer(packedA + mp * GEMMTile.mr * kb), 1, GEMMTile.mr)
-                    } else {
-                        (ap, rs, ks) = (a + i * lda + pcNow, lda, 1)
-                    }
-                    microKernel4x16(kc: kb, a: ap, rowStride: rs, kStride: ks, b: UnsafePointer(packedB + np * GEMMTile.nr * kb),
-                                    c: c + i * ldc + j, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: betaHere)
-                }
-                // Many B panels: keep one B panel hot in L1 and stream the A strips past it.
-                // Few B panels (narrow outputs): keep one A strip hot and stream B from L2.
-                if p1 - p0 >= 8 {
-                    for np in p0..<p1 { for mp in 0..<mPanels { tile(np, mp) } }
-                } else {
-                    for mp in 0..<mPanels { for np in p0..<p1 { tile(np, mp) } }
-                }
+                let ctx = TileContext(a: a, lda: lda, packedA: UnsafePointer(packedA), packA: packA, packedB: UnsafePointer(packedB),
+                                      c: c, ldc: ldc, i0: i0, mb: mb, jc: jc, nb: nb, k0: pcNow, kb: kb, alpha: alpha, beta: betaHere)
+                // One A strip stays hot in L1 while the block's B panels stream from L2, and
+                // C is written along rows (measured faster than B-panel-outer on every shape).
+                for mp in 0..<mPanels { for np in p0..<p1 { ctx.tile(np, mp) } }
             }
             if let pool, threads > 1, tasks > 1, m * nb * kb >= 200_000 {
                 pool.parallelFor(tasks, task)
@@ -109,6 +95,33 @@ public func sgemm(
             pc += kb
         }
         jc += nb
+    }
+}
+
+/// Everything one 4x16 tile of a block needs; `tile` is inlined into the block loops (a
+/// closure call per tile costs as much as a K = 64 tile's arithmetic).
+struct TileContext {
+    let a: UnsafePointer<Float>, lda: Int
+    let packedA: UnsafePointer<Float>, packA: Bool
+    let packedB: UnsafePointer<Float>
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let i0: Int, mb: Int, jc: Int, nb: Int, k0: Int, kb: Int
+    let alpha: Float, beta: Float
+
+    @inline(__always)
+    func tile(_ np: Int, _ mp: Int) {
+        let j = jc + np * GEMMTile.nr
+        let cols = min(GEMMTile.nr, nb - np * GEMMTile.nr)
+        let i = i0 + mp * GEMMTile.mr
+        let rows = min(GEMMTile.mr, mb - mp * GEMMTile.mr)
+        let bp = packedB + np * GEMMTile.nr * kb
+        if packA || rows < GEMMTile.mr {
+            microKernel4x16(kc: kb, a: packedA + mp * GEMMTile.mr * kb, rowStride: 1, kStride: GEMMTile.mr, b: bp,
+                            c: c + i * ldc + j, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        } else {
+            microKernel4x16(kc: kb, a: a + i * lda + k0, rowStride: lda, kStride: 1, b: bp,
+                            c: c + i * ldc + j, ldc: ldc, rows: rows, cols: cols, alpha: alpha, beta: beta)
+        }
     }
 }
 
@@ -180,3 +193,4 @@ func packBPanel(b: UnsafePointer<Float>, ldb: Int, transB: Bool, k0: Int, kb: In
 func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
 }
+

@@ -20,8 +20,7 @@ public final class Matrix: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         let n = max(rows * cols, 1)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
-        data = raw.bindMemory(to: Float.self, capacity: n)
+        data = HugePageAllocator.allocate(floats: n)
         data.initialize(repeating: 0, count: n)
     }
 
@@ -32,7 +31,7 @@ public final class Matrix: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { UnsafeMutableRawPointer(data).deallocate() }
+    deinit { HugePageAllocator.free(data, floats: max(rows * cols, 1)) }
 
     /// Element at row `r`, column `c`.
     @inlinable public subscript(r: Int, c: Int) -> Float {

@@ -1,13 +1,22 @@
 /// Vectorised elementwise kernels used by the loss, the towers and evaluation.
 public enum VectorMath {
-    /// `exp(x)` for 8 lanes at once, relative error below 2e-7 over [-87, 88].
+    /// `exp(x)` for 8 lanes at once, relative error below 4e-7 over [-87, 88]; inputs
+    /// outside that range are clamped to it.
+    @inlinable @inline(__always)
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        // `clamped` compiles to out-of-line generic calls; select with masks instead.
+        var xc = x.replacing(with: -87.0, where: x .< -87.0)
+        xc = xc.replacing(with: 88.0, where: xc .> 88.0)
+        return exp8InRange(xc)
+    }
+
+    /// `exp(x)` for lanes already known to lie in [-87, 88] (no clamping; garbage outside).
     ///
     /// Range reduction `x = n ln2 + r` with the round-to-nearest done by the 1.5 * 2^23 trick,
     /// a degree-6 polynomial for `exp(r)` on |r| <= ln2/2, and `2^n` built in the exponent
     /// bits. Only arithmetic and bit casts: no lane-by-lane code with an AVX2 target.
     @inlinable @inline(__always)
-    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.0), upperBound: SIMD8(repeating: 88.0))
+    public static func exp8InRange(_ xc: SIMD8<Float>) -> SIMD8<Float> {
         let magic = SIMD8<Float>(repeating: 12_582_912.0)  // 1.5 * 2^23
         let t = xc * 1.442_695_04 + magic
         let n = t - magic
@@ -65,8 +74,12 @@ public enum VectorMath {
         return total
     }
 
-    /// In place: `x[i] = exp(x[i] - shift)`, returning the sum.
-    public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+    /// In place: `x[i] = exp(x[i] - shift)`, returning the sum. `shift` should be the maximum
+    /// (as in a softmax); pass `minimum` when known so rows whose range is safe skip clamping.
+    public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float, minimum: Float = -.infinity) -> Float {
+        if minimum - shift >= -87 && shift.isFinite {
+            return expShiftedInPlaceInRange(x, n, shift: shift)
+        }
         var acc = SIMD8<Float>()
         var i = 0
         let s = SIMD8<Float>(repeating: shift)
@@ -80,6 +93,40 @@ public enum VectorMath {
         var total = acc.sum()
         while i < n { let e = expf_(x[i] - shift); x[i] = e; total += e; i += 1 }
         return total
+    }
+
+    private static func expShiftedInPlaceInRange(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        let s = SIMD8<Float>(repeating: shift)
+        while i + 8 <= n {
+            let raw = UnsafeMutableRawPointer(x + i)
+            let e = exp8InRange(raw.loadUnaligned(as: SIMD8<Float>.self) - s)
+            raw.storeBytes(of: e, as: SIMD8<Float>.self)
+            acc += e
+            i += 8
+        }
+        var total = acc.sum()
+        while i < n { let e = expf_(x[i] - shift); x[i] = e; total += e; i += 1 }
+        return total
+    }
+
+    /// Smallest and largest of `n` floats.
+    public static func minMax(_ x: UnsafePointer<Float>, _ n: Int) -> (min: Float, max: Float) {
+        var lo = Float.infinity, hi = -Float.infinity
+        var i = 0
+        if n >= 8 {
+            var lv = SIMD8<Float>(repeating: .infinity), hv = SIMD8<Float>(repeating: -.infinity)
+            while i + 8 <= n {
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                hv = hv.replacing(with: v, where: v .> hv)
+                lv = lv.replacing(with: v, where: v .< lv)
+                i += 8
+            }
+            lo = lv.min(); hi = hv.max()
+        }
+        while i < n { lo = Swift.min(lo, x[i]); hi = Swift.max(hi, x[i]); i += 1 }
+        return (lo, hi)
     }
 
     /// Dot product of two `n`-vectors.

@@ -1,0 +1,99 @@
+import Foundation
+import NumCore
+
+/// Saves and restores a model and its optimiser as one safetensors file.
+///
+/// Layout: every parameter under its own name (e.g. `item.embedding`), Adam moments under
+/// `adam.m/<name>` and `adam.v/<name>`, lazy-Adam row steps under `adam.row_step/<name>` (I32),
+/// and string metadata: `esans.format` (1), `esans.model_config` (JSON), `esans.num_users`,
+/// `esans.num_items`, `esans.step`, plus whatever the caller adds (seed, epoch, training
+/// configuration). numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
+/// embedding tables directly. Writes are atomic: a crash never leaves half a checkpoint.
+public enum Checkpoint {
+    /// Current layout version.
+    public static let formatVersion = "1"
+
+    /// Writes `model` (and `optimizer`, when given) to `url` with extra `metadata`.
+    public static func save(model: TwoTowerModel, optimizer: AdamOptimizer?, metadata: [String: String], to url: URL) throws {
+        var file = SafeTensorsFile()
+        for p in model.parameters {
+            file.add(name: p.name, matrix: p.value)
+            if optimizer != nil {
+                file.add(name: "adam.m/" + p.name, matrix: p.m)
+                file.add(name: "adam.v/" + p.name, matrix: p.v)
+                if p.sparse { file.add(name: "adam.row_step/" + p.name, int32: p.rowStep) }
+            }
+        }
+        var meta = metadata
+        meta["esans.format"] = formatVersion
+        meta["esans.model_config"] = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
+        meta["esans.num_users"] = String(model.numUsers)
+        meta["esans.num_items"] = String(model.numItems)
+        if let optimizer { meta["esans.step"] = String(optimizer.step) }
+        file.metadata = meta
+        try file.write(to: url)
+    }
+
+    /// What a checkpoint holds besides tensors.
+    public struct Header: Sendable {
+        /// The model configuration.
+        public let config: ModelConfig
+        /// ID-map sizes the model was built for.
+        public let numUsers: Int, numItems: Int
+        /// Optimiser steps taken (0 when no optimiser state was saved).
+        public let step: Int
+        /// All string metadata.
+        public let metadata: [String: String]
+    }
+
+    /// Reads the header of the checkpoint at `url`, validating its metadata.
+    public static func readHeader(_ file: SafeTensorsFile, url: URL) throws -> Header {
+        let meta = file.metadata
+        func need(_ key: String) throws -> String {
+            guard let v = meta[key] else { throw TensorIOError(url: url, problem: "not an esans checkpoint: metadata '\(key)' is missing") }
+            return v
+        }
+        let configJSON = try need("esans.model_config")
+        let config: ModelConfig
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(configJSON.utf8)) } catch {
+            throw TensorIOError(url: url, problem: "metadata 'esans.model_config' is not a valid model configuration (\(error))")
+        }
+        guard let users = Int(try need("esans.num_users")), let items = Int(try need("esans.num_items")), users >= 0, items >= 0 else {
+            throw TensorIOError(url: url, problem: "metadata 'esans.num_users'/'esans.num_items' are not counts")
+        }
+        return Header(config: config, numUsers: users, numItems: items, step: Int(meta["esans.step"] ?? "0") ?? 0, metadata: meta)
+    }
+
+    /// Loads a model (and the optimiser state into `optimizer`, when given) from `url`.
+    public static func load(from url: URL, optimizer: AdamOptimizer? = nil) throws -> (model: TwoTowerModel, header: Header) {
+        let file = try SafeTensorsFile.read(from: url)
+        let header = try readHeader(file, url: url)
+        let model = TwoTowerModel(config: header.config, numUsers: header.numUsers, numItems: header.numItems, seed: 0)
+        for p in model.parameters {
+            try copy(file, p.name, into: p.value, url: url)
+            if optimizer != nil {
+                try copy(file, "adam.m/" + p.name, into: p.m, url: url)
+                try copy(file, "adam.v/" + p.name, into: p.v, url: url)
+                if p.sparse {
+                    let steps = try file.int32s("adam.row_step/" + p.name)
+                    guard steps.count == p.rowStep.count else {
+                        throw TensorIOError(url: url, tensor: "adam.row_step/" + p.name, problem: "has \(steps.count) entries, expected \(p.rowStep.count)")
+                    }
+                    p.rowStep = steps
+                }
+            }
+        }
+        optimizer?.restore(step: header.step)
+        return (model, header)
+    }
+
+    private static func copy(_ file: SafeTensorsFile, _ name: String, into target: Matrix, url: URL) throws {
+        guard file.names.contains(name) else { throw TensorIOError(url: url, tensor: name, problem: "is missing") }
+        let m = try file.matrix(name)
+        guard m.rows == target.rows, m.cols == target.cols else {
+            throw TensorIOError(url: url, tensor: name, problem: "has shape \(m.rows)x\(m.cols), expected \(target.rows)x\(target.cols)")
+        }
+        guard m.allFinite else { throw TensorIOError(url: url, tensor: name, problem: "contains NaN or infinite values") }
+        target.assign(m)
+    }
+}

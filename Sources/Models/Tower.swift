@@ -1,0 +1,151 @@
+import NumCore
+
+/// One tower: input (ID embedding, history mean-pool and/or projected dense features, summed),
+/// an optional MLP, and L2 normalisation. Forward keeps what backward needs, llm.c style:
+/// call ``forward(_:)`` then ``backward(_:)`` with the gradient of the output.
+public final class Tower: @unchecked Sendable {
+    /// What a forward pass is computed for.
+    public struct Input {
+        /// Row IDs (user or item indices), one output row each.
+        public var ids: [Int32]
+        /// Per row, the history items to pool (user tower with history only).
+        public var histories: [ArraySlice<Int32>]
+        /// Creates an input.
+        public init(ids: [Int32], histories: [ArraySlice<Int32>] = []) { self.ids = ids; self.histories = histories }
+    }
+
+    /// This tower's configuration.
+    public let config: TowerConfig
+    /// Output dimension.
+    public let dim: Int
+    /// ID embedding, if configured.
+    public let embedding: EmbeddingLayer?
+    /// History pooling, if configured.
+    public let historyPool: HistoryPoolLayer?
+    /// Dense per-row features (not trained) and their projection, if configured.
+    public private(set) var features: Matrix?
+    /// Projection of the dense features to `dim`.
+    public let featureProjection: LinearLayer?
+    /// MLP layers (ReLU between them).
+    public let mlp: [LinearLayer]
+    /// False when the history pool reads the item tower's table.
+    private let ownsHistoryTable: Bool
+
+    // Activations of the last forward pass.
+    private var rows = 0
+    private var input: Input = Input(ids: [])
+    private var x0: Matrix            // summed input, n x dim
+    private var hidden: [Matrix]      // outputs of each MLP layer
+    private var featureRows: Matrix   // gathered features, n x featureDim
+    private var preNorm: Matrix { mlp.isEmpty ? x0 : hidden[hidden.count - 1] }
+    /// Output of the last forward pass (`rows x dim`, L2-normalised rows).
+    public private(set) var output: Matrix
+    private var norms: [Float] = []
+    private var capacity = 0
+
+    /// Builds a tower named `name` (`user` or `item`) for `vocabulary` IDs.
+    /// - Parameter sharedHistoryTable: the item embedding table to pool histories from
+    ///   (when nil and history is on, the tower gets a table of its own of `historyVocabulary` rows).
+    public init(name: String, config: TowerConfig, dim: Int, vocabulary: Int, historyVocabulary: Int,
+                sharedHistoryTable: Parameter?, initStd: Float, rng: inout RandomSource) {
+        self.config = config
+        self.dim = dim
+        precondition(config.idEmbedding || config.history || config.featureDim > 0, "\(name) tower has no input")
+        embedding = config.idEmbedding ? EmbeddingLayer(name: name + ".embedding", vocabulary: vocabulary, dim: dim, std: initStd, rng: &rng) : nil
+        if config.history {
+            let table = sharedHistoryTable ?? EmbeddingLayer(name: name + ".history_embedding", vocabulary: historyVocabulary, dim: dim, std: initStd, rng: &rng).table
+            historyPool = HistoryPoolLayer(table: table, maxLength: config.historyMaxLength)
+            ownsHistoryTable = sharedHistoryTable == nil
+        } else {
+            historyPool = nil
+            ownsHistoryTable = false
+        }
+        featureProjection = config.featureDim > 0 ? LinearLayer(name: name + ".features", inputs: config.featureDim, outputs: dim, rng: &rng) : nil
+        var layers: [LinearLayer] = []
+        var width = dim
+        for (i, h) in (config.hidden + (config.hidden.isEmpty ? [] : [dim])).enumerated() {
+            layers.append(LinearLayer(name: "\(name).mlp.\(i)", inputs: width, outputs: h, rng: &rng))
+            width = h
+        }
+        mlp = layers
+        x0 = Matrix(rows: 0, cols: dim)
+        hidden = []
+        featureRows = Matrix(rows: 0, cols: max(config.featureDim, 1))
+        output = Matrix(rows: 0, cols: dim)
+    }
+
+    /// Every trainable parameter of this tower (a shared history table is not listed here).
+    public var parameters: [Parameter] {
+        var ps: [Parameter] = []
+        if let embedding { ps.append(embedding.table) }
+        if let historyPool, ownsHistoryTable { ps.append(historyPool.table) }
+        if let featureProjection { ps += [featureProjection.weight, featureProjection.bias] }
+        for l in mlp { ps += [l.weight, l.bias] }
+        return ps
+    }
+
+    /// Sets the dense feature table (`vocabulary x featureDim`, not trained).
+    public func setFeatures(_ f: Matrix) {
+        precondition(f.cols == config.featureDim, "feature width \(f.cols) != configured \(config.featureDim)")
+        features = f
+    }
+
+    private func reserve(_ n: Int) {
+        if n <= capacity { return }
+        capacity = max(n, capacity * 2)
+        x0 = Matrix(rows: capacity, cols: dim)
+        hidden = mlp.map { Matrix(rows: capacity, cols: $0.outputs) }
+        featureRows = Matrix(rows: capacity, cols: max(config.featureDim, 1))
+        output = Matrix(rows: capacity, cols: dim)
+    }
+
+    /// Computes L2-normalised vectors for `input.ids` into ``output`` (first `ids.count` rows).
+    @discardableResult
+    public func forward(_ input: Input) -> Matrix {
+        let n = input.ids.count
+        reserve(n)
+        rows = n
+        self.input = input
+        var started = false
+        if let embedding { embedding.forward(ids: input.ids, out: x0); started = true }
+        if let historyPool {
+            precondition(input.histories.count == n, "history tower needs one history per row")
+            historyPool.forward(histories: input.histories, out: x0, accumulate: started)
+            started = true
+        }
+        if let featureProjection, let features {
+            for (b, id) in input.ids.enumerated() { featureRows.row(b).update(from: features.row(Int(id)), count: features.cols) }
+            let proj = Matrix(rows: n, cols: dim)
+            featureProjection.forward(featureRows, rows: n, into: proj)
+            if started { VectorMath.axpy(1, proj.data, x0.data, n * dim) } else { x0.data.update(from: proj.data, count: n * dim) }
+        }
+        var h = x0
+        for (i, layer) in mlp.enumerated() {
+            layer.forward(h, rows: n, into: hidden[i])
+            if i < mlp.count - 1 { ReLULayer.forward(hidden[i], rows: n) }
+            h = hidden[i]
+        }
+        L2NormalizeLayer.forward(h, rows: n, into: output, norms: &norms)
+        return output
+    }
+
+    /// Back-propagates `dOut` (gradient of the loss w.r.t. ``output``, first `rows` rows) into
+    /// the parameters' gradients. `dOut` is used as scratch.
+    public func backward(_ dOut: Matrix) {
+        let n = rows
+        let dPre = Matrix(rows: n, cols: dim)
+        L2NormalizeLayer.backward(y: output, dy: dOut, norms: norms, rows: n, into: dPre)
+        var dh = dPre
+        for i in stride(from: mlp.count - 1, through: 0, by: -1) {
+            let layer = mlp[i]
+            let x = i == 0 ? x0 : hidden[i - 1]
+            let dx = Matrix(rows: n, cols: layer.inputs)
+            layer.backward(x: x, dy: dh, rows: n, dx: dx)
+            if i > 0 { ReLULayer.backward(y: hidden[i - 1], dy: dx, rows: n) }
+            dh = dx
+        }
+        if let embedding { embedding.backward(ids: input.ids, dOut: dh) }
+        if let historyPool { historyPool.backward(histories: input.histories, dOut: dh) }
+        if let featureProjection, features != nil { featureProjection.backward(x: featureRows, dy: dh, rows: n, dx: nil) }
+    }
+}

@@ -1,0 +1,109 @@
+import NumCore
+import Datasets
+
+/// The positives of one training batch.
+public struct BatchRequest: Sendable {
+    /// User index per row.
+    public var users: [Int32]
+    /// Positive item index per row.
+    public var positives: [Int32]
+    /// Creates a request.
+    public init(users: [Int32], positives: [Int32]) { self.users = users; self.positives = positives }
+    /// Number of rows.
+    public var count: Int { users.count }
+}
+
+/// Recipes for virtual negatives: vectors the trainer builds from tower outputs as weighted
+/// sums of a row's per-positive negatives (and, optionally, its positive), then re-normalises
+/// and adds to that row's softmax denominator. Gradients flow into the negatives' outputs; the
+/// positive's contribution is detached when ``detachPositive`` is true.
+public struct VirtualRecipes: Sendable {
+    /// Virtual negatives per row (V).
+    public var perRow: Int
+    /// For virtual vector `r` (row `r / V`): its terms are `termStart[r]..<termStart[r+1]`.
+    public var termStart: [Int32]
+    /// Term source: `0..<M` = that row's per-positive negative, `-1` = the row's positive.
+    public var termSource: [Int32]
+    /// Term weight.
+    public var termWeight: [Float]
+    /// Whether the positive's tower output receives no gradient through virtual vectors.
+    public var detachPositive: Bool
+
+    /// Empty recipes for `perRow` virtual vectors per row.
+    public init(perRow: Int, detachPositive: Bool = true) {
+        self.perRow = perRow
+        termStart = [0]
+        termSource = []
+        termWeight = []
+        self.detachPositive = detachPositive
+    }
+
+    /// Appends one virtual vector made of `terms` (source, weight).
+    public mutating func add(_ terms: [(source: Int32, weight: Float)]) {
+        for t in terms { termSource.append(t.source); termWeight.append(t.weight) }
+        termStart.append(Int32(termSource.count))
+    }
+
+    /// Number of virtual vectors recorded.
+    public var count: Int { termStart.count - 1 }
+}
+
+/// The negatives of one batch.
+public struct NegativeBatch: Sendable {
+    /// Negatives shared by every row of the batch.
+    public var shared: [Int32] = []
+    /// log of each shared negative's proposal probability (empty = no correction).
+    public var sharedLogQ: [Float] = []
+    /// Per-positive negatives, row-major `batch x perPositiveCount`.
+    public var perPositive: [Int32] = []
+    /// Negatives per positive (M).
+    public var perPositiveCount = 0
+    /// log proposal probability per per-positive negative (empty = no correction).
+    public var perPositiveLogQ: [Float] = []
+    /// Virtual negatives built from tower outputs, if the sampler makes any.
+    public var virtual: VirtualRecipes? = nil
+    /// Creates an empty batch.
+    public init() {}
+    /// Real negatives one positive is contrasted with.
+    public var realPerPositive: Int { shared.count + perPositiveCount }
+}
+
+/// Scores candidate items for the rows of the current batch under the current model; given
+/// to samplers that pick negatives by model score (DNS, MixGCF-style).
+public protocol CandidateScorer {
+    /// `result[b * perRow + c] = <u_b, v_{candidates[b * perRow + c]}>` for batch row `b`.
+    func scores(candidates: [Int32], perRow: Int) -> [Float]
+}
+
+/// Static facts a sampler may use, built once per run from the training split.
+public struct SamplingContext: Sendable {
+    /// Number of items.
+    public let numItems: Int
+    /// Training interactions (sorted per user).
+    public let train: Interactions
+    /// Training interactions per item.
+    public let itemCounts: [Int]
+
+    /// The context of a training split.
+    public init(train: Interactions) {
+        self.numItems = train.numItems
+        self.train = train
+        self.itemCounts = train.itemCounts()
+    }
+}
+
+/// A negative sampler. One small type per strategy; the trainer calls ``sample(_:scorer:rng:)``
+/// once per batch and never needs to know which strategy it has.
+public protocol NegativeSampler: AnyObject {
+    /// Short name used on the command line and in reports (`uns`, `inbatch`, ...).
+    var name: String { get }
+    /// True when ``sample(_:scorer:rng:)`` needs a scorer.
+    var needsScorer: Bool { get }
+    /// Draws the negatives for `batch`. All randomness comes from `rng`.
+    func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch
+}
+
+extension NegativeSampler {
+    /// Most samplers do not look at model scores.
+    public var needsScorer: Bool { false }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import NumCore
+import Datasets
+
+/// Writes user and item vectors as numpy `.npy` files (`<f4`, shape rows x dim) with the id
+/// maps as TSV (`index<TAB>external id`), so numpy, PyTorch and faiss load them directly:
+/// `np.load("item_embeddings.npy")`.
+public enum EmbeddingExport {
+    /// Writes `user_embeddings.npy`, `item_embeddings.npy`, `user_ids.tsv`, `item_ids.tsv`
+    /// into `directory` (created if needed; each file written atomically).
+    public static func write(users: Matrix, items: Matrix, dataset: Dataset, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try NPY.write(users, to: directory.appendingPathComponent("user_embeddings.npy"))
+        try NPY.write(items, to: directory.appendingPathComponent("item_embeddings.npy"))
+        try AtomicFile.writeText(idTable(dataset.users), to: directory.appendingPathComponent("user_ids.tsv"))
+        try AtomicFile.writeText(idTable(dataset.items), to: directory.appendingPathComponent("item_ids.tsv"))
+    }
+
+    private static func idTable(_ map: IDMap) -> String {
+        var s = "index\tid\n"
+        for (i, id) in map.externalIDs.enumerated() { s += "\(i)\t\(id)\n" }
+        return s
+    }
+}

@@ -1,0 +1,170 @@
+import NumCore
+
+/// Sampled softmax (InfoNCE) over a positive and several kinds of negatives, with logQ
+/// correction and accidental-hit masking, forward and backward in one pass.
+///
+/// For row b with user vector u_b:
+///   logit_pos = <u_b, p_b> / tau
+///   logit_j   = <u_b, s_j> / tau - logQ_j      shared negatives (one pool for the batch)
+///   logit_m   = <u_b, n_bm> / tau - logQ_bm    per-positive negatives
+///   logit_v   = <u_b, x_bv> / tau              virtual negatives (already built vectors)
+///   loss_b    = logsumexp(all unmasked logits) - logit_pos;  loss = mean over b.
+public struct SampledSoftmaxLoss {
+    /// Softmax temperature.
+    public var temperature: Float
+
+    /// A loss with temperature `tau`.
+    public init(temperature: Float) { self.temperature = temperature }
+
+    /// Inputs of one batch. Matrices hold `batch` (or the stated) rows.
+    public struct Inputs {
+        public var users: Matrix            // B x d
+        public var positives: Matrix        // B x d
+        public var shared: Matrix?          // N x d
+        public var sharedLogQ: [Float]      // N (empty = 0)
+        /// Masked (row, shared negative) pairs as sorted flat indices `b * N + j`.
+        public var sharedMasked: [Int32]
+        public var perPositive: Matrix?     // (B*M) x d, row b*M+m
+        public var perPositiveCount: Int    // M
+        public var perPositiveLogQ: [Float] // B*M (empty = 0)
+        /// Masked per-positive negatives as sorted flat indices `b * M + m`.
+        public var perPositiveMasked: [Int32]
+        public var virtual: Matrix?         // (B*V) x d
+        public var virtualCount: Int        // V
+        public var batch: Int
+        /// Creates inputs with no negatives; set the ones in use.
+        public init(users: Matrix, positives: Matrix, batch: Int) {
+            self.users = users; self.positives = positives; self.batch = batch
+            shared = nil; sharedLogQ = []; sharedMasked = []
+            perPositive = nil; perPositiveCount = 0; perPositiveLogQ = []; perPositiveMasked = []
+            virtual = nil; virtualCount = 0
+        }
+    }
+
+    /// Gradients w.r.t. every vector input (same shapes as the inputs).
+    public struct Gradients {
+        public var users: Matrix, positives: Matrix
+        public var shared: Matrix?, perPositive: Matrix?, virtual: Matrix?
+    }
+
+    /// Mean loss over the batch and the gradients of that mean.
+    public func compute(_ x: Inputs, pool: WorkerPool = .shared) -> (loss: Double, grads: Gradients) {
+        let B = x.batch, d = x.users.cols
+        let N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
+        let width = 1 + N + M + V
+        let invTau = 1 / temperature
+        let logits = Matrix(rows: B, cols: width)
+        // Shared part via one GEMM straight into columns 1..N of the logit rows.
+        if let s = x.shared, N > 0 {
+            sgemm(transA: false, transB: true, m: B, n: N, k: d, alpha: invTau, a: x.users.data, lda: d,
+                  b: s.data, ldb: d, c: logits.data + 1, ldc: width, pool: pool)
+        }
+        let rowLoss = Matrix(rows: 1, cols: B)
+        // Per row: remaining logits, masks, softmax; logits become d(loss_b)/d(logit).
+        pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
+            for b in range {
+                let row = logits.row(b)
+                let u = x.users.row(b)
+                row[0] = VectorMath.dot(u, x.positives.row(b), d) * invTau
+                if N > 0 {
+                    if !x.sharedLogQ.isEmpty { for j in 0..<N { row[1 + j] -= x.sharedLogQ[j] } }
+                }
+                if let pp = x.perPositive {
+                    for m in 0..<M {
+                        var l = VectorMath.dot(u, pp.row(b * M + m), d) * invTau
+                        if !x.perPositiveLogQ.isEmpty { l -= x.perPositiveLogQ[b * M + m] }
+                        row[1 + N + m] = l
+                    }
+                }
+                if let vv = x.virtual {
+                    for v in 0..<V { row[1 + N + M + v] = VectorMath.dot(u, vv.row(b * V + v), d) * invTau }
+                }
+                // Masked logits are excluded by zeroing their exp after the shift.
+                let (mn, mx) = VectorMath.minMax(row, width)
+                let sum0 = VectorMath.expShiftedInPlace(row, width, shift: mx, minimum: mn)
+                var sum = sum0
+                if N > 0 {
+                    for f in maskedRange(x.sharedMasked, row: b, width: N) {
+                        let j = Int(x.sharedMasked[f]) - b * N
+                        sum -= row[1 + j]; row[1 + j] = 0
+                    }
+                }
+                if M > 0 {
+                    for f in maskedRange(x.perPositiveMasked, row: b, width: M) {
+                        let m = Int(x.perPositiveMasked[f]) - b * M
+                        sum -= row[1 + N + m]; row[1 + N + m] = 0
+                    }
+                }
+                // Recompute the sum when masking removed a large share (cancellation safety).
+                if sum < 0.5 * sum0 { sum = 0; for j in 0..<width { sum += row[j] } }
+                let posProb = row[0] / sum
+                rowLoss.data[b] = -logf(max(posProb, Float.leastNormalMagnitude))
+                let scale = 1 / (sum * Float(B))
+                for j in 0..<width { row[j] *= scale }
+                row[0] -= 1 / Float(B)
+            }
+        }
+        var loss = 0.0
+        for b in 0..<B { loss += Double(rowLoss.data[b]) }
+        loss /= Double(B)
+
+        // Backward: logits now hold dL/dlogit; every logit is <u, v> * invTau.
+        let gU = Matrix(rows: B, cols: d), gP = Matrix(rows: B, cols: d)
+        var gS: Matrix? = nil, gN: Matrix? = nil, gV: Matrix? = nil
+        if let s = x.shared, N > 0 {
+            // dU += dS . S * invTau ; dS_vectors = dS^T . U * invTau
+            sgemm(transA: false, transB: false, m: B, n: d, k: N, alpha: invTau, a: logits.data + 1, lda: width,
+                  b: s.data, ldb: d, c: gU.data, ldc: d, pool: pool)
+            let g = Matrix(rows: N, cols: d)
+            sgemm(transA: true, transB: false, m: N, n: d, k: B, alpha: invTau, a: logits.data + 1, lda: width,
+                  b: x.users.data, ldb: d, c: g.data, ldc: d, pool: pool)
+            gS = g
+        }
+        if M > 0 { gN = Matrix(rows: B * M, cols: d) }
+        if V > 0 { gV = Matrix(rows: B * V, cols: d) }
+        let gNc = gN, gVc = gV
+        pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
+            for b in range {
+                let row = logits.row(b)
+                let u = x.users.row(b), gu = gU.row(b)
+                let g0 = row[0] * invTau
+                VectorMath.axpy(g0, x.positives.row(b), gu, d)
+                VectorMath.axpy(g0, u, gP.row(b), d)
+                if let pp = x.perPositive, let gn = gNc {
+                    for m in 0..<M {
+                        let g = row[1 + N + m] * invTau
+                        if g == 0 { continue }
+                        VectorMath.axpy(g, pp.row(b * M + m), gu, d)
+                        VectorMath.axpy(g, u, gn.row(b * M + m), d)
+                    }
+                }
+                if let vv = x.virtual, let gv = gVc {
+                    for v in 0..<V {
+                        let g = row[1 + N + M + v] * invTau
+                        VectorMath.axpy(g, vv.row(b * V + v), gu, d)
+                        VectorMath.axpy(g, u, gv.row(b * V + v), d)
+                    }
+                }
+            }
+        }
+        return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtual: gV))
+    }
+}
+
+/// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.
+@inline(__always)
+private func maskedRange(_ masked: [Int32], row: Int, width: Int) -> Range<Int> {
+    if masked.isEmpty { return 0..<0 }
+    func lowerBound(_ v: Int) -> Int {
+        var lo = 0, hi = masked.count
+        while lo < hi { let mid = (lo + hi) / 2; if Int(masked[mid]) < v { lo = mid + 1 } else { hi = mid } }
+        return lo
+    }
+    return lowerBound(row * width)..<lowerBound((row + 1) * width)
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,162 @@
+import Foundation
+import NumCore
+import Datasets
+import Models
+import Sampling
+import Evaluation
+
+/// What one epoch of training did.
+public struct EpochStats: Sendable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean sampled-softmax loss over the epoch's steps.
+    public var loss: Double
+    /// Wall-clock seconds of training (sampling, forward, backward, update).
+    public var seconds: Double
+    /// Share of sampled real negatives that are test items of the row's user.
+    public var falseNegativeRate: Double
+    /// Steps taken.
+    public var steps: Int
+}
+
+/// Trains a two-tower model with a negative sampler and the sampled-softmax loss.
+///
+/// One step: draw a batch of (user, positive) pairs, ask the sampler for negatives, run the
+/// item tower once over positives and negatives and the user tower over the users, build any
+/// virtual negatives from those outputs, compute the loss and its gradients, back-propagate
+/// through both towers, and update with Adam.
+public final class Trainer: @unchecked Sendable {
+    public let dataset: Dataset
+    public let model: TwoTowerModel
+    public let optimizer: AdamOptimizer
+    public let sampler: NegativeSampler
+    public let config: TrainConfig
+    private let pool: WorkerPool
+    private var negatives: BatchNegatives
+    private let pairs: (users: [Int32], items: [Int32])
+
+    /// A trainer over `dataset.train`.
+    public init(dataset: Dataset, model: TwoTowerModel, optimizer: AdamOptimizer, sampler: NegativeSampler,
+                config: TrainConfig, pool: WorkerPool = .shared) {
+        self.dataset = dataset
+        self.model = model
+        self.optimizer = optimizer
+        self.sampler = sampler
+        self.config = config
+        self.pool = pool
+        negatives = BatchNegatives(numItems: dataset.numItems)
+        pairs = dataset.train.pairs()
+    }
+
+    /// Number of steps in one epoch.
+    public var stepsPerEpoch: Int { (pairs.users.count + config.batchSize - 1) / config.batchSize }
+
+    /// Trains one epoch (1-based `epoch`). The shuffle and the sampler's draws derive from the
+    /// run seed and the epoch number only, so a resumed run repeats them exactly.
+    public func trainEpoch(_ epoch: Int, progress: ((_ step: Int, _ of: Int, _ loss: Double) -> Void)? = nil) -> EpochStats {
+        let root = RandomSource(seed: config.seed)
+        var shuffleRNG = root.derived("shuffle").derived(UInt64(epoch))
+        var samplerRNG = root.derived("sampler").derived(UInt64(epoch))
+        var order = Array(0..<pairs.users.count)
+        shuffleRNG.shuffle(&order)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var lossSum = 0.0, fnHits = 0, fnTotal = 0
+        let steps = stepsPerEpoch
+        for s in 0..<steps {
+            let range = (s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)
+            let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
+            let (loss, fn) = step(batch, rng: &samplerRNG)
+            lossSum += loss
+            fnHits += fn.hits
+            fnTotal += fn.total
+            progress?(s + 1, steps, lossSum / Double(s + 1))
+        }
+        let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return EpochStats(epoch: epoch, loss: lossSum / Double(max(steps, 1)), seconds: secs,
+                          falseNegativeRate: fnTotal > 0 ? Double(fnHits) / Double(fnTotal) : 0, steps: steps)
+    }
+
+    /// One optimisation step on `batch`; returns the loss and the false-negative counts.
+    @discardableResult
+    public func step(_ batch: BatchRequest, rng: inout RandomSource) -> (loss: Double, fn: (hits: Int, total: Int)) {
+        let B = batch.count, d = model.config.dim
+        let userInput = Tower.Input(ids: batch.users,
+                                    histories: model.config.user.history ? batch.users.map { dataset.train.items(of: Int($0)) } : [])
+        let scorer: CandidateScorer? = sampler.needsScorer ? ModelScorer(model: model, users: userInput) : nil
+        var neg = sampler.sample(batch, scorer: scorer, rng: &rng)
+        if !config.logQCorrection { neg.sharedLogQ = []; neg.perPositiveLogQ = [] }
+        let N = neg.shared.count, M = neg.perPositiveCount
+        let fn = negatives.falseNegatives(batch: batch, negatives: neg, test: dataset.test)
+        let masks = config.maskAccidentalHits ? negatives.masks(batch: batch, negatives: neg, train: dataset.train) : ([], [])
+
+        // Forward: item tower once over [positives | shared | per-positive], user tower.
+        let itemIDs = batch.positives + neg.shared + neg.perPositive
+        let items = model.itemTower.forward(Tower.Input(ids: itemIDs))
+        let users = model.userTower.forward(userInput)
+        let uMat = rowsCopy(users, 0, B), pMat = rowsCopy(items, 0, B)
+        var inputs = SampledSoftmaxLoss.Inputs(users: uMat, positives: pMat, batch: B)
+        if N > 0 { inputs.shared = rowsCopy(items, B, N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = masks.0 }
+        if M > 0 {
+            inputs.perPositive = rowsCopy(items, B + N, B * M)
+            inputs.perPositiveCount = M
+            inputs.perPositiveLogQ = neg.perPositiveLogQ
+            inputs.perPositiveMasked = masks.1
+        }
+        var virtual: VirtualNegatives? = nil
+        if let recipes = neg.virtual, recipes.perRow > 0 {
+            let v = VirtualNegatives(recipes: recipes, perPositive: inputs.perPositive, perPositiveCount: M, positives: pMat, batch: B)
+            inputs.virtual = v.vectors
+            inputs.virtualCount = recipes.perRow
+            virtual = v
+        }
+        let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, pool: pool)
+
+        // Backward.
+        if let v = virtual, let gv = g.virtual {
+            v.backward(gv, perPositiveGrad: g.perPositive, perPositiveCount: M, positiveGrad: g.positives, batch: B)
+        }
+        let dItems = Matrix(rows: itemIDs.count, cols: d)
+        dItems.row(0).update(from: g.positives.data, count: B * d)
+        if let gs = g.shared { dItems.row(B).update(from: gs.data, count: N * d) }
+        if let gp = g.perPositive { dItems.row(B + N).update(from: gp.data, count: B * M * d) }
+        model.itemTower.backward(dItems)
+        model.userTower.backward(g.users)
+        optimizer.update(model.parameters, pool: pool)
+        return (loss, fn)
+    }
+
+    private func rowsCopy(_ m: Matrix, _ start: Int, _ count: Int) -> Matrix {
+        let out = Matrix(rows: count, cols: m.cols)
+        out.data.update(from: m.row(start), count: count * m.cols)
+        return out
+    }
+
+    /// User and item vectors for every user and item under the current model.
+    public func encodeAll() -> (users: Matrix, items: Matrix) {
+        let items = TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems)
+        let users = TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers) { self.dataset.train.items(of: $0) }
+        return (users, items)
+    }
+
+    /// Full-corpus ranking metrics on `target` (e.g. the test split), masking `dataset.train`.
+    public func evaluate(on target: Interactions) -> RankingMetrics {
+        let (u, v) = encodeAll()
+        return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: target)
+    }
+}
+
+/// Scores candidates with the current towers, for samplers that choose by model score.
+struct ModelScorer: CandidateScorer {
+    let model: TwoTowerModel
+    let users: Tower.Input
+
+    func scores(candidates: [Int32], perRow: Int) -> [Float] {
+        let u = model.userTower.forward(users)
+        let uc = Matrix(rows: users.ids.count, cols: u.cols)
+        uc.data.update(from: u.data, count: uc.count)
+        let v = model.itemTower.forward(Tower.Input(ids: candidates))
+        var out = [Float](repeating: 0, count: candidates.count)
+        for i in 0..<candidates.count { out[i] = VectorMath.dot(uc.row(i / perRow), v.row(i), u.cols) }
+        return out
+    }
+}

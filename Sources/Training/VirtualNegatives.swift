@@ -1,0 +1,60 @@
+import NumCore
+import Sampling
+
+/// Builds virtual negative vectors from tower outputs following a sampler's recipes, and
+/// back-propagates their gradients into those outputs.
+///
+/// Virtual vector r of row b: z_r = sum_t w_t e_t, x_r = z_r / ||z_r||, where e_t is the
+/// row's per-positive negative `source` (or its positive for source -1).
+struct VirtualNegatives {
+    let recipes: VirtualRecipes
+    let vectors: Matrix
+    private let norms: [Float]
+
+    /// Forward. `perPositive` holds `B*M` rows, `positives` `B` rows.
+    init(recipes: VirtualRecipes, perPositive: Matrix?, perPositiveCount M: Int, positives: Matrix, batch B: Int) {
+        self.recipes = recipes
+        let d = positives.cols
+        let V = recipes.perRow
+        let out = Matrix(rows: B * V, cols: d)
+        var norms = [Float](repeating: 0, count: B * V)
+        for r in 0..<(B * V) {
+            let b = r / V
+            let z = out.row(r)
+            for t in Int(recipes.termStart[r])..<Int(recipes.termStart[r + 1]) {
+                let src = recipes.termSource[t]
+                let e = src < 0 ? positives.row(b) : perPositive!.row(b * M + Int(src))
+                VectorMath.axpy(recipes.termWeight[t], e, z, d)
+            }
+            let n = max(VectorMath.dot(z, z, d).squareRoot(), 1e-12)
+            norms[r] = n
+            VectorMath.scale(z, d, by: 1 / n)
+        }
+        vectors = out
+        self.norms = norms
+    }
+
+    /// Adds the gradients of the virtual vectors (`grad`, `B*V x d`) to the gradients of the
+    /// per-positive negatives and (unless detached) of the positives.
+    func backward(_ grad: Matrix, perPositiveGrad: Matrix?, perPositiveCount M: Int, positiveGrad: Matrix, batch B: Int) {
+        let d = vectors.cols, V = recipes.perRow
+        var dz = [Float](repeating: 0, count: d)
+        for r in 0..<(B * V) {
+            let b = r / V
+            let x = vectors.row(r), g = grad.row(r)
+            let proj = VectorMath.dot(x, g, d)
+            let inv = 1 / norms[r]
+            for j in 0..<d { dz[j] = (g[j] - x[j] * proj) * inv }
+            dz.withUnsafeBufferPointer { dzp in
+                for t in Int(recipes.termStart[r])..<Int(recipes.termStart[r + 1]) {
+                    let src = recipes.termSource[t]
+                    if src < 0 {
+                        if !recipes.detachPositive { VectorMath.axpy(recipes.termWeight[t], dzp.baseAddress!, positiveGrad.row(b), d) }
+                    } else if let pg = perPositiveGrad {
+                        VectorMath.axpy(recipes.termWeight[t], dzp.baseAddress!, pg.row(b * M + Int(src)), d)
+                    }
+                }
+            }
+        }
+    }
+}

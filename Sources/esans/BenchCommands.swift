@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import NumCore
+import Evaluation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks that print their figures.",
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self])
+}
+
+struct BenchKernelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "GEMM GFLOP/s on the workload's shapes, 1 thread and all threads, against the OpenBLAS figures.")
+
+    @Option(help: "Threads for the parallel column (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Timed repetitions per shape (best is kept).") var repeats = 5
+    @Option(help: "Only shapes whose name contains this text.") var filter: String?
+
+    func run() throws {
+        let pool = WorkerPool(threads: threads)
+        print("shape                                   1 thread   \(threads) threads   vs OpenBLAS (1t)  \(threads)t/1t")
+        var allPass = true
+        for s in KernelBenchmark.standardShapes where filter.map({ s.name.contains($0) }) ?? true {
+            let r1 = KernelBenchmark.run(s, pool: nil, repeats: repeats)
+            let rn = KernelBenchmark.run(s, pool: pool, repeats: repeats)
+            let ratio = r1.gflops / s.openBLAS1T
+            allPass = allPass && ratio >= 0.9
+            let name = s.name.padding(toLength: 38, withPad: " ", startingAt: 0)
+            print(name + String(format: "  %6.1f     %6.1f        %.2fx %@        %.2fx", r1.gflops, rn.gflops,
+                                ratio, ratio >= 0.9 ? "ok " : "LOW", rn.gflops / r1.gflops))
+        }
+        print("GFLOP/s; bar: 1 thread >= 0.9x OpenBLAS 0.3.21 (performance-notes.md, 77 GFLOP/s low end). \(allPass ? "all shapes pass" : "some shapes are below the bar")")
+    }
+}
+
+struct BenchEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Full-corpus evaluation time on random vectors of a given shape (default: Gowalla).")
+
+    @Option var users = 29_858
+    @Option var items = 40_981
+    @Option var dim = 64
+
+    func run() throws {
+        let r = FullCorpusEvaluator.benchmark(users: users, items: items, dim: dim, seed: 1)
+        print(String(format: "full-corpus evaluation %d users x %d items x d=%d, K=200: %.2f s on %d threads", users, items, dim, r.seconds, WorkerPool.shared.threadCount))
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Models
+import Training
+
+/// Where the interactions come from.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Dataset: a LightGCN directory (train.txt, test.txt), a RecBole atomic directory or .inter file, a CSV/TSV file, or 'synthetic'.")
+    var data: String
+
+    @Option(help: "Input format: lightgcn, recbole, csv, tsv (default: detected from the path).")
+    var format: String?
+
+    @Option(help: "Split: given (LightGCN files), loo (leave last out by time), time:0.8 (per-user by time), random:0.8.")
+    var split: String?
+
+    @Flag(help: "Reject test users/items never seen in training instead of dropping them with a note.")
+    var strict = false
+
+    @Flag(help: "Collapse duplicate (user, item) pairs instead of rejecting the file.")
+    var dedupe = false
+
+    @Option(help: "CSV/TSV: user column (name or 0-based index).") var userColumn: String?
+    @Option(help: "CSV/TSV: item column (name or 0-based index).") var itemColumn: String?
+    @Option(help: "CSV/TSV: timestamp column (name or 0-based index).") var timeColumn: String?
+    @Flag(help: "CSV/TSV: the file has no header line.") var noHeader = false
+    @Option(help: "CSV/TSV: field delimiter (default: ',' for csv, tab for tsv).") var delimiter: String?
+
+    var source: RunConfig.DataSource {
+        var s = RunConfig.DataSource(path: data)
+        s.format = format
+        s.split = split
+        s.strict = strict
+        s.dedupe = dedupe
+        s.userColumn = userColumn
+        s.itemColumn = itemColumn
+        s.timestampColumn = timeColumn
+        s.header = !noHeader
+        s.delimiter = delimiter
+        return s
+    }
+}
+
+/// Model and training hyperparameters.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Negative sampler: \(SamplerFactory.names.joined(separator: ", ")).") var sampler = "uns"
+    @Option(help: "Negatives shared by each batch (UNS pool).") var negatives = TrainConfig().sharedNegatives
+    @Option(help: "Negatives drawn for each positive.") var perPositive = TrainConfig().perPositiveNegatives
+    @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
+    @Option(help: "Batch size.") var batchSize = TrainConfig().batchSize
+    @Option(help: "Adam learning rate.") var lr = AdamOptimizer.Config().learningRate
+    @Option(help: "Softmax temperature.") var tau = TrainConfig().temperature
+    @Option(help: "Decoupled weight decay (AdamW).") var weightDecay: Float = 0
+    @Option(help: "Embedding / output dimension.") var dim = ModelConfig().dim
+    @Option(help: "Std of the normal initialisation of embeddings.") var initStd = ModelConfig().initStd
+    @Option(help: "MLP hidden widths for both towers, comma-separated (e.g. 128); empty = none.") var hidden = ""
+    @Flag(help: "User tower: add the mean of the user's training-item embeddings.") var history = false
+    @Flag(help: "User tower: no ID embedding (history only; needs --history).") var noUserId = false
+    @Flag(help: "No logQ correction.") var noLogq = false
+    @Flag(help: "Do not mask accidental hits (negatives that are the user's training items).") var noMask = false
+    @Option(help: "Random seed for everything.") var seed: UInt64 = 1
+    @Option(help: "Evaluate every N epochs.") var evalEvery = TrainConfig().evalEvery
+    @Option(help: "Share of each user's training items held out for validation (0 = none).") var validation = 0.0
+    @Option(help: "Stop after N evaluations without a better validation Recall (needs --validation).") var patience = 0
+    @Option(help: "Kernel threads (0 = all cores).") var threads = 0
+
+    func runConfig(data: RunConfig.DataSource) throws -> RunConfig {
+        var m = ModelConfig()
+        m.dim = dim
+        m.initStd = initStd
+        let widths = try hidden.split(separator: ",").map { s -> Int in
+            guard let w = Int(s.trimmingCharacters(in: .whitespaces)), w > 0 else { throw ValidationError("--hidden: '\(s)' is not a positive width") }
+            return w
+        }
+        m.user = TowerConfig(idEmbedding: !noUserId, history: history, hidden: widths)
+        m.item = TowerConfig(idEmbedding: true, hidden: widths)
+        if noUserId && !history { throw ValidationError("--no-user-id needs --history (the user tower needs an input)") }
+        var t = TrainConfig()
+        t.sampler = sampler
+        t.sharedNegatives = negatives
+        t.perPositiveNegatives = perPositive
+        t.epochs = epochs
+        t.batchSize = batchSize
+        t.temperature = tau
+        t.logQCorrection = !noLogq
+        t.maskAccidentalHits = !noMask
+        t.seed = seed
+        t.evalEvery = evalEvery
+        t.validationFraction = validation
+        t.patience = patience
+        t.threads = threads
+        guard epochs > 0, batchSize > 0, tau > 0, lr > 0, dim > 0, negatives >= 0, perPositive >= 0 else {
+            throw ValidationError("--epochs, --batch-size, --tau, --lr and --dim must be positive; --negatives and --per-positive not negative")
+        }
+        guard SamplerFactory.names.contains(sampler) else {
+            throw ValidationError("unknown sampler '\(sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
+        }
+        var o = AdamOptimizer.Config()
+        o.learningRate = lr
+        o.weightDecay = weightDecay
+        return RunConfig(data: data, model: m, training: t, optimizer: o)
+    }
+}
+
+import Foundation

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Datasets
+import Evaluation
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a two-tower model and evaluate it on the full corpus after each epoch.",
+        discussion: """
+        Writes OUTPUT/config.json, OUTPUT/metrics.json (per-epoch and final Recall/NDCG/HitRate/MRR at \
+        20, 50, 100, 200 and timings), OUTPUT/model.safetensors (model + optimiser, after every epoch) \
+        and OUTPUT/embeddings/ (.npy vectors and id maps). --resume continues an interrupted run.
+        """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @Option(help: "Run directory.") var output: String
+    @Flag(help: "Continue the run in --output from its last finished epoch.") var resume = false
+
+    func run() throws {
+        let config = try training.runConfig(data: dataOptions.source)
+        let log = try runTraining(config, output: output, resume: resume)
+        printFinal(log)
+    }
+}
+
+/// Runs training with progress output; shared by `train` and `demo`.
+func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool = false) throws -> MetricsLog {
+    var bar: ProgressBar? = nil
+    let run = TrainingRun(directory: URL(fileURLWithPath: output), config: config) { event in
+        switch event {
+        case .loaded(let ds):
+            if quiet { return }
+            print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train, \(ds.test.count) test" +
+                  (ds.validation.map { ", \($0.count) validation" } ?? ""))
+            for n in ds.notes { print("note: \(n)") }
+        case .resumed(let e):
+            print("resuming after epoch \(e)")
+        case .step(let epoch, let step, let of, let loss):
+            if step == 1 { bar = ProgressBar(total: of, label: "epoch \(epoch)", unit: "steps") }
+            bar?.update(step, suffix: String(format: "loss %.4f", loss))
+        case .epochDone(let stats, let metrics, let evalSeconds):
+            if quiet { return }
+            var line = String(format: "epoch %3d  loss %.4f  train %.2fs", stats.epoch, stats.loss, stats.seconds)
+            if let m = metrics {
+                line += String(format: "  eval %.2fs  recall@20 %.4f  ndcg@20 %.4f  recall@50 %.4f", evalSeconds,
+                               m.values["recall@20"] ?? 0, m.values["ndcg@20"] ?? 0, m.values["recall@50"] ?? 0)
+            }
+            print(line)
+        case .earlyStop(let e):
+            print("early stop after epoch \(e): no better validation recall for the configured patience")
+        }
+    }
+    return try run.run(resume: resume)
+}
+
+/// Prints the final entry of a metrics log as a small table.
+func printFinal(_ log: MetricsLog) {
+    guard let f = log.final else { return }
+    print("\nfinal (test split, train items masked):")
+    print("  K      recall    ndcg      hit       mrr")
+    for k in [20, 50, 100, 200] {
+        guard let r = f["recall@\(k)"] else { continue }
+        print(String(format: "  %-5d  %.4f    %.4f    %.4f    %.4f", k, r, f["ndcg@\(k)"] ?? 0, f["hit@\(k)"] ?? 0, f["mrr@\(k)"] ?? 0))
+    }
+    print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs",
+                 Int(f["epochs_trained"] ?? 0), f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0))
+}
