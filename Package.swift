@@ -17,7 +17,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 2: layers with explicit forward/backward, towers, Adam, checkpoints.
         .target(name: "Models", dependencies: ["NumCore"], swiftSettings: fastMath),
+        // Floor 2: MSAC — text encoder (MiniLM), featurisers, alignment, cascaded codebooks.
+        .target(name: "Semantic", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
@@ -39,13 +41,14 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training",
+                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["Semantic"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: fastMath),

@@ -1,0 +1,1 @@
+// Semantic: MSAC (issue 3). Placeholder until the first featuriser lands.
