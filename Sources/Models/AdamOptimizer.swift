@@ -22,6 +22,9 @@ public final class AdamOptimizer: @unchecked Sendable {
     public var config: Config
     /// Number of steps taken (checkpointed, so resumed runs continue the bias correction).
     public private(set) var step: Int = 0
+    /// beta1^s and beta2^s for s = 0..<count, grown as needed (lazy rows catch up on the
+    /// moment decay of the steps they skipped without a `powf` per row).
+    private var beta1Powers: [Float] = [1], beta2Powers: [Float] = [1]
 
     /// An optimiser with `config`.
     public init(config: Config) { self.config = config }
@@ -36,6 +39,11 @@ public final class AdamOptimizer: @unchecked Sendable {
         let t = Float(step)
         let bc1 = 1 - powf(c.beta1, t), bc2 = 1 - powf(c.beta2, t)
         let lr = c.learningRate * bc2.squareRoot() / bc1
+        while beta1Powers.count <= step {
+            beta1Powers.append(beta1Powers[beta1Powers.count - 1] * c.beta1)
+            beta2Powers.append(beta2Powers[beta2Powers.count - 1] * c.beta2)
+        }
+        let pow1 = beta1Powers, pow2 = beta2Powers
         for p in parameters {
             let d = p.value.cols
             let decay = p.decays ? c.learningRate * c.weightDecay : 0
@@ -45,9 +53,8 @@ public final class AdamOptimizer: @unchecked Sendable {
                 pool.parallelRanges(rows.count, chunksPerThread: 2, minChunk: 256) { range in
                     for idx in range {
                         let r = Int(rows[idx])
-                        let skipped = Float(current - p.rowStep[r] - 1)
-                        let b1s = skipped > 0 ? powf(c.beta1, skipped) : 1
-                        let b2s = skipped > 0 ? powf(c.beta2, skipped) : 1
+                        let skipped = Int(current - p.rowStep[r] - 1)
+                        let b1s = pow1[skipped], b2s = pow2[skipped]
                         Self.updateRow(value: p.value.row(r), grad: p.grad.row(r), m: p.m.row(r), v: p.v.row(r), n: d,
                                        c: c, lr: lr, decay: decay, mScale: b1s, vScale: b2s)
                         p.rowStep[r] = current

@@ -57,7 +57,8 @@ public func sgemm(
                 packB(0..<nPanels)
             }
             // Split the N panels too when there are too few M-blocks to feed every thread.
-            let nSplits = mBlocks >= 2 * threads ? 1 : min(nPanels, max(1, (2 * threads + mBlocks - 1) / mBlocks))
+            // Aim for >= 8 tasks per thread so that uneven task counts cost little.
+            let nSplits = mBlocks >= 8 * threads ? 1 : min(nPanels, max(1, (8 * threads + mBlocks - 1) / mBlocks))
             let panelsPerSplit = (nPanels + nSplits - 1) / nSplits
             let tasks = mBlocks * nSplits
             let pcNow = pc

@@ -24,6 +24,15 @@ public final class Matrix: @unchecked Sendable {
         data.initialize(repeating: 0, count: n)
     }
 
+    /// A `rows x cols` matrix whose contents are unspecified until written (for outputs a
+    /// kernel overwrites completely, such as a GEMM with `beta = 0`).
+    public init(uninitializedRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)x\(cols)")
+        self.rows = rows
+        self.cols = cols
+        data = HugePageAllocator.allocate(floats: max(rows * cols, 1))
+    }
+
     /// A matrix holding a copy of `values` (row-major, `rows * cols` of them).
     public convenience init(rows: Int, cols: Int, values: [Float]) {
         precondition(values.count == rows * cols, "expected \(rows * cols) values, got \(values.count)")

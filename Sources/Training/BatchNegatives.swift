@@ -1,3 +1,4 @@
+import NumCore
 import Datasets
 import Sampling
 
@@ -30,21 +31,33 @@ struct BatchNegatives {
 
     /// Masked pairs as sorted flat indices: `b * N + j` for the shared pool and `b * M + m`
     /// for the per-positive negatives.
-    mutating func masks(batch: BatchRequest, negatives: NegativeBatch, train: Interactions) -> (shared: [Int32], perPositive: [Int32]) {
+    mutating func masks(batch: BatchRequest, negatives: NegativeBatch, train: Interactions, pool: WorkerPool) -> (shared: [Int32], perPositive: [Int32]) {
         let B = batch.count, N = negatives.shared.count, M = negatives.perPositiveCount
         var shared: [Int32] = []
         if N > 0 {
             index(negatives.shared)
-            var rowHits: [Int32] = []
-            for b in 0..<B {
-                rowHits.removeAll(keepingCapacity: true)
-                positions(of: batch.positives[b]) { rowHits.append(Int32(b * N + $0)) }
-                for it in train.items(of: Int(batch.users[b])) { positions(of: it) { rowHits.append(Int32(b * N + $0)) } }
-                // The positive may also be a training item of the user: keep entries unique.
-                rowHits.sort()
-                var last: Int32 = -1
-                for h in rowHits where h != last { shared.append(h); last = h }
+            // Rows are split into chunks scanned in parallel (the slot index is read-only
+            // meanwhile); chunks are concatenated in order, so the list stays sorted.
+            let chunks = 2 * pool.threadCount
+            let parts = UnsafeMutablePointer<[Int32]>.allocate(capacity: chunks)
+            parts.initialize(repeating: [], count: chunks)
+            defer { parts.deinitialize(count: chunks); parts.deallocate() }
+            let me = self
+            pool.parallelFor(chunks) { c in
+                var out: [Int32] = []
+                var rowHits: [Int32] = []
+                for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+                    rowHits.removeAll(keepingCapacity: true)
+                    me.positions(of: batch.positives[b]) { rowHits.append(Int32(b * N + $0)) }
+                    for it in train.items(of: Int(batch.users[b])) { me.positions(of: it) { rowHits.append(Int32(b * N + $0)) } }
+                    // The positive may also be a training item of the user: keep entries unique.
+                    rowHits.sort()
+                    var last: Int32 = -1
+                    for h in rowHits where h != last { out.append(h); last = h }
+                }
+                parts[c] = out
             }
+            for c in 0..<chunks { shared += parts[c] }
             unindex(negatives.shared)
         }
         var per: [Int32] = []

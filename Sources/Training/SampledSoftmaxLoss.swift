@@ -47,19 +47,38 @@ public struct SampledSoftmaxLoss {
         public var shared: Matrix?, perPositive: Matrix?, virtual: Matrix?
     }
 
-    /// Mean loss over the batch and the gradients of that mean.
-    public func compute(_ x: Inputs, pool: WorkerPool = .shared) -> (loss: Double, grads: Gradients) {
+    /// Buffers reused from step to step (a batch's logits alone are 4 MiB).
+    public final class Workspace {
+        private var buffers: [String: Matrix] = [:]
+        /// Creates an empty workspace.
+        public init() {}
+        /// A `rows x cols` buffer named `name`, reused when the shape is unchanged; zeroed
+        /// when `zeroed` is true, otherwise with stale contents.
+        func matrix(_ name: String, _ rows: Int, _ cols: Int, zeroed: Bool) -> Matrix {
+            let m: Matrix
+            if let old = buffers[name], old.rows == rows, old.cols == cols { m = old } else {
+                m = Matrix(uninitializedRows: rows, cols: cols)
+                buffers[name] = m
+            }
+            if zeroed { m.fill(0) }
+            return m
+        }
+    }
+
+    /// Mean loss over the batch and the gradients of that mean. Gradient matrices come from
+    /// `workspace` and stay valid until its next use.
+    public func compute(_ x: Inputs, workspace: Workspace = Workspace(), pool: WorkerPool = .shared) -> (loss: Double, grads: Gradients) {
         let B = x.batch, d = x.users.cols
         let N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
         let width = 1 + N + M + V
         let invTau = 1 / temperature
-        let logits = Matrix(rows: B, cols: width)
+        let logits = workspace.matrix("logits", B, width, zeroed: false)
         // Shared part via one GEMM straight into columns 1..N of the logit rows.
         if let s = x.shared, N > 0 {
             sgemm(transA: false, transB: true, m: B, n: N, k: d, alpha: invTau, a: x.users.data, lda: d,
                   b: s.data, ldb: d, c: logits.data + 1, ldc: width, pool: pool)
         }
-        let rowLoss = Matrix(rows: 1, cols: B)
+        let rowLoss = workspace.matrix("rowLoss", 1, B, zeroed: false)
         // Per row: remaining logits, masks, softmax; logits become d(loss_b)/d(logit).
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
             for b in range {
@@ -109,19 +128,19 @@ public struct SampledSoftmaxLoss {
         loss /= Double(B)
 
         // Backward: logits now hold dL/dlogit; every logit is <u, v> * invTau.
-        let gU = Matrix(rows: B, cols: d), gP = Matrix(rows: B, cols: d)
+        let gU = workspace.matrix("gU", B, d, zeroed: N == 0), gP = workspace.matrix("gP", B, d, zeroed: true)
         var gS: Matrix? = nil, gN: Matrix? = nil, gV: Matrix? = nil
         if let s = x.shared, N > 0 {
             // dU += dS . S * invTau ; dS_vectors = dS^T . U * invTau
             sgemm(transA: false, transB: false, m: B, n: d, k: N, alpha: invTau, a: logits.data + 1, lda: width,
                   b: s.data, ldb: d, c: gU.data, ldc: d, pool: pool)
-            let g = Matrix(rows: N, cols: d)
+            let g = workspace.matrix("gS", N, d, zeroed: false)
             sgemm(transA: true, transB: false, m: N, n: d, k: B, alpha: invTau, a: logits.data + 1, lda: width,
                   b: x.users.data, ldb: d, c: g.data, ldc: d, pool: pool)
             gS = g
         }
-        if M > 0 { gN = Matrix(rows: B * M, cols: d) }
-        if V > 0 { gV = Matrix(rows: B * V, cols: d) }
+        if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: true) }
+        if V > 0 { gV = workspace.matrix("gV", B * V, d, zeroed: true) }
         let gNc = gN, gVc = gV
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
             for b in range {

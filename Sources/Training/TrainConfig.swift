@@ -5,6 +5,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var epochs: Int = 40
     /// (user, positive) pairs per step.
     public var batchSize: Int = 1024
+    /// Learning-rate schedule over the whole run: `constant`, `cosine` (to 0) or `linear` (to 0).
+    public var lrSchedule: String = "constant"
     /// Softmax temperature tau.
     public var temperature: Float = 0.1
     /// Sampler name (`uns`, `inbatch`, ...).

@@ -33,6 +33,8 @@ public final class Trainer: @unchecked Sendable {
     public let config: TrainConfig
     private let pool: WorkerPool
     private var negatives: BatchNegatives
+    private let lossWorkspace = SampledSoftmaxLoss.Workspace()
+    private let baseLearningRate: Float
     private let pairs: (users: [Int32], items: [Int32])
 
     /// A trainer over `dataset.train`.
@@ -45,6 +47,7 @@ public final class Trainer: @unchecked Sendable {
         self.config = config
         self.pool = pool
         negatives = BatchNegatives(numItems: dataset.numItems)
+        baseLearningRate = optimizer.config.learningRate
         pairs = dataset.train.pairs()
     }
 
@@ -65,6 +68,7 @@ public final class Trainer: @unchecked Sendable {
         for s in 0..<steps {
             let range = (s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)
             let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
+            optimizer.config.learningRate = learningRate(epoch: epoch, step: s)
             let (loss, fn) = step(batch, rng: &samplerRNG)
             lossSum += loss
             fnHits += fn.hits
@@ -74,6 +78,18 @@ public final class Trainer: @unchecked Sendable {
         let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         return EpochStats(epoch: epoch, loss: lossSum / Double(max(steps, 1)), seconds: secs,
                           falseNegativeRate: fnTotal > 0 ? Double(fnHits) / Double(fnTotal) : 0, steps: steps)
+    }
+
+    /// The scheduled learning rate at `step` of 1-based `epoch` (a function of position in the
+    /// run only, so a resumed run follows the same schedule).
+    public func learningRate(epoch: Int, step: Int) -> Float {
+        let total = Double(max(1, config.epochs * stepsPerEpoch))
+        let t = Double((epoch - 1) * stepsPerEpoch + step) / total
+        switch config.lrSchedule {
+        case "cosine": return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))
+        case "linear": return baseLearningRate * Float(1 - t)
+        default: return baseLearningRate
+        }
     }
 
     /// One optimisation step on `batch`; returns the loss and the false-negative counts.
@@ -87,7 +103,7 @@ public final class Trainer: @unchecked Sendable {
         if !config.logQCorrection { neg.sharedLogQ = []; neg.perPositiveLogQ = [] }
         let N = neg.shared.count, M = neg.perPositiveCount
         let fn = negatives.falseNegatives(batch: batch, negatives: neg, test: dataset.test)
-        let masks = config.maskAccidentalHits ? negatives.masks(batch: batch, negatives: neg, train: dataset.train) : ([], [])
+        let masks = config.maskAccidentalHits ? negatives.masks(batch: batch, negatives: neg, train: dataset.train, pool: pool) : ([], [])
 
         // Forward: item tower once over [positives | shared | per-positive], user tower.
         let itemIDs = batch.positives + neg.shared + neg.perPositive
@@ -109,13 +125,13 @@ public final class Trainer: @unchecked Sendable {
             inputs.virtualCount = recipes.perRow
             virtual = v
         }
-        let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, pool: pool)
+        let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
 
         // Backward.
         if let v = virtual, let gv = g.virtual {
             v.backward(gv, perPositiveGrad: g.perPositive, perPositiveCount: M, positiveGrad: g.positives, batch: B)
         }
-        let dItems = Matrix(rows: itemIDs.count, cols: d)
+        let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
         dItems.row(0).update(from: g.positives.data, count: B * d)
         if let gs = g.shared { dItems.row(B).update(from: gs.data, count: N * d) }
         if let gp = g.perPositive { dItems.row(B + N).update(from: gp.data, count: B * M * d) }
@@ -126,7 +142,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func rowsCopy(_ m: Matrix, _ start: Int, _ count: Int) -> Matrix {
-        let out = Matrix(rows: count, cols: m.cols)
+        let out = Matrix(uninitializedRows: count, cols: m.cols)
         out.data.update(from: m.row(start), count: count * m.cols)
         return out
     }

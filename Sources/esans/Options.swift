@@ -48,6 +48,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
     @Option(help: "Batch size.") var batchSize = TrainConfig().batchSize
     @Option(help: "Adam learning rate.") var lr = AdamOptimizer.Config().learningRate
+    @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run).") var lrSchedule = TrainConfig().lrSchedule
     @Option(help: "Softmax temperature.") var tau = TrainConfig().temperature
     @Option(help: "Decoupled weight decay (AdamW).") var weightDecay: Float = 0
     @Option(help: "Embedding / output dimension.") var dim = ModelConfig().dim
@@ -81,6 +82,8 @@ struct TrainingOptions: ParsableArguments {
         t.epochs = epochs
         t.batchSize = batchSize
         t.temperature = tau
+        guard ["constant", "cosine", "linear"].contains(lrSchedule) else { throw ValidationError("--lr-schedule must be constant, cosine or linear") }
+        t.lrSchedule = lrSchedule
         t.logQCorrection = !noLogq
         t.maskAccidentalHits = !noMask
         t.seed = seed
