@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import NumCore
+import Datasets
+@testable import Training
+
+/// Step of the central differences: values are Float32 of scale 0.1-1.
+let fdEpsilon: Float = 1e-2
+/// An analytic and a numeric derivative agree when within this relative error...
+let fdRelativeTolerance = 2e-2
+/// ... or this absolute error.
+let fdAbsoluteTolerance = 2e-3
+
+/// A `rows x cols` matrix of N(0, scale^2) samples.
+func randomMatrix(_ rows: Int, _ cols: Int, _ rng: inout RandomSource, scale: Float = 1) -> Matrix {
+    let m = Matrix(rows: rows, cols: cols)
+    for i in 0..<m.count { m.data[i] = rng.normal() * scale }
+    return m
+}
+
+/// `sum(w ⊙ y)` over the first `w.count` elements of `y`, in Double.
+func weightedSum(_ y: Matrix, _ w: Matrix) -> Double {
+    var s = 0.0
+    for i in 0..<w.count { s += Double(y.data[i]) * Double(w.data[i]) }
+    return s
+}
+
+/// Central differences of `loss` w.r.t. every element of `x`; each element is restored
+/// bitwise afterwards. The divisor is the actual Float step taken.
+func numericGradient(of x: Matrix, eps: Float = fdEpsilon, _ loss: () -> Double) -> [Double] {
+    var g = [Double](repeating: 0, count: x.count)
+    for i in 0..<x.count {
+        let original = x.data[i]
+        let plus = original + eps, minus = original - eps
+        x.data[i] = plus
+        let lp = loss()
+        x.data[i] = minus
+        let lm = loss()
+        x.data[i] = original
+        g[i] = (lp - lm) / (Double(plus) - Double(minus))
+    }
+    return g
+}
+
+/// Whether an analytic derivative matches a numeric one.
+func derivativesAgree(_ a: Double, _ n: Double) -> Bool {
+    let diff = abs(a - n)
+    return diff <= fdAbsoluteTolerance || diff <= fdRelativeTolerance * max(abs(a), abs(n))
+}
+
+/// Expects every analytic derivative to match its finite difference, and the gradient not
+/// to be identically zero (unless `allowZero`).
+func expectGradientsMatch(_ analytic: [Float], _ numeric: [Double], _ label: String, allowZero: Bool = false,
+                          sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(analytic.count == numeric.count, "\(label): sizes differ", sourceLocation: sourceLocation)
+    var bad: [String] = []
+    for i in 0..<min(analytic.count, numeric.count) where !derivativesAgree(Double(analytic[i]), numeric[i]) {
+        bad.append("[\(i)] analytic \(analytic[i]) numeric \(numeric[i])")
+    }
+    #expect(bad.isEmpty, "\(label): \(bad.count) of \(analytic.count) derivatives differ: \(bad.prefix(4).joined(separator: "; "))",
+            sourceLocation: sourceLocation)
+    if !allowZero {
+        #expect(analytic.contains { abs($0) > 1e-4 }, "\(label): gradient is (nearly) zero, the check proves nothing",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// Bit patterns of a matrix (bitwise comparisons of checkpoints and optimiser state).
+func bits(_ m: Matrix) -> [UInt32] { m.array.map(\.bitPattern) }
+
+/// A fresh temporary directory, removed when the value is released.
+final class TempDir {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-training-\(UUID().uuidString)", isDirectory: true)
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+}
+
+/// A tiny synthetic data set (60 users, 50 items, 5 clusters, 8 interactions each).
+func tinyDataset(seed: UInt64 = 3) -> Dataset {
+    SyntheticData.make(users: 60, items: 50, clusters: 5, interactionsPerUser: 8, seed: seed)
+}
+
+/// Writes `dataset` as a LightGCN directory (`train.txt`, `test.txt`) under `dir`.
+func writeLightGCN(_ dataset: Dataset, to dir: URL) throws {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for (name, part) in [("train.txt", dataset.train), ("test.txt", dataset.test)] {
+        var text = ""
+        for u in 0..<part.numUsers where part.degree(of: u) > 0 {
+            text += ([String(u)] + part.items(of: u).map { String($0) }).joined(separator: " ") + "\n"
+        }
+        try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+}
