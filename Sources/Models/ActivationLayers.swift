@@ -16,8 +16,9 @@ public enum ReLULayer {
 
 /// Row-wise L2 normalisation `y = x / max(||x||, eps)`.
 public enum L2NormalizeLayer {
-    /// Smallest norm divided by, so a zero row stays zero.
-    public static let epsilon: Float = 1e-12
+    /// Smallest norm divided by: a zero row stays zero, and a near-zero row (e.g. every ReLU
+    /// of an MLP off) gets bounded gradients instead of ~1e11 ones that would swamp Adam.
+    public static let epsilon: Float = 1e-6
 
     /// Writes `y = x / ||x||` for the first `n` rows and the norms into `norms`.
     public static func forward(_ x: Matrix, rows n: Int, into y: Matrix, norms: inout [Float]) {

@@ -14,18 +14,22 @@ public struct MetricsLog: Sendable {
     /// An empty log.
     public init() {}
 
-    /// Reads an existing log (for `--resume`).
+    /// Reads an existing log (for `--resume`). Decoded with `JSONDecoder`, which reads
+    /// numbers back exactly (Foundation's `JSONSerialization` on Linux can be one ulp off).
     public static func read(from url: URL) throws -> MetricsLog {
-        let data = try Data(contentsOf: url)
-        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw TensorIOError(url: url, problem: "is not a JSON object")
+        struct Stored: Decodable {
+            var epochs: [[String: Double]]
+            var final: [String: Double]?
+            var run: [String: String]?
+        }
+        let stored: Stored
+        do { stored = try JSONDecoder().decode(Stored.self, from: Data(contentsOf: url)) } catch {
+            throw TensorIOError(url: url, problem: "is not a metrics log written by esans (\(error))")
         }
         var log = MetricsLog()
-        for e in obj["epochs"] as? [[String: Any]] ?? [] {
-            log.epochs.append(e.compactMapValues { ($0 as? NSNumber)?.doubleValue })
-        }
-        log.final = (obj["final"] as? [String: Any])?.compactMapValues { ($0 as? NSNumber)?.doubleValue }
-        log.info = (obj["run"] as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
+        log.epochs = stored.epochs
+        log.final = stored.final
+        log.info = stored.run ?? [:]
         return log
     }
 

@@ -41,11 +41,15 @@ public final class TrainingRun {
     @discardableResult
     public func run(resume: Bool) throws -> MetricsLog {
         let fm = FileManager.default
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         let tc = config.training
         if tc.threads > 0 { WorkerPool.configure(threads: tc.threads) }
+        // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
+        guard SamplerFactory.names.contains(tc.sampler) else {
+            throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
+        }
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let optimizer = AdamOptimizer(config: config.optimizer)
         var model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)

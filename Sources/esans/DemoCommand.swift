@@ -26,14 +26,11 @@ struct DemoCommand: ParsableCommand {
         }
         var rows: [(String, [String: Double])] = []
         for sampler in ["uns", "inbatch"] {
-            var t = TrainingOptions()
-            t.sampler = sampler
-            t.epochs = epochs
-            t.seed = seed
-            t.negatives = 256
-            t.batchSize = 256
-            t.lr = 0.005
-            t.evalEvery = 5
+            // MovieLens-100K is small (~80k training pairs): smaller batches and pools.
+            let t = try TrainingOptions.parse([
+                "--sampler", sampler, "--epochs", String(epochs), "--seed", String(seed), "--negatives", "256",
+                "--batch-size", "256", "--lr", "0.005", "--eval-every", "5",
+            ])
             let config = try t.runConfig(data: source)
             print("\n== \(sampler) ==")
             let log = try runTraining(config, output: output + "/" + sampler, resume: false)
