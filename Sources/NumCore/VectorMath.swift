@@ -78,30 +78,20 @@ public enum VectorMath {
     /// (as in a softmax); pass `minimum` when known so rows whose range is safe skip clamping.
     public static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float, minimum: Float = -.infinity) -> Float {
         if minimum - shift >= -87 && shift.isFinite {
-            return expShiftedInPlaceInRange(x, n, shift: shift)
+            return expShiftedInPlace(x, n, shift: shift, exp8InRange)
         }
-        var acc = SIMD8<Float>()
-        var i = 0
-        let s = SIMD8<Float>(repeating: shift)
-        while i + 8 <= n {
-            let raw = UnsafeMutableRawPointer(x + i)
-            let e = exp8(raw.loadUnaligned(as: SIMD8<Float>.self) - s)
-            raw.storeBytes(of: e, as: SIMD8<Float>.self)
-            acc += e
-            i += 8
-        }
-        var total = acc.sum()
-        while i < n { let e = expf_(x[i] - shift); x[i] = e; total += e; i += 1 }
-        return total
+        return expShiftedInPlace(x, n, shift: shift, exp8)
     }
 
-    private static func expShiftedInPlaceInRange(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+    @inline(__always)
+    private static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float,
+                                          _ exp: (SIMD8<Float>) -> SIMD8<Float>) -> Float {
         var acc = SIMD8<Float>()
         var i = 0
         let s = SIMD8<Float>(repeating: shift)
         while i + 8 <= n {
             let raw = UnsafeMutableRawPointer(x + i)
-            let e = exp8InRange(raw.loadUnaligned(as: SIMD8<Float>.self) - s)
+            let e = exp(raw.loadUnaligned(as: SIMD8<Float>.self) - s)
             raw.storeBytes(of: e, as: SIMD8<Float>.self)
             acc += e
             i += 8
