@@ -15,6 +15,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var sharedNegatives: Int = 1024
     /// Negatives drawn for each positive.
     public var perPositiveNegatives: Int = 0
+    /// DNS / MixGCF: candidates scored per kept negative.
+    public var candidateFactor: Int = 4
     /// Subtract log proposal probability from negative logits where the sampler gives it.
     public var logQCorrection: Bool = true
     /// Mask negatives that are the positive or one of the user's training items.
@@ -35,4 +37,28 @@ public struct TrainConfig: Codable, Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case epochs, batchSize, lrSchedule, temperature, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+
+    /// Decodes a configuration; keys missing from older `config.json` files take their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainConfig()
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        lrSchedule = try c.decodeIfPresent(String.self, forKey: .lrSchedule) ?? d.lrSchedule
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+        sampler = try c.decodeIfPresent(String.self, forKey: .sampler) ?? d.sampler
+        sharedNegatives = try c.decodeIfPresent(Int.self, forKey: .sharedNegatives) ?? d.sharedNegatives
+        perPositiveNegatives = try c.decodeIfPresent(Int.self, forKey: .perPositiveNegatives) ?? d.perPositiveNegatives
+        candidateFactor = try c.decodeIfPresent(Int.self, forKey: .candidateFactor) ?? d.candidateFactor
+        logQCorrection = try c.decodeIfPresent(Bool.self, forKey: .logQCorrection) ?? d.logQCorrection
+        maskAccidentalHits = try c.decodeIfPresent(Bool.self, forKey: .maskAccidentalHits) ?? d.maskAccidentalHits
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? d.evalEvery
+        cutoffs = try c.decodeIfPresent([Int].self, forKey: .cutoffs) ?? d.cutoffs
+        validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
+        patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+    }
 }
