@@ -37,11 +37,13 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation"], swiftSettings: fastMath),
+        // Floor 5: compare / sweep / ablation harness and its reports.
+        .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"], swiftSettings: fastMath),
         // Floor 6: the command-line tool.
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training",
+                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "SemanticTests", dependencies: ["Semantic"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: fastMath),
     ]
 )

@@ -1,13 +1,26 @@
+import Foundation
+import Datasets
 import Sampling
 
 /// Builds the sampler a run configuration names.
 public enum SamplerFactory {
     /// Sampler names this build knows.
-    public static let names = ["uns", "pns", "inbatch", "mns", "dns", "mixgcf"]
+    public static let names = ["uns", "pns", "inbatch", "mns", "dns", "mixgcf", "esans"]
 
-    /// The sampler called `config.sampler`, or nil if there is none by that name.
-    public static func make(_ config: TrainConfig, context: SamplingContext) -> NegativeSampler? {
+    /// The sampler called `config.sampler` for `dataset`, or nil if there is none by that name.
+    /// Notes about what was loaded (e.g. ignored semantic IDs) go to `notes`.
+    public static func make(_ config: TrainConfig, context: SamplingContext, dataset: Dataset, notes: inout [String]) throws -> NegativeSampler? {
         switch config.sampler {
+        case "esans":
+            guard let path = config.semanticIDs else {
+                throw DataError(file: "<options>", line: nil, field: "semantic-ids", message: "the esans sampler needs --semantic-ids FILE (semantic_ids.tsv written by `esans cluster`)")
+            }
+            var (table, n) = try SemanticIDTable.read(URL(fileURLWithPath: path), items: dataset.items)
+            notes += n
+            if config.randomClusters { table = table.shuffled(seed: config.seed) }
+            var e = config.esans
+            e.sharedUniform = config.sharedNegatives
+            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: nil, config: e)
         case "uns": return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "pns": return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "inbatch": return InBatchSampler(context: context, logQCorrection: config.logQCorrection)

@@ -1,3 +1,5 @@
+import Sampling
+
 /// Settings of a training run (the optimiser has its own, ``AdamOptimizer/Config``).
 /// The defaults are the tuned ID-only Gowalla setup.
 public struct TrainConfig: Codable, Sendable, Equatable {
@@ -15,6 +17,12 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var sharedNegatives: Int = 1024
     /// Negatives drawn for each positive.
     public var perPositiveNegatives: Int = 0
+    /// ESANS: path of `semantic_ids.tsv` (from `esans cluster`).
+    public var semanticIDs: String? = nil
+    /// ESANS: sampler and EDIS settings.
+    public var esans = ESANSSampler.Config()
+    /// ESANS ablation: permute the semantic IDs across items (same cluster sizes).
+    public var randomClusters = false
     /// DNS / MixGCF: candidates scored per kept negative.
     public var candidateFactor: Int = 4
     /// Subtract log proposal probability from negative logits where the sampler gives it.
@@ -38,12 +46,15 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case epochs, batchSize, lrSchedule, temperature, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, epochs, batchSize, lrSchedule, temperature, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
 
     /// Decodes a configuration; keys missing from older `config.json` files take their defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TrainConfig()
+        semanticIDs = try c.decodeIfPresent(String.self, forKey: .semanticIDs)
+        esans = try c.decodeIfPresent(ESANSSampler.Config.self, forKey: .esans) ?? d.esans
+        randomClusters = try c.decodeIfPresent(Bool.self, forKey: .randomClusters) ?? d.randomClusters
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         lrSchedule = try c.decodeIfPresent(String.self, forKey: .lrSchedule) ?? d.lrSchedule

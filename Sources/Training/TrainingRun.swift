@@ -81,7 +81,8 @@ public final class TrainingRun {
             "sampler": tc.sampler, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
         ]
 
-        guard let sampler = SamplerFactory.make(tc, context: SamplingContext(train: dataset.train)) else {
+        var samplerNotes: [String] = []
+        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes) else {
             throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
         }
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Models
+import Sampling
 import Training
 
 /// Where the interactions come from.
@@ -58,6 +59,17 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "User tower: no ID embedding (history only; needs --history).") var noUserId = false
     @Flag(help: "No logQ correction.") var noLogq = false
     @Flag(help: "Do not mask accidental hits (negatives that are the user's training items).") var noMask = false
+    @Option(help: "DNS / MixGCF: candidates scored per kept negative.") var candidateFactor = TrainConfig().candidateFactor
+    @Option(help: "ESANS: semantic_ids.tsv written by `esans cluster`.") var semanticIds: String?
+    @Option(help: "ESANS: hard negatives per positive (same primary cluster, other secondary).") var hard = ESANSSampler.Config().hard
+    @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
+    @Option(help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5].") var lambda = ESANSSampler.Config().lambda
+    @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
+    @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
+    @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
+    @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
+    @Flag(help: "ESANS ablation: primary clusters only (no secondary-cell filter).") var primaryOnly = false
+    @Flag(help: "ESANS ablation: random clusters of the same sizes.") var randomClusters = false
     @Option(help: "Random seed for everything.") var seed: UInt64 = 1
     @Option(help: "Evaluate every N epochs.") var evalEvery = TrainConfig().evalEvery
     @Option(help: "Share of each user's training items held out for validation (0 = none).") var validation = 0.0
@@ -79,6 +91,19 @@ struct TrainingOptions: ParsableArguments {
         t.sampler = sampler
         t.sharedNegatives = negatives
         t.perPositiveNegatives = perPositive
+        t.candidateFactor = candidateFactor
+        t.semanticIDs = semanticIds
+        t.esans.hard = hard
+        t.esans.easy = easy
+        t.esans.lambda = lambda
+        t.esans.clusterTemperature = clusterTemperature
+        t.esans.edis = !noEdis
+        t.esans.simpleInterpolation = !noSimpleInterp
+        t.esans.hardInterpolation = !noHardInterp
+        t.esans.useSecondary = !primaryOnly
+        t.randomClusters = randomClusters
+        guard (-0.3...0.5).contains(lambda) else { throw ValidationError("--lambda must lie in [-0.3, 0.5]") }
+        if sampler == "esans" && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
         t.epochs = epochs
         t.batchSize = batchSize
         t.temperature = tau

@@ -1,0 +1,1 @@
+// Experiments: compare / sweep / ablation harness (issue 4).

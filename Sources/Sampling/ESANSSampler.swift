@@ -1,0 +1,152 @@
+import Foundation
+import NumCore
+import Datasets
+
+/// ESANS (Xing et al., WWW 2025): MSAC-aware real negatives plus EDIS virtual negatives.
+///
+/// For a positive with semantic ID (p, s):
+/// - `hard` negatives: uniform over items with primary p and secondary != s;
+/// - `easy` negatives: a primary cluster q != p drawn with probability softmax(-dist(C_p, C_q) / T_c)
+///   (uniform over q when no centroid distances are given), then an item uniformly in q;
+/// - never an item of the positive's own cell (p, s) (likely false negatives) nor a training
+///   item of the user.
+/// EDIS (virtual negatives, built by the trainer from item-tower outputs):
+/// - simple interpolation: for k = 2...easy, k convex combinations (Dirichlet(1) weights) of k
+///   of the row's easy negatives, anchors from one primary cluster when the row has k of them
+///   there, which gives (m_o + 2)(m_o - 1) / 2 vectors;
+/// - hard interpolation: lambda * e_pos + (1 - lambda) * e_hard for each hard negative, with the
+///   positive detached.
+public final class ESANSSampler: NegativeSampler {
+    /// Settings of the sampler and its ablations.
+    public struct Config: Codable, Sendable, Equatable {
+        /// Hard negatives per positive (m_c).
+        public var hard = 3
+        /// Easy negatives per positive (m_o).
+        public var easy = 4
+        /// Temperature of the softmax over centroid distances choosing easy clusters (T_c).
+        public var clusterTemperature: Float = 1
+        /// Hard interpolation coefficient (lambda, in [-0.3, 0.5]).
+        public var lambda: Float = 0.1
+        /// EDIS on/off, and its two parts.
+        public var edis = true, simpleInterpolation = true, hardInterpolation = true
+        /// False: primary-only clusters (hard negatives from the whole primary cluster, no
+        /// secondary-cell filter), for the ablation.
+        public var useSecondary = true
+        /// Uniform negatives shared by the batch (the `production` regime), 0 = none.
+        public var sharedUniform = 0
+        /// The defaults of the `paper` regime (m_c + m_o = 7).
+        public init() {}
+    }
+
+    public let name = "esans"
+    public let config: Config
+    private let primary: [Int32], secondary: [Int32]
+    private let primaryMembers: [[Int32]]
+    private let easyClusterTables: [AliasTable?]
+    private let train: Interactions
+    private let numItems: Int
+    private let uniform: UniformSampler?
+
+    /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
+    /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
+    public init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: Config) {
+        precondition(primary.count == context.numItems && secondary.count == context.numItems, "one semantic ID per item")
+        self.config = config
+        self.primary = primary
+        self.secondary = config.useSecondary ? secondary : [Int32](repeating: 0, count: secondary.count)
+        let kp = Int(primary.max() ?? 0) + 1
+        var members = [[Int32]](repeating: [], count: kp)
+        for (i, p) in primary.enumerated() { members[Int(p)].append(Int32(i)) }
+        primaryMembers = members
+        var tables: [AliasTable?] = []
+        for p in 0..<kp {
+            let others = (0..<kp).filter { $0 != p && !members[$0].isEmpty }
+            let dist = others.map { q in centroidDistances.map { Double($0[p, q]) } ?? 0 }
+            // Softmax of -dist / T_c, shifted by the nearest cluster so exp cannot underflow to all zeros.
+            let nearest = dist.min() ?? 0
+            var w = [Double](repeating: 0, count: kp)
+            for (q, d) in zip(others, dist) { w[q] = exp(-(d - nearest) / Double(config.clusterTemperature)) }
+            tables.append(others.isEmpty ? nil : AliasTable(weights: w))
+        }
+        easyClusterTables = tables
+        train = context.train
+        numItems = context.numItems
+        uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
+    }
+
+    /// Virtual negatives per row under `config`.
+    public static func virtualCount(_ c: Config) -> Int {
+        guard c.edis else { return 0 }
+        let simple = c.simpleInterpolation && c.easy >= 2 ? (c.easy + 2) * (c.easy - 1) / 2 : 0
+        return simple + (c.hardInterpolation ? c.hard : 0)
+    }
+
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+        let mc = config.hard, mo = config.easy, M = mc + mo
+        var out = uniform?.sample(batch, scorer: nil, rng: &rng) ?? NegativeBatch()
+        out.perPositiveCount = M
+        out.perPositive.reserveCapacity(batch.count * M)
+        let V = Self.virtualCount(config)
+        var recipes = VirtualRecipes(perRow: V, detachPositive: true)
+        for b in 0..<batch.count {
+            let user = Int(batch.users[b]), pos = batch.positives[b]
+            let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
+            let rowStart = out.perPositive.count
+            for _ in 0..<mc { out.perPositive.append(hardNegative(p: p, s: s, positive: pos, user: user, rng: &rng)) }
+            for _ in 0..<mo { out.perPositive.append(easyNegative(p: p, user: user, rng: &rng)) }
+            guard V > 0 else { continue }
+            if config.simpleInterpolation && mo >= 2 {
+                let easyPrimaries = (0..<mo).map { primary[Int(out.perPositive[rowStart + mc + $0])] }
+                for k in 2...mo {
+                    for _ in 0..<k {
+                        let anchors = pickAnchors(k, among: easyPrimaries, rng: &rng)
+                        var w = anchors.map { _ in rng.exponential() }
+                        let total = w.reduce(0, +)
+                        w = w.map { $0 / total }
+                        recipes.add(zip(anchors, w).map { (source: Int32(mc + $0.0), weight: $0.1) })
+                    }
+                }
+            }
+            if config.hardInterpolation {
+                for h in 0..<mc { recipes.add([(source: -1, weight: config.lambda), (source: Int32(h), weight: 1 - config.lambda)]) }
+            }
+        }
+        if V > 0 { out.virtual = recipes }
+        return out
+    }
+
+    /// `k` distinct positions among the row's easy negatives, from one primary cluster when
+    /// that cluster holds at least `k` of them, otherwise at random.
+    private func pickAnchors(_ k: Int, among clusters: [Int32], rng: inout RandomSource) -> [Int] {
+        var byCluster: [Int32: [Int]] = [:]
+        for (i, c) in clusters.enumerated() { byCluster[c, default: []].append(i) }
+        var candidates = Array(clusters.indices)
+        if let group = byCluster.values.filter({ $0.count >= k }).min(by: { $0[0] < $1[0] }) { candidates = group }
+        for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
+        return Array(candidates.prefix(k))
+    }
+
+    private func acceptable(_ item: Int32, user: Int, positive: Int32) -> Bool {
+        item != positive && !train.contains(user: user, item: item)
+    }
+
+    private func hardNegative(p: Int, s: Int32, positive: Int32, user: Int, rng: inout RandomSource) -> Int32 {
+        let members = primaryMembers[p]
+        for _ in 0..<32 {
+            let it = members[rng.below(members.count)]
+            if secondary[Int(it)] != s || !config.useSecondary, acceptable(it, user: user, positive: positive) { return it }
+        }
+        // The primary cluster offers no usable hard negative: fall back to an easy one.
+        return easyNegative(p: p, user: user, rng: &rng)
+    }
+
+    private func easyNegative(p: Int, user: Int, rng: inout RandomSource) -> Int32 {
+        for _ in 0..<32 {
+            guard let table = easyClusterTables[p] else { break }
+            let q = Int(table.draw(&rng))
+            let it = primaryMembers[q][rng.below(primaryMembers[q].count)]
+            if !train.contains(user: user, item: it) { return it }
+        }
+        return Int32(rng.below(numItems))
+    }
+}

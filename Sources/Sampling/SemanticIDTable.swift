@@ -1,0 +1,54 @@
+import Foundation
+import NumCore
+import Datasets
+
+/// Semantic IDs (primary, secondary cluster) per item, as written by `esans cluster`
+/// (`semantic_ids.tsv`: a header line, then `item_id<TAB>primary<TAB>secondary`).
+public struct SemanticIDTable: Sendable {
+    /// Primary and secondary code per item index of the dataset.
+    public var primary: [Int32], secondary: [Int32]
+
+    /// Codes given directly (one pair per item).
+    public init(primary: [Int32], secondary: [Int32]) {
+        precondition(primary.count == secondary.count)
+        self.primary = primary
+        self.secondary = secondary
+    }
+
+    /// Reads `url` and matches its item ids to `items`. Every item of the dataset needs a
+    /// code; unknown ids in the file are ignored and counted in `notes`.
+    public static func read(_ url: URL, items: IDMap) throws -> (table: SemanticIDTable, notes: [String]) {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw DataError(file: url.lastPathComponent, line: nil, field: nil, message: "cannot read semantic IDs (\(error.localizedDescription))")
+        }
+        var primary = [Int32](repeating: -1, count: items.count), secondary = [Int32](repeating: -1, count: items.count)
+        var unknown = 0
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where n > 0 && !line.isEmpty {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 3 else {
+                throw DataError(file: url.lastPathComponent, line: n + 1, field: nil, message: "expected 3 tab-separated fields (item_id, primary, secondary), found \(f.count)")
+            }
+            guard let p = Int32(f[1]), p >= 0 else { throw DataError(file: url.lastPathComponent, line: n + 1, field: "2 (primary)", message: "'\(f[1])' is not a non-negative integer") }
+            guard let s = Int32(f[2]), s >= 0 else { throw DataError(file: url.lastPathComponent, line: n + 1, field: "3 (secondary)", message: "'\(f[2])' is not a non-negative integer") }
+            guard let i = items.index(of: String(f[0])) else { unknown += 1; continue }
+            primary[i] = p
+            secondary[i] = s
+        }
+        let missing = primary.indices.filter { primary[$0] < 0 }
+        guard missing.isEmpty else {
+            throw DataError(file: url.lastPathComponent, line: nil, field: nil,
+                            message: "\(missing.count) items of the dataset have no semantic ID (first: \(missing.prefix(5).map { items.externalIDs[$0] }.joined(separator: ", ")))")
+        }
+        return (SemanticIDTable(primary: primary, secondary: secondary), unknown > 0 ? ["semantic IDs: \(unknown) ids not in the dataset were ignored"] : [])
+    }
+
+    /// The same cluster sizes with items assigned at random (the `random clusters` ablation):
+    /// the (primary, secondary) pairs are permuted across items.
+    public func shuffled(seed: UInt64) -> SemanticIDTable {
+        var order = Array(primary.indices)
+        var rng = RandomSource(seed: seed).derived("random-clusters")
+        rng.shuffle(&order)
+        return SemanticIDTable(primary: order.map { primary[$0] }, secondary: order.map { secondary[$0] })
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import NumCore
+import Datasets
+@testable import Sampling
+
+private func makeContext(_ lists: [[Int32]], numItems: Int) -> SamplingContext {
+    SamplingContext(train: Interactions(numUsers: lists.count, numItems: numItems, lists: lists))
+}
+
+/// Scores item i as `Float(i)` for every row: the hardest candidates are the largest ids.
+private struct IdentityScorer: CandidateScorer {
+    func scores(candidates: [Int32], perRow: Int) -> [Float] { candidates.map { Float($0) } }
+}
+
+@Test func aliasTableDrawsInProportionToWeights() {
+    let t = AliasTable(weights: [1, 0, 3, 6])
+    var rng = RandomSource(seed: 4)
+    var counts = [Int](repeating: 0, count: 4)
+    for _ in 0..<40_000 { counts[Int(t.draw(&rng))] += 1 }
+    #expect(counts[1] == 0)
+    for (i, w) in [0.1, 0.0, 0.3, 0.6].enumerated() {
+        #expect(abs(Double(counts[i]) / 40_000 - w) < 0.01, "outcome \(i): \(counts[i])")
+    }
+}
+
+@Test func popularitySamplerCarriesLogOfItsProposal() {
+    // Item counts: item 0 seen 3 times, item 1 once, item 2 never (weight of 0.5).
+    let ctx = makeContext([[0, 1], [0], [0]], numItems: 3)
+    let s = PopularitySampler(context: ctx, alpha: 1, shared: 500, perPositive: 2)
+    var rng = RandomSource(seed: 1)
+    let n = s.sample(BatchRequest(users: [0, 1], positives: [0, 1]), scorer: nil, rng: &rng)
+    #expect(n.shared.count == 500 && n.perPositive.count == 4 && n.perPositiveCount == 2)
+    let expected: [Float] = [log(3 / 4.5), log(1 / 4.5), log(0.5 / 4.5)]
+    for (item, q) in zip(n.shared, n.sharedLogQ) { #expect(abs(q - expected[Int(item)]) < 1e-5) }
+    let share0 = Double(n.shared.filter { $0 == 0 }.count) / 500
+    #expect(abs(share0 - 3 / 4.5) < 0.08)
+}
+
+@Test func mixedSamplerPutsPositivesFirstWithMixtureLogQ() {
+    let ctx = makeContext([[0, 1], [0, 2], [3]], numItems: 10)
+    let s = MixedSampler(context: ctx, uniformCount: 4, perPositive: 1)
+    var rng = RandomSource(seed: 2)
+    let batch = BatchRequest(users: [0, 1], positives: [0, 2])
+    let n = s.sample(batch, scorer: nil, rng: &rng)
+    #expect(Array(n.shared.prefix(2)) == [0, 2] && n.shared.count == 6)
+    #expect(n.perPositive.count == 2 && n.perPositiveCount == 1)
+    // q_i = (B f_i + U / n) / (B + U) with f = counts / 5.
+    let f: [Double] = [2 / 5, 1 / 5, 1 / 5, 1 / 5, 0, 0, 0, 0, 0, 0]
+    for (item, q) in zip(n.shared, n.sharedLogQ) {
+        #expect(abs(Double(q) - log((2 * f[Int(item)] + 4.0 / 10) / 6)) < 1e-5)
+    }
+}
+
+@Test func dynamicSamplerKeepsTheHardestCandidates() {
+    let ctx = makeContext([[0], [1]], numItems: 50)
+    let s = DynamicSampler(context: ctx, candidates: 8, perPositive: 3)
+    #expect(s.needsScorer)
+    var rng = RandomSource(seed: 3)
+    var replay = RandomSource(seed: 3)
+    let batch = BatchRequest(users: [0, 1], positives: [10, 20])
+    let n = s.sample(batch, scorer: IdentityScorer(), rng: &rng)
+    // Re-draw the same candidate pool and check the kept ones are its largest ids.
+    let pool = (0..<16).map { _ in Int32(replay.below(50)) }
+    for b in 0..<2 {
+        let cands = pool[(b * 8)..<(b * 8 + 8)].filter { $0 != batch.positives[b] }.sorted(by: >)
+        #expect(Array(n.perPositive[(b * 3)..<(b * 3 + 3)]) == Array(cands.prefix(3)))
+    }
+}
+
+@Test func mixGCFRecipesMixThePositiveIntoKeptCandidates() {
+    let ctx = makeContext([[0], [1]], numItems: 30)
+    let s = MixGCFSampler(context: ctx, candidates: 6, perPositive: 2)
+    var rng = RandomSource(seed: 5)
+    let n = s.sample(BatchRequest(users: [0, 1], positives: [4, 5]), scorer: IdentityScorer(), rng: &rng)
+    let r = try! #require(n.virtual)
+    #expect(r.perRow == 2 && r.count == 4 && r.detachPositive)
+    for v in 0..<r.count {
+        let terms = Int(r.termStart[v])..<Int(r.termStart[v + 1])
+        #expect(terms.count == 2)
+        #expect(r.termSource[terms.lowerBound] == -1)
+        #expect(r.termSource[terms.lowerBound + 1] == Int32(v % 2))
+        let w = terms.map { r.termWeight[$0] }
+        #expect(abs(w.reduce(0, +) - 1) < 1e-6 && w.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+}
+
+@Suite struct ESANSSamplerTests {
+    // 40 items: primary = i / 10 (4 clusters), secondary = i % 2.
+    let primary = (0..<40).map { Int32($0 / 10) }
+    let secondary = (0..<40).map { Int32($0 % 2) }
+    let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
+    let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
+
+    @Test func hardAndEasyNegativesFollowTheClusters() {
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+        var rng = RandomSource(seed: 9)
+        for _ in 0..<50 {
+            let n = s.sample(batch, scorer: nil, rng: &rng)
+            let M = 7
+            #expect(n.perPositiveCount == M && n.perPositive.count == batch.count * M)
+            for b in 0..<batch.count {
+                let pos = Int(batch.positives[b]), user = Int(batch.users[b])
+                for m in 0..<M {
+                    let it = n.perPositive[b * M + m]
+                    #expect(it != batch.positives[b])
+                    #expect(!ctx.train.contains(user: user, item: it), "a training item of the user was sampled")
+                    #expect(!(primary[Int(it)] == primary[pos] && secondary[Int(it)] == secondary[pos]), "own cell sampled")
+                    if m < 3 { #expect(primary[Int(it)] == primary[pos]) } else { #expect(primary[Int(it)] != primary[pos]) }
+                }
+            }
+        }
+    }
+
+    @Test func virtualNegativeCountsFollowTheEDISFormula() {
+        var c = ESANSSampler.Config()
+        #expect(ESANSSampler.virtualCount(c) == (4 + 2) * (4 - 1) / 2 + 3)
+        c.hardInterpolation = false
+        #expect(ESANSSampler.virtualCount(c) == 9)
+        c.edis = false
+        #expect(ESANSSampler.virtualCount(c) == 0)
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+        var rng = RandomSource(seed: 1)
+        let r = try! #require(s.sample(batch, scorer: nil, rng: &rng).virtual)
+        #expect(r.perRow == 12 && r.count == 12 * batch.count)
+        for v in 0..<r.count {
+            let terms = Int(r.termStart[v])..<Int(r.termStart[v + 1])
+            let w = terms.map { r.termWeight[$0] }
+            #expect(abs(w.reduce(0, +) - 1) < 1e-5)
+            if v % 12 < 9 {
+                // Simple interpolation: 2...4 distinct easy negatives (sources 3..<7).
+                let src = terms.map { r.termSource[$0] }
+                #expect(Set(src).count == src.count && src.allSatisfy { $0 >= 3 && $0 < 7 })
+            } else {
+                #expect(r.termSource[terms.lowerBound] == -1 && abs(w[0] - 0.1) < 1e-6)
+            }
+        }
+    }
+
+    @Test func closerPrimaryClustersGiveMoreEasyNegatives() {
+        let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 5, 5,  0.1, 0, 5, 5,  5, 5, 0, 5,  5, 5, 5, 0])
+        var c = ESANSSampler.Config()
+        c.clusterTemperature = 0.5
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        var rng = RandomSource(seed: 2)
+        var fromCluster1 = 0, total = 0
+        for _ in 0..<200 {
+            let n = s.sample(BatchRequest(users: [0], positives: [4]), scorer: nil, rng: &rng)
+            for m in 3..<7 { total += 1; if primary[Int(n.perPositive[m])] == 1 { fromCluster1 += 1 } }
+        }
+        #expect(Double(fromCluster1) / Double(total) > 0.95)
+    }
+
+    @Test func primaryOnlyDrawsHardNegativesFromTheWholeCluster() {
+        var c = ESANSSampler.Config()
+        c.useSecondary = false
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        var rng = RandomSource(seed: 3)
+        var sameSecondary = 0
+        for _ in 0..<100 {
+            let n = s.sample(BatchRequest(users: [2], positives: [26]), scorer: nil, rng: &rng)
+            for m in 0..<3 { #expect(primary[Int(n.perPositive[m])] == 2); if n.perPositive[m] % 2 == 0 { sameSecondary += 1 } }
+        }
+        #expect(sameSecondary > 50, "primary-only sampling should reach the positive's own secondary cell")
+    }
+}
+
+@Test func semanticIDTableReadsMatchesAndRejects() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sid-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var items = IDMap()
+    for id in ["a", "b", "c"] { _ = items.intern(id) }
+    let good = dir.appendingPathComponent("good.tsv")
+    try "item_id\tprimary\tsecondary\nc\t1\t0\na\t0\t2\nb\t1\t1\nzzz\t3\t3\n".write(to: good, atomically: true, encoding: .utf8)
+    let (t, notes) = try SemanticIDTable.read(good, items: items)
+    #expect(t.primary == [0, 1, 1] && t.secondary == [2, 1, 0])
+    #expect(notes.count == 1 && notes[0].contains("1 ids"))
+    let sh = t.shuffled(seed: 1)
+    #expect(sh.primary.sorted() == t.primary.sorted())
+    let bad = dir.appendingPathComponent("bad.tsv")
+    try "item_id\tprimary\tsecondary\na\t0\t2\nb\tx\t1\n".write(to: bad, atomically: true, encoding: .utf8)
+    #expect { try SemanticIDTable.read(bad, items: items) } throws: { "\($0)".contains("bad.tsv:3") && "\($0)".contains("primary") }
+    let missing = dir.appendingPathComponent("missing.tsv")
+    try "item_id\tprimary\tsecondary\na\t0\t2\n".write(to: missing, atomically: true, encoding: .utf8)
+    #expect { try SemanticIDTable.read(missing, items: items) } throws: { "\($0)".contains("2 items") }
+}
