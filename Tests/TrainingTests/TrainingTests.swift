@@ -31,7 +31,8 @@ private func adamConfig() -> AdamOptimizer.Config {
 private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) -> Trainer {
     let tc = trainConfig(seed: seed)
     let model = TwoTowerModel(config: modelConfig(), numUsers: d.numUsers, numItems: d.numItems, seed: modelSeed)
-    let sampler = SamplerFactory.make(tc, context: SamplingContext(train: d.train))!
+    var notes: [String] = []
+    let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)!
     return Trainer(dataset: d, model: model, optimizer: AdamOptimizer(config: adamConfig()), sampler: sampler, config: tc)
 }
 
@@ -69,12 +70,13 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
 
     @Test func perPositiveAndInBatchSamplersTrain() {
         let d = tinyDataset()
-        for name in ["uns", "inbatch"] {
+        for name in ["uns", "inbatch", "pns", "mns", "dns", "mixgcf"] {
             var tc = trainConfig()
             tc.sampler = name
-            tc.perPositiveNegatives = name == "uns" ? 2 : 0
+            tc.perPositiveNegatives = name == "inbatch" ? 0 : 2
             let model = TwoTowerModel(config: modelConfig(), numUsers: d.numUsers, numItems: d.numItems, seed: 5)
-            let sampler = SamplerFactory.make(tc, context: SamplingContext(train: d.train))!
+            var notes: [String] = []
+            let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)!
             #expect(sampler.name == name)
             let t = Trainer(dataset: d, model: model, optimizer: AdamOptimizer(config: adamConfig()), sampler: sampler, config: tc)
             let l1 = t.trainEpoch(1).loss, l2 = t.trainEpoch(2).loss
@@ -82,7 +84,8 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
         }
         var bad = trainConfig()
         bad.sampler = "nope"
-        #expect(SamplerFactory.make(bad, context: SamplingContext(train: d.train)) == nil)
+        var notes: [String] = []
+        #expect(try! SamplerFactory.make(bad, context: SamplingContext(train: d.train), dataset: d, notes: &notes) == nil)
     }
 }
 
