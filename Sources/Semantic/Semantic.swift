@@ -1,1 +1,0 @@
-// Semantic: MSAC (issue 3). Placeholder until the first featuriser lands.
