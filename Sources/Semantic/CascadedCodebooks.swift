@@ -1,0 +1,296 @@
+import Foundation
+import NumCore
+
+/// The two-level vector quantiser of MSAC (spec 2(c)): a primary codebook C1 over the fused
+/// item vectors and one shared secondary codebook C2 over the per-modality residuals.
+///
+/// - Primary: k-means (k-means++ seeding) with `Kp` centroids on the fused vectors
+///   m_i = mean over the modalities item i has; c1(i) is its cluster.
+/// - Secondary: k-means with `Ks` centroids on r_i = concat_m (f_i^m - C1[c1(i)]), an
+///   `M * d` vector. **A modality the item lacks contributes a zero block** (as if its vector
+///   were exactly the primary centroid), so missing modalities add nothing to the distances
+///   of that block beyond the centroid's own entries. c2(i) is its cluster.
+/// - The semantic ID of item i is (c1(i), c2(i)); see ``SemanticIDs``.
+public struct CascadedCodebooks: @unchecked Sendable {
+    /// `Kp x d` primary centroids (the fused space).
+    public let primary: Matrix
+    /// `Ks x (M * d)` secondary centroids (concatenated residual blocks, modality order).
+    public let secondary: Matrix
+    /// Names of the `M` modalities, in residual-block order.
+    public let modalityNames: [String]
+
+    /// Number of primary codes.
+    public var kp: Int { primary.rows }
+    /// Number of secondary codes.
+    public var ks: Int { secondary.rows }
+    /// Dimension `d` of the common (aligned) space.
+    public var dimension: Int { primary.cols }
+
+    /// Codebooks from their centroid matrices (`secondary.cols` must be `M * primary.cols`).
+    public init(primary: Matrix, secondary: Matrix, modalityNames: [String]) {
+        precondition(!modalityNames.isEmpty, "at least one modality")
+        precondition(secondary.cols == modalityNames.count * primary.cols,
+                     "secondary width \(secondary.cols) != \(modalityNames.count) modalities x \(primary.cols)")
+        self.primary = primary
+        self.secondary = secondary
+        self.modalityNames = modalityNames
+    }
+
+    /// The outcome of ``fit(fused:modalities:available:modalityNames:kp:ks:maxIterations:restarts:seed:pool:)``.
+    public struct Fit: @unchecked Sendable {
+        /// The two codebooks.
+        public let codebooks: CascadedCodebooks
+        /// The codes of the clustered items.
+        public let ids: SemanticIDs
+        /// Final k-means objective of the primary level.
+        public let primaryObjective: Double
+        /// Final k-means objective of the secondary level.
+        public let secondaryObjective: Double
+    }
+
+    /// The fused vector of every item: the mean of the modality vectors it has.
+    /// - Parameters:
+    ///   - modalities: `M` matrices, each `n x d`, row i = item i.
+    ///   - available: `available[m][i]` says whether item i has modality m; `nil` = all.
+    ///     An item with no modality at all gets a zero vector.
+    public static func fuse(modalities: [Matrix], available: [[Bool]]? = nil) -> Matrix {
+        precondition(!modalities.isEmpty, "at least one modality")
+        let n = modalities[0].rows, d = modalities[0].cols
+        let out = Matrix(rows: n, cols: d)
+        for i in 0..<n {
+            var present = 0
+            for (m, f) in modalities.enumerated() where available?[m][i] ?? true {
+                VectorMath.axpy(1, f.row(i), out.row(i), d)
+                present += 1
+            }
+            if present > 1 { VectorMath.scale(out.row(i), d, by: 1 / Float(present)) }
+        }
+        return out
+    }
+
+    /// Residual matrix `n x (M * d)`: block m of row i is `f_i^m - C1[primary[i]]`, or zeros
+    /// when item i lacks modality m.
+    public static func residuals(modalities: [Matrix], available: [[Bool]]?, primaryCentroids: Matrix, primary: [Int32]) -> Matrix {
+        let n = primary.count, d = primaryCentroids.cols, mCount = modalities.count
+        let out = Matrix(rows: n, cols: mCount * d)
+        for i in 0..<n {
+            let c = primaryCentroids.row(Int(primary[i]))
+            for (m, f) in modalities.enumerated() where available?[m][i] ?? true {
+                let dst = out.row(i) + m * d, src = f.row(i)
+                for j in 0..<d { dst[j] = src[j] - c[j] }
+            }
+        }
+        return out
+    }
+
+    /// Learns both codebooks and codes the items.
+    /// - Parameters:
+    ///   - fused: `n x d`, the fused vector of every item (see ``fuse(modalities:available:)``).
+    ///   - modalities: `M` aligned modality matrices, each `n x d` (rows of missing modalities
+    ///     are ignored).
+    ///   - available: `available[m][i]` = item i has modality m; `nil` = every item has all.
+    ///   - modalityNames: names for the residual blocks (default `m0`, `m1`, ...).
+    ///   - kp, ks: codebook sizes.
+    ///   - seed: the primary k-means uses `seed`, the secondary `seed + 1`.
+    public static func fit(
+        fused: Matrix, modalities: [Matrix], available: [[Bool]]? = nil, modalityNames: [String]? = nil,
+        kp: Int, ks: Int, maxIterations: Int = 20, restarts: Int = 1, seed: UInt64 = 1,
+        pool: WorkerPool = .shared
+    ) -> Fit {
+        let n = fused.rows, d = fused.cols
+        precondition(!modalities.isEmpty, "at least one modality")
+        for f in modalities { precondition(f.rows == n && f.cols == d, "modality matrix \(f.rows)x\(f.cols), fused \(n)x\(d)") }
+        if let available {
+            precondition(available.count == modalities.count && available.allSatisfy { $0.count == n },
+                         "availability mask must be \(modalities.count) x \(n)")
+        }
+        let names = modalityNames ?? (0..<modalities.count).map { "m\($0)" }
+        precondition(names.count == modalities.count, "one name per modality")
+        let first = KMeans(k: kp, maxIterations: maxIterations, restarts: restarts, seed: seed).fit(fused, pool: pool)
+        let r = residuals(modalities: modalities, available: available, primaryCentroids: first.centroids, primary: first.assignments)
+        let second = KMeans(k: ks, maxIterations: maxIterations, restarts: restarts, seed: seed &+ 1).fit(r, pool: pool)
+        let codebooks = CascadedCodebooks(primary: first.centroids, secondary: second.centroids, modalityNames: names)
+        let ids = SemanticIDs(primary: first.assignments, secondary: second.assignments, kp: kp, ks: ks)
+        return Fit(codebooks: codebooks, ids: ids, primaryObjective: first.objective, secondaryObjective: second.objective)
+    }
+
+    /// Codes of an item that was not clustered: the nearest primary centroid of its fused
+    /// vector (mean of the modalities it has), then the nearest secondary centroid of its
+    /// residual (zero blocks for missing modalities). Ties go to the lowest code.
+    /// - Parameter modalityVectors: one entry per modality, `nil` when the item lacks it;
+    ///   at least one must be present, each of length `d`.
+    public func assignNew(modalityVectors: [[Float]?]) -> (primary: Int32, secondary: Int32) {
+        let d = dimension
+        precondition(modalityVectors.count == modalityNames.count, "expected \(modalityNames.count) modality vectors")
+        var fused = [Float](repeating: 0, count: d)
+        var present = 0
+        for v in modalityVectors {
+            guard let v else { continue }
+            precondition(v.count == d, "modality vector of length \(v.count), expected \(d)")
+            for j in 0..<d { fused[j] += v[j] }
+            present += 1
+        }
+        precondition(present > 0, "the item has no modality vector")
+        if present > 1 { for j in 0..<d { fused[j] /= Float(present) } }
+        let p = CascadedCodebooks.nearest(fused, in: primary)
+        var residual = [Float](repeating: 0, count: secondary.cols)
+        let c = primary.row(p)
+        for (m, v) in modalityVectors.enumerated() {
+            guard let v else { continue }
+            for j in 0..<d { residual[m * d + j] = v[j] - c[j] }
+        }
+        let s = CascadedCodebooks.nearest(residual, in: secondary)
+        return (Int32(p), Int32(s))
+    }
+
+    /// Row of `centroids` nearest to `v` in squared Euclidean distance (lowest index on ties).
+    static func nearest(_ v: [Float], in centroids: Matrix) -> Int {
+        var best = 0
+        var bestDist = Float.infinity
+        v.withUnsafeBufferPointer { vb in
+            for r in 0..<centroids.rows {
+                let dist = KMeans.squaredDistance(vb.baseAddress!, centroids.row(r), v.count)
+                if dist < bestDist { bestDist = dist; best = r }
+            }
+        }
+        return best
+    }
+
+    // MARK: Persistence
+
+    /// Saves the codebooks (tensors `primary_centroids`, `secondary_centroids`; metadata
+    /// `format`, `kp`, `ks`, `dimension`, `modalities`) and, when given, the item codes
+    /// (`primary_codes`, `secondary_codes`) as a safetensors file, atomically.
+    public func write(to url: URL, ids: SemanticIDs? = nil) throws {
+        var file = SafeTensorsFile()
+        file.metadata = [
+            "format": "esans-cascaded-codebooks-v1",
+            "kp": String(kp), "ks": String(ks), "dimension": String(dimension),
+            "modalities": modalityNames.joined(separator: ","),
+        ]
+        file.add(name: "primary_centroids", matrix: primary)
+        file.add(name: "secondary_centroids", matrix: secondary)
+        if let ids {
+            file.add(name: "primary_codes", int32: ids.primary)
+            file.add(name: "secondary_codes", int32: ids.secondary)
+        }
+        try file.write(to: url)
+    }
+
+    /// Loads codebooks written by ``write(to:ids:)``, with the item codes when the file has them.
+    /// - Throws: ``TensorIOError`` when the file is not a codebook file or its shapes disagree.
+    public static func read(from url: URL) throws -> (codebooks: CascadedCodebooks, ids: SemanticIDs?) {
+        let file = try SafeTensorsFile.read(from: url)
+        guard file.metadata["format"] == "esans-cascaded-codebooks-v1" else {
+            throw TensorIOError(url: url, problem: "not a cascaded-codebook file (metadata 'format' is \(file.metadata["format"] ?? "missing"))")
+        }
+        let primary = try file.matrix("primary_centroids")
+        let secondary = try file.matrix("secondary_centroids")
+        let names = (file.metadata["modalities"] ?? "").split(separator: ",").map(String.init)
+        guard !names.isEmpty, secondary.cols == names.count * primary.cols else {
+            throw TensorIOError(url: url, tensor: "secondary_centroids",
+                                problem: "width \(secondary.cols) does not match \(names.count) modalities x \(primary.cols)")
+        }
+        let codebooks = CascadedCodebooks(primary: primary, secondary: secondary, modalityNames: names)
+        guard file.names.contains("primary_codes") else { return (codebooks, nil) }
+        let p = try file.int32s("primary_codes"), s = try file.int32s("secondary_codes")
+        guard p.count == s.count,
+              p.allSatisfy({ $0 >= 0 && Int($0) < primary.rows }),
+              s.allSatisfy({ $0 >= 0 && Int($0) < secondary.rows }) else {
+            throw TensorIOError(url: url, tensor: "primary_codes", problem: "codes out of range or of different lengths")
+        }
+        return (codebooks, SemanticIDs(primary: p, secondary: s, kp: primary.rows, ks: secondary.rows))
+    }
+}
+
+// MARK: - Semantic IDs
+
+
+/// The semantic ID (primary code, secondary code) of every item, with an index for the
+/// lookups the negative sampler makes: the items of a primary cluster and of a cell (p, s).
+public struct SemanticIDs: Sendable, Equatable {
+    /// Primary code of each item, in `0..<kp`.
+    public let primary: [Int32]
+    /// Secondary code of each item, in `0..<ks`.
+    public let secondary: [Int32]
+    /// Number of primary codes.
+    public let kp: Int
+    /// Number of secondary codes.
+    public let ks: Int
+    /// Items sorted by (primary, secondary, item).
+    private let sortedItems: [Int32]
+    /// `sortedItems[primaryStart[p] ..< primaryStart[p + 1]]` are the items of primary p.
+    private let primaryStart: [Int]
+
+    /// Codes for `primary.count` items (the two arrays must have equal length and codes in range).
+    public init(primary: [Int32], secondary: [Int32], kp: Int, ks: Int) {
+        precondition(primary.count == secondary.count, "\(primary.count) primary codes, \(secondary.count) secondary")
+        precondition(primary.allSatisfy { $0 >= 0 && Int($0) < kp }, "primary code out of 0..<\(kp)")
+        precondition(secondary.allSatisfy { $0 >= 0 && Int($0) < ks }, "secondary code out of 0..<\(ks)")
+        self.primary = primary
+        self.secondary = secondary
+        self.kp = kp
+        self.ks = ks
+        var start = [Int](repeating: 0, count: kp + 1)
+        for p in primary { start[Int(p) + 1] += 1 }
+        for j in 0..<kp { start[j + 1] += start[j] }
+        var items = Array(0..<Int32(primary.count))
+        items.sort { (primary[Int($0)], secondary[Int($0)], $0) < (primary[Int($1)], secondary[Int($1)], $1) }
+        sortedItems = items
+        primaryStart = start
+    }
+
+    /// Number of items.
+    public var count: Int { primary.count }
+
+    /// Items whose primary code is `p`, in increasing secondary code then item order.
+    public func items(primary p: Int32) -> ArraySlice<Int32> {
+        sortedItems[primaryStart[Int(p)] ..< primaryStart[Int(p) + 1]]
+    }
+
+    /// Items of cell (p, s), in increasing item order.
+    public func items(primary p: Int32, secondary s: Int32) -> ArraySlice<Int32> {
+        let slice = items(primary: p)
+        // Binary searches for the first item with secondary >= s and > s.
+        func bound(_ strict: Bool) -> Int {
+            var lo = slice.startIndex, hi = slice.endIndex
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let c = secondary[Int(slice[mid])]
+                if c < s || (strict && c == s) { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        return sortedItems[bound(false) ..< bound(true)]
+    }
+
+    /// Writes `item_id<TAB>primary<TAB>secondary` lines under that header, one per item in
+    /// item order, atomically (see ``AtomicFile``). `itemIDs[i]` names item i.
+    public func writeTSV(itemIDs: [String], to url: URL) throws {
+        precondition(itemIDs.count == count, "\(itemIDs.count) item ids for \(count) items")
+        var text = "item_id\tprimary\tsecondary\n"
+        text.reserveCapacity(count * 24)
+        for i in 0..<count { text += "\(itemIDs[i])\t\(primary[i])\t\(secondary[i])\n" }
+        try AtomicFile.writeText(text, to: url)
+    }
+
+    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes.
+    /// - Throws: ``TensorIOError`` on a missing header or a malformed line.
+    public static func readTSV(from url: URL, kp: Int, ks: Int) throws -> (itemIDs: [String], ids: SemanticIDs) {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard lines.first == "item_id\tprimary\tsecondary" else {
+            throw TensorIOError(url: url, problem: "missing header 'item_id\\tprimary\\tsecondary'")
+        }
+        lines.removeFirst()
+        var names = [String](), p = [Int32](), s = [Int32]()
+        for (n, line) in lines.enumerated() {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 3, let a = Int32(f[1]), let b = Int32(f[2]), a >= 0, Int(a) < kp, b >= 0, Int(b) < ks else {
+                throw TensorIOError(url: url, problem: "line \(n + 2): expected item_id, primary < \(kp), secondary < \(ks)")
+            }
+            names.append(String(f[0])); p.append(a); s.append(b)
+        }
+        return (names, SemanticIDs(primary: p, secondary: s, kp: kp, ks: ks))
+    }
+}
