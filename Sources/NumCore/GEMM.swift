@@ -60,6 +60,20 @@ public func sgemm(
             // Aim for >= 8 tasks per thread so that uneven task counts cost little.
             let nSplits = mBlocks >= 8 * threads ? 1 : min(nPanels, max(1, (8 * threads + mBlocks - 1) / mBlocks))
             let panelsPerSplit = (nPanels + nSplits - 1) / nSplits
+            // With several N-splits every task would pack the same A strips; pack them once
+            // for this K-block instead (only done when A is short, so the buffer stays small).
+            var sharedA: UnsafeMutablePointer<Float>? = nil
+            if nSplits > 1 && m <= 4 * mc {
+                let panelsA = (m + GEMMTile.mr - 1) / GEMMTile.mr
+                let buf = allocateAligned(panelsA * GEMMTile.mr * kb)
+                for sp in 0..<panelsA {
+                    packAPanel(a: a, lda: lda, transA: transA, i0: sp * GEMMTile.mr, rows: min(GEMMTile.mr, m - sp * GEMMTile.mr),
+                               k0: pc, kb: kb, into: buf + sp * GEMMTile.mr * kb)
+                }
+                sharedA = buf
+            }
+            defer { if let sharedA { UnsafeMutableRawPointer(sharedA).deallocate() } }
+            let sharedAPanels = sharedA.map { UnsafePointer($0) }
             let tasks = mBlocks * nSplits
             let pcNow = pc
             let task: (Int) -> Void = { t in
@@ -75,10 +89,11 @@ public func sgemm(
                 // for a ragged last strip, which is packed so the kernel never reads past A.
                 // A transposed A is always packed: read in place, each k step would touch a
                 // new page.
-                let packA = transA || (p1 - p0) >= 32
-                let packedA = allocateAligned(mPanels * GEMMTile.mr * kb)
-                defer { UnsafeMutableRawPointer(packedA).deallocate() }
-                for mp in 0..<mPanels where packA || (mp + 1) * GEMMTile.mr > mb {
+                let packA = transA || (p1 - p0) >= 32 || sharedAPanels != nil
+                let ownsA = sharedAPanels == nil
+                let packedA = sharedAPanels.map { UnsafeMutablePointer(mutating: $0 + i0 * kb) } ?? allocateAligned(mPanels * GEMMTile.mr * kb)
+                defer { if ownsA { UnsafeMutableRawPointer(packedA).deallocate() } }
+                for mp in 0..<mPanels where ownsA && (packA || (mp + 1) * GEMMTile.mr > mb) {
                     packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
                                k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
                 }

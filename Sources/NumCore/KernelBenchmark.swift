@@ -28,6 +28,15 @@ public enum KernelBenchmark {
         Shape("dV (4096x8192)^T . 4096x64", m: 8192, n: 64, k: 4096, transA: true, openBLAS1T: 77),
     ]
 
+    /// The three GEMMs of one training step at batch 1024 x 1024 shared negatives, d = 64, with
+    /// the negatives' gradient computed transposed (dN^T = U^T . G), as the loss does.
+    public static let trainingStepShapes: [Shape] = [
+        Shape("step logits 1024x64 . (1024x64)^T", m: 1024, n: 1024, k: 64, transB: true, openBLAS1T: 77),
+        Shape("step dU 1024x1024 . 1024x64", m: 1024, n: 64, k: 1024, openBLAS1T: 77),
+        Shape("step dN^T (1024x64)^T . 1024x1024", m: 64, n: 1024, k: 1024, transA: true, openBLAS1T: 77),
+        Shape("step dN (1024x1024)^T . 1024x64 (untransposed form)", m: 1024, n: 64, k: 1024, transA: true, openBLAS1T: 77),
+    ]
+
     /// Result for one shape.
     public struct Result: Sendable {
         public let shape: Shape

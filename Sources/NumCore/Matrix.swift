@@ -84,3 +84,23 @@ public final class Matrix: @unchecked Sendable {
         return true
     }
 }
+
+extension Matrix {
+    /// Writes the transpose of the `rows x cols` block at `src` (row stride `lds`) into `dst`
+    /// (`cols x rows`, row stride `ldd`), in 8x8 tiles so both sides stay in cache.
+    public static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, lds: Int,
+                                 into dst: UnsafeMutablePointer<Float>, ldd: Int) {
+        let t = 8
+        var i0 = 0
+        while i0 < rows {
+            let i1 = Swift.min(rows, i0 + t)
+            var j0 = 0
+            while j0 < cols {
+                let j1 = Swift.min(cols, j0 + t)
+                for i in i0..<i1 { for j in j0..<j1 { dst[j * ldd + i] = src[i * lds + j] } }
+                j0 = j1
+            }
+            i0 = i1
+        }
+    }
+}

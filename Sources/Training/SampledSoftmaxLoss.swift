@@ -134,9 +134,13 @@ public struct SampledSoftmaxLoss {
             // dU += dS . S * invTau ; dS_vectors = dS^T . U * invTau
             sgemm(transA: false, transB: false, m: B, n: d, k: N, alpha: invTau, a: logits.data + 1, lda: width,
                   b: s.data, ldb: d, c: gU.data, ldc: d, pool: pool)
+            // dS_vectors^T = U^T . dS (d x N): reads the B x N gradient block as a row-major B
+            // operand, which packs with contiguous copies; dS^T . U would pack it transposed.
+            let gT = workspace.matrix("gST", d, N, zeroed: false)
+            sgemm(transA: true, transB: false, m: d, n: N, k: B, alpha: invTau, a: x.users.data, lda: d,
+                  b: logits.data + 1, ldb: width, c: gT.data, ldc: N, pool: pool)
             let g = workspace.matrix("gS", N, d, zeroed: false)
-            sgemm(transA: true, transB: false, m: N, n: d, k: B, alpha: invTau, a: logits.data + 1, lda: width,
-                  b: x.users.data, ldb: d, c: g.data, ldc: d, pool: pool)
+            Matrix.transpose(gT.data, rows: d, cols: N, lds: N, into: g.data, ldd: d)
             gS = g
         }
         if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: true) }

@@ -23,7 +23,7 @@ struct BenchKernelsCommand: ParsableCommand {
         let pool = WorkerPool(threads: threads)
         print("shape                                   1 thread   \(threads) threads   vs OpenBLAS (1t)  \(threads)t/1t")
         var allPass = true
-        for s in KernelBenchmark.standardShapes where filter.map({ s.name.contains($0) }) ?? true {
+        for s in KernelBenchmark.standardShapes + KernelBenchmark.trainingStepShapes where filter.map({ s.name.contains($0) }) ?? true {
             let r1 = KernelBenchmark.run(s, pool: nil, repeats: repeats)
             let rn = KernelBenchmark.run(s, pool: pool, repeats: repeats)
             let ratio = r1.gflops / s.openBLAS1T
