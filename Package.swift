@@ -30,7 +30,7 @@ let package = Package(
         // Floor 2: layers with explicit forward/backward, towers, Adam, checkpoints.
         .target(name: "Models", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 2: MSAC — text encoder (MiniLM), featurisers, alignment, cascaded codebooks.
-        .target(name: "Semantic", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.

@@ -104,3 +104,17 @@ extension Matrix {
         }
     }
 }
+
+extension Matrix {
+    /// `op(a) * op(b)` as a new matrix (see ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:pool:)``).
+    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
+                               pool: WorkerPool? = WorkerPool.shared) -> Matrix {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        precondition((transposeB ? b.cols : b.rows) == k, "inner dimensions differ")
+        let c = Matrix(uninitializedRows: m, cols: n)
+        sgemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, a: a.data, lda: a.cols, b: b.data, ldb: b.cols, c: c.data, ldc: n, pool: pool)
+        return c
+    }
+}

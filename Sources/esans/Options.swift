@@ -48,7 +48,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Negatives drawn for each positive.") var perPositive = TrainConfig().perPositiveNegatives
     @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
     @Option(help: "Batch size.") var batchSize = TrainConfig().batchSize
-    @Option(help: "Adam learning rate.") var lr = AdamOptimizer.Config().learningRate
+    @Option(help: "Adam learning rate (peak of the schedule).") var lr: Float = 0.02
     @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run).") var lrSchedule = TrainConfig().lrSchedule
     @Option(help: "Softmax temperature.") var tau = TrainConfig().temperature
     @Option(help: "Decoupled weight decay (AdamW).") var weightDecay: Float = 0
