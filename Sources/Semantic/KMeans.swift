@@ -118,15 +118,20 @@ public struct KMeans: Sendable {
             for j in 0..<c { centreDist[j] = squaredDistance(centres.row(j), centre, d) }
             let tag = Int32(c)
             let body: (Int) -> Void = { b in
-                var s = 0.0
-                for i in (b * chunk)..<min(n, (b + 1) * chunk) {
+                let lo = b * chunk, hi = min(n, (b + 1) * chunk)
+                for i in lo..<hi {
                     let m = minDist[i]
                     if c == 0 || centreDist[Int(nearest[i])] < 4 * m {
                         let dist = squaredDistance(x.row(i), centre, d)
                         if dist < m { minDist[i] = dist; nearest[i] = tag }
                     }
-                    s += Double(minDist[i])
                 }
+                // Eight float lanes over at most 2048 values, then one double.
+                var acc = SIMD8<Float>()
+                var i = lo
+                while i + 8 <= hi { acc += UnsafeRawPointer(minDist + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+                var s = Double(acc.sum())
+                while i < hi { s += Double(minDist[i]); i += 1 }
                 chunkSum[b] = s
             }
             if let pool, chunks > 1 { pool.parallelFor(chunks, body) } else { for b in 0..<chunks { body(b) } }
@@ -311,8 +316,17 @@ public struct KMeans: Sendable {
             acc1 = acc1.addingProduct(d1, d1)
             i += 16
         }
-        var s = (acc0 + acc1).sum()
+        var s = horizontalSum(acc0 + acc1)
         while i < d { let t = a[i] - b[i]; s += t * t; i += 1 }
         return s
+    }
+
+    /// Sum of the lanes by halving; `SIMD.sum()` is not inlined and costs more than the
+    /// 64-float distance around it.
+    @inline(__always)
+    static func horizontalSum(_ v: SIMD8<Float>) -> Float {
+        let h = v.lowHalf + v.highHalf
+        let q = h.lowHalf + h.highHalf
+        return q.x + q.y
     }
 }

@@ -93,6 +93,16 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    func testFewerPointsThanClusters() {
+        let x = Matrix(rows: 3, cols: 2, values: [0, 0, 1, 0, 0, 1])
+        let result = KMeans(k: 5, seed: 2).fit(x)
+        XCTAssertEqual(result.clusterSizes.reduce(0, +), 3)
+        XCTAssertEqual(result.clusterSizes.filter { $0 > 0 }.count, 3)
+        XCTAssertEqual(result.objective, 0, accuracy: 1e-9)
+        XCTAssertEqual(result.centroids.rows, 5)
+        XCTAssertTrue(result.centroids.allFinite)
+    }
+
     func testEmptyClusterRepairTakesFarthestPoint() {
         // Cluster 1 is empty; point 3 is the farthest from its centroid and moves there.
         var assignments: [Int32] = [0, 0, 2, 0, 2]
