@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 import Datasets
 import Sampling
 
@@ -20,7 +21,16 @@ public enum SamplerFactory {
             if config.randomClusters { table = table.shuffled(seed: config.seed) }
             var e = config.esans
             e.sharedUniform = config.sharedNegatives
-            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: nil, config: e)
+            // Primary-centroid distances for the easy-cluster softmax, from msac.safetensors beside the IDs.
+            let msac = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("msac.safetensors")
+            var distances: Matrix? = nil
+            if FileManager.default.fileExists(atPath: msac.path), !config.randomClusters {
+                distances = Self.squaredDistances(try SafeTensorsFile.read(from: msac).matrix("primary_centroids"))
+                notes.append("esans: easy clusters weighted by primary-centroid distance from \(msac.lastPathComponent)")
+            } else {
+                notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
+            }
+            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: distances, config: e)
         case "uns": return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "pns": return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "inbatch": return InBatchSampler(context: context, logQCorrection: config.logQCorrection)
@@ -33,5 +43,19 @@ public enum SamplerFactory {
             return MixGCFSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
         default: return nil
         }
+    }
+
+    /// Squared Euclidean distances between the rows of `c` (`k x k`).
+    static func squaredDistances(_ c: Matrix) -> Matrix {
+        let k = c.rows
+        let out = Matrix(rows: k, cols: k)
+        for i in 0..<k {
+            for j in 0..<k {
+                var s: Float = 0
+                for t in 0..<c.cols { let d = c[i, t] - c[j, t]; s += d * d }
+                out[i, j] = s
+            }
+        }
+        return out
     }
 }

@@ -20,6 +20,7 @@ public final class TrainingRun {
         case step(epoch: Int, step: Int, of: Int, loss: Double)
         case epochDone(EpochStats, metrics: RankingMetrics?, evalSeconds: Double)
         case earlyStop(epoch: Int)
+        case note(String)
     }
 
     public let directory: URL
@@ -85,6 +86,7 @@ public final class TrainingRun {
         guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes) else {
             throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
         }
+        for n in samplerNotes { observe(.note(n)) }
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
         var bestValidation = -Double.infinity, sinceBest = 0
         var lastMetrics: RankingMetrics? = nil

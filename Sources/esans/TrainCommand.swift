@@ -49,6 +49,8 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
                                m.values["recall@20"] ?? 0, m.values["ndcg@20"] ?? 0, m.values["recall@50"] ?? 0)
             }
             print(line)
+        case .note(let n):
+            if !quiet { print("note: \(n)") }
         case .earlyStop(let e):
             print("early stop after epoch \(e): no better validation recall for the configured patience")
         }

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import NumCore
+import Datasets
+import Semantic
+
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "MSAC: build item modalities, align them, and fit cascaded codebooks (semantic IDs for ESANS).",
+        discussion: """
+        Writes OUTPUT/semantic_ids.tsv (item_id, primary, secondary), OUTPUT/msac.safetensors (codebooks and \
+        codes), OUTPUT/alignment.safetensors (one projection per modality), OUTPUT/report.md and \
+        OUTPUT/cluster_sizes.svg. Use the same data and split options as `esans train`: the behaviour \
+        modality is computed from the training split only. The text modality needs `esans data fetch minilm`.
+        """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Modalities: any of text, structured, behaviour (comma-separated).") var modalities = "behaviour"
+    @Option(name: .customLong("import"), help: "Imported modality NAME=FILE (.npy with FILE.ids or ids.txt beside it, or .csv); repeatable.")
+    var imports: [String] = []
+    @Option(help: "Primary codebook size.") var kp = 64
+    @Option(help: "Secondary codebook size.") var ks = 16
+    @Option(help: "Common (aligned) dimension.") var dim = 64
+    @Option(help: "Alignment epochs.") var alignEpochs = 30
+    @Option(help: "Structured modality: .item fields to use (comma-separated; default: class,genre when present).") var structuredFields: String?
+    @Option(help: "Label field of the .item file for NMI/purity (default: class or genre when present).") var labelField: String?
+    @Option(help: "Random seed (also the split seed).") var seed: UInt64 = 1
+    @Option(help: "Output directory.") var output: String
+
+    func run() throws {
+        let source = dataOptions.source
+        let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: seed))
+        let side = sideFiles(source.path)
+        let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
+        var c = MSACPipeline.Config()
+        c.modalities = modalities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        c.imports = try imports.map { spec in
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--import expects NAME=FILE, got '\(spec)'") }
+            return (parts[0], parts[1])
+        }
+        c.kp = kp; c.ks = ks; c.dim = dim; c.alignEpochs = alignEpochs; c.seed = seed
+        c.structuredFields = structuredFields.map { $0.split(separator: ",").map(String.init) } ?? ["class", "genre"].filter(itemFields.contains)
+        c.labelField = labelField ?? ["class", "genre"].first(where: itemFields.contains)
+        guard kp > 1, ks > 0, dim > 0 else { throw ValidationError("--kp must be > 1, --ks and --dim > 0") }
+
+        print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions")
+        let t0 = Date()
+        let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link) { print($0) }
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try result.fit.codebooks.write(to: out.appendingPathComponent("msac.safetensors"), ids: result.fit.ids)
+        try result.fit.ids.writeTSV(itemIDs: ds.items.externalIDs, to: out.appendingPathComponent("semantic_ids.tsv"))
+        if let al = result.alignment {
+            var f = SafeTensorsFile()
+            for (name, layer) in zip(al.names, al.projections) {
+                f.add(name: "\(name).weight", matrix: layer.weight.value)
+                f.add(name: "\(name).bias", matrix: layer.bias.value)
+            }
+            f.metadata = ["modalities": al.names.joined(separator: ","), "dim": String(dim)]
+            try f.write(to: out.appendingPathComponent("alignment.safetensors"))
+        }
+        let svg = result.report.svgHistogram()
+        try AtomicFile.writeText(svg, to: out.appendingPathComponent("cluster_sizes.svg"))
+        let md = markdown(result, dataset: ds, seconds: Date().timeIntervalSince(t0))
+        try AtomicFile.writeText(md, to: out.appendingPathComponent("report.md"))
+        print("\n" + md)
+        print("wrote \(out.path)/{semantic_ids.tsv, msac.safetensors, report.md, cluster_sizes.svg}")
+    }
+
+    /// `.item`, `.kg`, `.link` files of a RecBole dataset directory (or beside a `.inter` file).
+    private func sideFiles(_ path: String) -> (item: URL?, kg: URL?, link: URL?) {
+        var dir = URL(fileURLWithPath: path)
+        var name = dir.lastPathComponent
+        if dir.pathExtension == "inter" { name = dir.deletingPathExtension().lastPathComponent; dir = dir.deletingLastPathComponent() }
+        func f(_ ext: String) -> URL? {
+            let u = dir.appendingPathComponent("\(name).\(ext)")
+            return FileManager.default.fileExists(atPath: u.path) ? u : nil
+        }
+        return (f("item"), f("kg"), f("link"))
+    }
+
+    private func markdown(_ r: MSACPipeline.Result, dataset: Dataset, seconds: Double) -> String {
+        var s = "# MSAC report: \(dataset.name)\n\n"
+        s += "Items: \(dataset.numItems). Modalities: " + r.modalities.map { "\($0.name) (\($0.presentCount) items, \($0.dim)-d)" }.joined(separator: ", ")
+        s += String(format: ". Kp = %d, Ks = %d, aligned dim %d. Total %.1f s.\n\n", kp, ks, dim, seconds)
+        if !r.crossModal.isEmpty {
+            s += "## Alignment: cross-modal top-1 retrieval\n\n| pair | before | after |\n|---|---|---|\n"
+            for c in r.crossModal { s += String(format: "| %@ | %.4f | %.4f |\n", c.pair, c.before, c.after) }
+            s += "\n"
+        }
+        s += "## Codebooks\n\n```\n\(r.report.description)\n```\n\n"
+        s += String(format: "k-means objective: primary %.4g, secondary %.4g.\n\n", r.fit.primaryObjective, r.fit.secondaryObjective)
+        if let nmi = r.report.nmi, let b = r.behaviourOnlyNMI {
+            s += String(format: "Primary-cluster NMI against the label: %.4f with all modalities, %.4f with behaviour alone.\n\n", nmi, b)
+        }
+        s += "![cluster sizes](cluster_sizes.svg)\n\n"
+        if !r.notes.isEmpty { s += "## Notes\n\n" + r.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
+        return s
+    }
+}
