@@ -9,8 +9,8 @@ struct ClusterCommand: ParsableCommand {
         commandName: "cluster",
         abstract: "MSAC: build item modalities, align them, and fit cascaded codebooks (semantic IDs for ESANS).",
         discussion: """
-        Writes OUTPUT/semantic_ids.tsv (item_id, primary, secondary), OUTPUT/msac.safetensors (codebooks and \
-        codes), OUTPUT/alignment.safetensors (one projection per modality), OUTPUT/report.md and \
+        Writes OUTPUT/semantic_ids.tsv (item_id, primary, secondary), OUTPUT/msac.safetensors (codebooks, \
+        item codes, one alignment projection per modality, configuration), OUTPUT/report.md and \
         OUTPUT/cluster_sizes.svg. Use the same data and split options as `esans train`: the behaviour \
         modality is computed from the training split only. The text modality needs `esans data fetch minilm`.
         """)
@@ -50,17 +50,18 @@ struct ClusterCommand: ParsableCommand {
         let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link) { print($0) }
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try result.fit.codebooks.write(to: out.appendingPathComponent("msac.safetensors"), ids: result.fit.ids)
-        try result.fit.ids.writeTSV(itemIDs: ds.items.externalIDs, to: out.appendingPathComponent("semantic_ids.tsv"))
+        // One file with the codebooks, the item codes, the alignment projections and the configuration.
+        var projections: [(name: String, matrix: Matrix)] = []
         if let al = result.alignment {
-            var f = SafeTensorsFile()
             for (name, layer) in zip(al.names, al.projections) {
-                f.add(name: "\(name).weight", matrix: layer.weight.value)
-                f.add(name: "\(name).bias", matrix: layer.bias.value)
+                projections += [("alignment.\(name).weight", layer.weight.value), ("alignment.\(name).bias", layer.bias.value)]
             }
-            f.metadata = ["modalities": al.names.joined(separator: ","), "dim": String(dim)]
-            try f.write(to: out.appendingPathComponent("alignment.safetensors"))
         }
+        let configText = "modalities=\(c.modalities.joined(separator: ",")) imports=\(c.imports.map(\.name).joined(separator: ",")) " +
+            "kp=\(kp) ks=\(ks) dim=\(dim) align_epochs=\(alignEpochs) seed=\(seed) data=\(source.path)"
+        try result.fit.codebooks.write(to: out.appendingPathComponent("msac.safetensors"), ids: result.fit.ids,
+                                       extraTensors: projections, extraMetadata: ["esans.msac_config": configText])
+        try result.fit.ids.writeTSV(itemIDs: ds.items.externalIDs, to: out.appendingPathComponent("semantic_ids.tsv"))
         let svg = result.report.svgHistogram()
         try AtomicFile.writeText(svg, to: out.appendingPathComponent("cluster_sizes.svg"))
         let md = markdown(result, dataset: ds, seconds: Date().timeIntervalSince(t0))
