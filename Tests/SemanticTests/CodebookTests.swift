@@ -97,8 +97,13 @@ final class CodebookTests: XCTestCase {
         XCTAssertEqual(back.secondary.array, fit.codebooks.secondary.array)
         XCTAssertEqual(back.modalityNames, ["text", "behaviour"])
         XCTAssertEqual(ids, fit.ids)
-        try fit.codebooks.write(to: url)
+        try fit.codebooks.write(to: url, extraTensors: [("alignment.text.weight", Matrix(rows: 2, cols: 2, values: [1, 2, 3, 4]))],
+                                extraMetadata: ["esans.msac_config": "kp=4", "kp": "ignored"])
         XCTAssertNil(try CascadedCodebooks.read(from: url).ids)
+        let raw = try SafeTensorsFile.read(from: url)
+        XCTAssertEqual(try raw.matrix("alignment.text.weight").array, [1, 2, 3, 4])
+        XCTAssertEqual(raw.metadata["esans.msac_config"], "kp=4")
+        XCTAssertEqual(raw.metadata["kp"], "4")
 
         let tsv = dir.appendingPathComponent("semantic_ids.tsv")
         let names = (0..<80).map { "item\($0)" }
