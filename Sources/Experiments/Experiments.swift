@@ -1,1 +1,0 @@
-// Experiments: compare / sweep / ablation harness (issue 4).

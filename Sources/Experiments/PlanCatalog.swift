@@ -1,0 +1,122 @@
+import Foundation
+import Training
+
+/// The hyperparameters `esans sweep` can vary.
+public enum SweepParameter: String, CaseIterable, Sendable {
+    /// ESANS hard-interpolation coefficient lambda (`esans.lambda`).
+    case lambda
+    /// Number of primary clusters k_p: each value needs its own `semantic_ids.tsv`.
+    case kp
+}
+
+/// The standard plans behind `esans compare`, `esans compare --ablation` and `esans sweep`.
+public enum PlanCatalog {
+    /// Display names of the samplers.
+    public static let samplerLabels = ["uns": "UNS", "pns": "PNS", "inbatch": "In-batch", "mns": "MNS", "dns": "DNS",
+                                       "mixgcf": "MixGCF", "esans": "ESANS"]
+
+    /// The ESANS ablation arms, in report order: (name, label, change to the configuration).
+    public static let ablationArms: [(name: String, label: String, change: @Sendable (inout TrainConfig) -> Void)] = [
+        ("esans", "ESANS (full)", { _ in }),
+        ("no-edis", "w/o EDIS", { $0.esans.edis = false }),
+        ("no-simple-interp", "w/o simple interpolation", { $0.esans.simpleInterpolation = false }),
+        ("no-hard-interp", "w/o hard interpolation", { $0.esans.hardInterpolation = false }),
+        ("random-clusters", "random clusters", { $0.randomClusters = true }),
+        ("primary-only", "primary clusters only", { $0.esans.useSecondary = false }),
+    ]
+
+    /// Samplers trained with identical model, epochs, seeds and budget (`regime`), plus the
+    /// ESANS ablation arms when `ablation` is set. Relative changes are against full ESANS in
+    /// an ablation, otherwise against `uns` when it is among the samplers, else the first variant.
+    public static func comparison(base: RunConfig, samplers: [String], regime: BudgetRegime, seeds: [UInt64],
+                                  ablation: Bool = false) throws -> ExperimentPlan {
+        for s in samplers where !SamplerFactory.names.contains(s) {
+            throw ExperimentError("unknown sampler '\(s)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
+        }
+        let needsIDs = samplers.contains("esans") || ablation
+        if needsIDs && base.training.semanticIDs == nil {
+            throw ExperimentError("esans (and the ablation) needs --semantic-ids FILE (semantic_ids.tsv from `esans cluster`)")
+        }
+        var variants = samplers.filter { !(ablation && $0 == "esans") }.map { s in
+            ExperimentVariant(name: s, label: samplerLabels[s]) { c in
+                var c = c
+                c.training.sampler = s
+                regime.apply(to: &c.training)
+                return c
+            }
+        }
+        if ablation {
+            for arm in ablationArms {
+                let change = arm.change
+                variants.append(ExperimentVariant(name: arm.name, label: arm.label) { c in
+                    var c = c
+                    c.training.sampler = "esans"
+                    change(&c.training)
+                    regime.apply(to: &c.training)
+                    return c
+                })
+            }
+        }
+        let names = variants.map(\.name)
+        let baseline = ablation ? "esans" : names.contains("uns") ? "uns" : names.first
+        var notes = regime.notes(for: names.filter { SamplerFactory.names.contains($0) } + (ablation ? ["esans"] : []), base: base.training)
+        if ablation {
+            notes.append("Ablation arms change one thing each in full ESANS: EDIS off, one interpolation off, semantic IDs permuted across items (same cluster sizes), or hard negatives from the whole primary cluster.")
+        }
+        return try ExperimentPlan(title: ablation ? "ESANS ablation" : "Sampler comparison", base: base, variants: variants,
+                                  seeds: seeds, baseline: baseline, notes: notes,
+                                  settings: ["kind": ablation ? "ablation" : "compare", "regime": regime.rawValue])
+    }
+
+    /// ESANS trained once per value of `parameter`, everything else identical. For `kp`,
+    /// `semanticIDsPattern` names each value's `semantic_ids.tsv` with `{value}` standing for
+    /// the value (e.g. `clusters/kp{value}/semantic_ids.tsv`). Relative changes are against
+    /// `baseline` (a value as written) or the first value.
+    public static func sweep(base: RunConfig, parameter: SweepParameter, values: [String], regime: BudgetRegime,
+                             seeds: [UInt64], semanticIDsPattern: String? = nil, baseline: String? = nil) throws -> ExperimentPlan {
+        guard !values.isEmpty else { throw ExperimentError("--values needs at least one value") }
+        var variants: [ExperimentVariant] = []
+        for raw in values {
+            let value = raw.trimmingCharacters(in: .whitespaces)
+            let name = "\(parameter.rawValue)=\(value)"
+            switch parameter {
+            case .lambda:
+                guard let x = Float(value), (-0.3...0.5).contains(x) else {
+                    throw ExperimentError("lambda value '\(value)' is not a number in [-0.3, 0.5]")
+                }
+                guard base.training.semanticIDs != nil else {
+                    throw ExperimentError("sweeping lambda trains esans, which needs --semantic-ids FILE")
+                }
+                variants.append(ExperimentVariant(name: name, label: "λ = \(value)") { c in
+                    var c = c
+                    c.training.sampler = "esans"
+                    c.training.esans.lambda = x
+                    regime.apply(to: &c.training)
+                    return c
+                })
+            case .kp:
+                guard let k = Int(value), k > 0 else { throw ExperimentError("kp value '\(value)' is not a positive integer") }
+                guard let pattern = semanticIDsPattern, pattern.contains("{value}") else {
+                    throw ExperimentError("sweeping kp needs --semantic-ids-pattern with {value}, e.g. 'clusters/kp{value}/semantic_ids.tsv'")
+                }
+                let path = pattern.replacingOccurrences(of: "{value}", with: String(k))
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw ExperimentError("kp=\(k): \(path) does not exist (run `esans cluster` with k_p = \(k) first)")
+                }
+                variants.append(ExperimentVariant(name: name, label: "k_p = \(k)") { c in
+                    var c = c
+                    c.training.sampler = "esans"
+                    c.training.semanticIDs = path
+                    regime.apply(to: &c.training)
+                    return c
+                })
+            }
+        }
+        let chosen = baseline.map { "\(parameter.rawValue)=\($0)" } ?? variants.first?.name
+        var notes = regime.notes(for: ["esans"], base: base.training)
+        notes.append("Sweep of `\(parameter.rawValue)` over \(values.joined(separator: ", ")) with ESANS; everything else as in the base configuration.")
+        return try ExperimentPlan(title: "Sweep of \(parameter.rawValue)", base: base, variants: variants, seeds: seeds,
+                                  baseline: chosen, notes: notes,
+                                  settings: ["kind": "sweep", "parameter": parameter.rawValue, "regime": regime.rawValue])
+    }
+}

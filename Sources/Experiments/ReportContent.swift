@@ -1,0 +1,93 @@
+import Foundation
+import Training
+
+/// What the report says, independent of its format: the description of the setup, the
+/// tables and the charts, built from an ``ExperimentSummary`` and its ``ExperimentPlan``.
+public struct ReportContent: Sendable {
+    /// Report title.
+    public var title: String
+    /// Setup lines (data, model, budget, seeds), as plain sentences.
+    public var setup: [String]
+    /// Remarks (budget notes).
+    public var notes: [String]
+    /// The tables, in order.
+    public var tables: [ReportTable]
+    /// Charts: (file name, alt text, SVG source).
+    public var charts: [(file: String, alt: String, svg: String)]
+
+    /// The content for `summary` of `plan`.
+    public init(summary: ExperimentSummary, plan: ExperimentPlan) {
+        title = summary.title
+        let b = plan.base, t = b.training
+        let hidden = b.model.user.hidden.map(String.init).joined(separator: ",")
+        setup = [
+            "Data: `\(b.data.path)`\(b.data.format.map { " (\($0))" } ?? "").",
+            "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), tau \(t.temperature), \(t.lrSchedule) schedule.",
+            "Seeds: \(plan.seeds.map(String.init).joined(separator: ", ")) (each variant trained once per seed; mean ± sample sd over seeds).",
+            "Metrics: full-corpus ranking on the test split with training items masked, final epoch.",
+        ]
+        if !plan.settings.isEmpty {
+            setup.append("Settings: " + plan.settings.keys.sorted().map { "\($0) `\(plan.settings[$0]!)`" }.joined(separator: ", ") + ".")
+        }
+        notes = summary.notes
+        tables = Self.tables(summary)
+        charts = Self.charts(summary)
+    }
+
+    /// `mean ± sd` with four decimals.
+    static func meanSD(_ s: MetricStats?) -> String {
+        guard let s else { return "–" }
+        return String(format: "%.4f ± %.4f", s.mean, s.sd)
+    }
+
+    /// A signed percentage, or a dash.
+    static func percent(_ x: Double?) -> String {
+        guard let x, x.isFinite else { return "–" }
+        return String(format: "%+.1f%%", x * 100)
+    }
+
+    /// The metric name as printed (`Recall@50`).
+    static func pretty(_ metric: String) -> String {
+        metric.replacingOccurrences(of: "recall@", with: "Recall@").replacingOccurrences(of: "ndcg@", with: "NDCG@")
+    }
+
+    static func tables(_ s: ExperimentSummary) -> [ReportTable] {
+        let recall = s.cutoffs.map { "recall@\($0)" }, ndcg = s.cutoffs.map { "ndcg@\($0)" }
+        var out = [
+            ReportTable(caption: "Recall@K (mean ± sd over seeds)", header: ["Variant"] + recall.map(pretty),
+                        rows: s.variants.map { v in [v.label] + recall.map { meanSD(v.metrics[$0]) } }),
+            ReportTable(caption: "NDCG@K (mean ± sd over seeds)", header: ["Variant"] + ndcg.map(pretty),
+                        rows: s.variants.map { v in [v.label] + ndcg.map { meanSD(v.metrics[$0]) } }),
+        ]
+        if let b = s.baseline, let base = s.variants.first(where: { $0.name == b }) {
+            out.append(ReportTable(caption: "Relative change vs \(base.label)", header: ["Variant"] + (recall + ndcg).map(pretty),
+                                   rows: s.variants.map { v in [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) } }))
+        }
+        out.append(ReportTable(
+            caption: "Cost and false negatives", header: ["Variant", "Training s / epoch", "False-negative rate", "Seeds"],
+            rows: s.variants.map { v in
+                [v.label, String(format: "%.2f", v.trainSecondsPerEpoch.mean), String(format: "%.5f", v.falseNegativeRate), String(v.seeds.count)]
+            }))
+        return out
+    }
+
+    static func charts(_ s: ExperimentSummary) -> [(file: String, alt: String, svg: String)] {
+        let curve = pretty(s.curveMetric)
+        let lines = s.variants.map { v in SVGChart.Series(label: v.label, points: v.recallCurve.map { (x: Double($0.epoch), y: $0.value) }) }
+        let stem = s.curveMetric.replacingOccurrences(of: "@", with: "")
+        var out = [(file: "\(stem)_per_epoch.svg", alt: "\(curve) per epoch",
+                    svg: SVGChart.line(title: "\(curve) per epoch (mean over seeds)", xLabel: "epoch", yLabel: curve, series: lines))]
+        for family in ["recall", "ndcg"] {
+            let metrics = s.cutoffs.map { "\(family)@\($0)" }
+            let bars = s.variants.map { v in
+                SVGChart.BarSeries(label: v.label, values: metrics.map { v.metrics[$0]?.mean ?? .nan },
+                                   errors: metrics.map { v.metrics[$0]?.sd ?? 0 })
+            }
+            let name = family == "recall" ? "Recall@K" : "NDCG@K"
+            out.append((file: "final_\(family).svg", alt: "final \(name), mean ± sd",
+                        svg: SVGChart.bars(title: "Final \(name) (mean ± sd over seeds)", groups: metrics.map(pretty),
+                                           yLabel: name, series: bars)))
+        }
+        return out
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Training
+import Experiments
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Train several samplers with identical model, budget, epochs and seeds, and write a comparison report.",
+        discussion: """
+        Each (sampler, seed) is one run in OUTPUT/runs/<sampler>-seed<k>/; finished runs are reused and \
+        unfinished ones resumed when the command is started again with the same options. Writes \
+        OUTPUT/compare.json, compare.csv, report.md, report.html and SVG charts: Recall@K and NDCG@K \
+        (K = 20, 50, 100, 200) as mean ± sd over seeds, change relative to UNS, training seconds per \
+        epoch and false-negative rate. Budgets: --regime paper gives every sampler hard + easy (7) \
+        negatives per positive and no shared pool; production adds a shared pool of 1024; custom keeps \
+        --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
+        or hard interpolation, random clusters, primary-only).
+        """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @Option(help: "Samplers, comma-separated (default: all, esans only with --semantic-ids; none with --ablation).") var samplers: String?
+    @Option(help: "Budget regime: paper, production or custom.") var regime = "paper"
+    @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
+    @Flag(help: "Run the ESANS ablation (full, w/o EDIS, w/o simple / hard interpolation, random clusters, primary-only).") var ablation = false
+    @Option(help: "Experiment directory.") var output: String
+
+    func run() throws {
+        let base = try training.runConfig(data: dataOptions.source)
+        guard let budget = BudgetRegime(rawValue: regime) else {
+            throw ValidationError("--regime must be one of \(BudgetRegime.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
+        var names: [String]
+        if let samplers {
+            names = samplers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else if ablation {
+            names = []
+        } else {
+            names = SamplerFactory.names
+            if base.training.semanticIDs == nil {
+                names.removeAll { $0 == "esans" }
+                printErr("note: esans left out (it needs --semantic-ids FILE from `esans cluster`)")
+            }
+        }
+        let plan: ExperimentPlan
+        do {
+            plan = try PlanCatalog.comparison(base: base, samplers: names, regime: budget,
+                                              seeds: ExperimentPlan.seeds(count: seeds, first: training.seed), ablation: ablation)
+        } catch let e as ExperimentError { throw ValidationError(e.message) }
+        try runExperiment(plan, output: output)
+    }
+}
+
+/// Runs (or reuses) every run of `plan` under `output` with progress output, then writes and
+/// summarises the report; shared by `compare` and `sweep`.
+func runExperiment(_ plan: ExperimentPlan, output: String) throws {
+    let dir = URL(fileURLWithPath: output)
+    print("\(plan.title): \(plan.variants.count) variants x \(plan.seeds.count) seeds = \(plan.runs.count) runs in \(dir.appendingPathComponent("runs").path)")
+    for n in plan.notes { print("note: \(n)") }
+    var bar: ProgressBar? = nil
+    let runner = ExperimentRunner(plan: plan, output: dir)
+    let logs: [RunKey: MetricsLog]
+    do {
+        logs = try runner.runAll { event in
+            switch event {
+            case .reused(let key, let i, let n):
+                print("[\(i)/\(n)] \(key): finished earlier, reused")
+            case .started(let key, let i, let n, let resuming):
+                print("[\(i)/\(n)] \(key): \(resuming ? "resuming" : "training")")
+            case .training(let key, let e):
+                switch e {
+                case .step(let epoch, let step, let of, let loss):
+                    if step == 1 { bar = ProgressBar(total: of, label: "  \(key.variant) s\(key.seed) epoch \(epoch)", unit: "steps") }
+                    bar?.update(step, suffix: String(format: "loss %.4f", loss))
+                case .epochDone(let stats, let metrics, _):
+                    var line = String(format: "  epoch %3d  loss %.4f  train %.2fs", stats.epoch, stats.loss, stats.seconds)
+                    if let m = metrics { line += String(format: "  recall@50 %.4f", m.values["recall@50"] ?? 0) }
+                    print(line)
+                case .resumed(let epoch):
+                    print("  resuming after epoch \(epoch)")
+                case .earlyStop(let epoch):
+                    print("  early stop after epoch \(epoch)")
+                case .note(let text):
+                    print("  note: \(text)")
+                default:
+                    break
+                }
+            case .finished(_, let log, let seconds):
+                print(String(format: "  done in %.1fs, recall@50 %.4f", seconds, log.final?["recall@50"] ?? 0))
+            }
+        }
+    } catch let e as ExperimentError { throw ValidationError(e.message) }
+    let summary = try ExperimentSummary(plan: plan, logs: logs, cutoffs: plan.base.training.cutoffs)
+    try ReportWriter.write(summary: summary, plan: plan, to: dir)
+    printSummary(summary)
+    print("\nreport: \(dir.appendingPathComponent("report.md").path) (and report.html, compare.json, compare.csv, *.svg)")
+}
+
+/// Prints Recall@50, NDCG@50, the change against the baseline and the cost per variant.
+private func printSummary(_ s: ExperimentSummary) {
+    let width = max(8, s.variants.map(\.label.count).max() ?? 8)
+    func pad(_ t: String, _ n: Int) -> String { t.padding(toLength: max(n, t.count), withPad: " ", startingAt: 0) }
+    let vs = "vs " + (s.baseline ?? "-"), vsWidth = max(7, vs.count)
+    print("\n" + pad("variant", width) + "  " + pad("recall@50", 15) + "  " + pad("ndcg@50", 15) + "  " +
+          String(repeating: " ", count: vsWidth - vs.count) + vs + "  " + "s/epoch" + "  FN rate")
+    for v in s.variants {
+        let r = v.metrics["recall@50"], n = v.metrics["ndcg@50"]
+        let text = v.relativeChange["recall@50"].map { String(format: "%+.1f%%", $0 * 100) } ?? "-"
+        let change = String(repeating: " ", count: max(0, vsWidth - text.count)) + text
+        print(pad(v.label, width) +
+              String(format: "  %.4f ± %.4f  %.4f ± %.4f  %@  %7.2f  %.5f", r?.mean ?? 0, r?.sd ?? 0, n?.mean ?? 0, n?.sd ?? 0,
+                     change, v.trainSecondsPerEpoch.mean, v.falseNegativeRate))
+    }
+}

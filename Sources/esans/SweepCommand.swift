@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Training
+import Experiments
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Train ESANS once per value of a hyperparameter (lambda or kp) and write a comparison report.",
+        discussion: """
+        Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
+        --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids. \
+        --param kp uses one semantic_ids.tsv per number of primary clusters, named by \
+        --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'.
+        """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+    @Option(help: "Hyperparameter: \(SweepParameter.allCases.map(\.rawValue).joined(separator: " or ")).") var param: String
+    @Option(parsing: .unconditional, help: "Values, comma-separated (e.g. -0.3,-0.1,0.1,0.3,0.5).") var values: String
+    @Option(help: "kp: path of each value's semantic_ids.tsv with {value} in it.") var semanticIdsPattern: String?
+    @Option(help: "Value the relative changes are computed against (default: the first).") var baseline: String?
+    @Option(help: "Budget regime: paper, production or custom.") var regime = "paper"
+    @Option(help: "Seeds per value (--seed, --seed + 1, ...).") var seeds = 3
+    @Option(help: "Experiment directory.") var output: String
+
+    func run() throws {
+        let base = try training.runConfig(data: dataOptions.source)
+        guard let parameter = SweepParameter(rawValue: param) else {
+            throw ValidationError("--param must be \(SweepParameter.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        guard let budget = BudgetRegime(rawValue: regime) else {
+            throw ValidationError("--regime must be one of \(BudgetRegime.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
+        let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let plan: ExperimentPlan
+        do {
+            plan = try PlanCatalog.sweep(base: base, parameter: parameter, values: list, regime: budget,
+                                         seeds: ExperimentPlan.seeds(count: seeds, first: training.seed),
+                                         semanticIDsPattern: semanticIdsPattern, baseline: baseline)
+        } catch let e as ExperimentError { throw ValidationError(e.message) }
+        try runExperiment(plan, output: output)
+    }
+}

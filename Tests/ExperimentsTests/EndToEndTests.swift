@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import Training
+@testable import Experiments
+
+/// A whole comparison on a tiny generated data set: real training, every output file.
+@Suite struct EndToEndTests {
+    @Test func tinyComparisonWritesEveryFile() throws {
+        let tmp = TempDir()
+        let data = try writeTinyLightGCN(to: tmp.url.appendingPathComponent("data"))
+        let base = tinyRunConfig(path: data.path)
+        let plan = try PlanCatalog.comparison(base: base, samplers: ["uns", "pns"], regime: .paper, seeds: [1, 2])
+        let out = tmp.url.appendingPathComponent("cmp")
+        var trained = 0
+        let runner = ExperimentRunner(plan: plan, output: out) { dir, config, resume, observe in
+            trained += 1
+            return try ExperimentRunner.trainWithTrainingRun(dir, config, resume, observe)
+        }
+        let logs = try runner.runAll()
+        #expect(trained == 4)
+        let summary = try ExperimentSummary(plan: plan, logs: logs)
+        try ReportWriter.write(summary: summary, plan: plan, to: out)
+        for f in ["compare.json", "compare.csv", "report.md", "report.html", "recall50_per_epoch.svg", "final_recall.svg", "final_ndcg.svg",
+                  "runs/uns-seed1/metrics.json", "runs/pns-seed2/config.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("compare.json"))) as? [String: Any]
+        let samplers = try #require(obj?["samplers"] as? [String: Any])
+        #expect(Set(samplers.keys) == ["uns", "pns"])
+        for k in [20, 50, 100, 200] {
+            #expect((samplers["pns"] as? [String: Any])?["recall@\(k)"] != nil)
+        }
+        #expect(summary.variants.allSatisfy { $0.recallCurve.count == 2 })
+        let svg = try String(contentsOf: out.appendingPathComponent("recall50_per_epoch.svg"), encoding: .utf8)
+        #expect(parseXML(svg)?["polyline"] == 2)
+
+        // Restarting reuses all four runs.
+        _ = try runner.runAll()
+        #expect(trained == 4)
+    }
+}
