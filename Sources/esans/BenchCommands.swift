@@ -2,12 +2,14 @@ import ArgumentParser
 import Foundation
 import NumCore
 import Evaluation
+import Datasets
+import Semantic
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures.",
-        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self])
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self])
 }
 
 struct BenchKernelsCommand: ParsableCommand {
@@ -48,5 +50,36 @@ struct BenchEvalCommand: ParsableCommand {
     func run() throws {
         let r = FullCorpusEvaluator.benchmark(users: users, items: items, dim: dim, seed: 1)
         print(String(format: "full-corpus evaluation %d users x %d items x d=%d, K=200: %.2f s on %d threads", users, items, dim, r.seconds, WorkerPool.shared.threadCount))
+    }
+}
+
+struct BenchKMeansCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kmeans",
+        abstract: "k-means time and objective on the rows of a .npy matrix (e.g. a run's item_embeddings.npy).")
+
+    @Option(help: ".npy file of vectors (float32, rows x dim).") var input: String
+    @Option var k = 256
+    @Option var iterations = 20
+    @Option var runs = 3
+    @Option var seed: UInt64 = 1
+
+    func run() throws {
+        print(try KMeans.benchmark(input: URL(fileURLWithPath: input), k: k, iterations: iterations, runs: runs, seed: seed))
+    }
+}
+
+struct BenchMiniLMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minilm",
+        abstract: "Time the MiniLM sentence encoder on the MovieLens-100K item texts (needs `esans data fetch ml-100k minilm`).")
+
+    @Option var batchSize = 32
+
+    func run() throws {
+        guard let model = DataFetcher.locate(.minilm), let ml = DataFetcher.locate(.ml100k) else {
+            throw ValidationError("MiniLM or MovieLens-100K is not cached: run `esans data fetch ml-100k minilm`")
+        }
+        print(try SentenceEncoderBenchmark.run(modelDirectory: model, itemFile: ml.appendingPathComponent("ml-100k.item"), batchSize: batchSize))
     }
 }
