@@ -96,14 +96,31 @@ public final class ESANSSampler: NegativeSampler {
             for _ in 0..<mo { out.perPositive.append(easyNegative(p: p, user: user, rng: &rng)) }
             guard V > 0 else { continue }
             if config.simpleInterpolation && mo >= 2 {
-                let easyPrimaries = (0..<mo).map { primary[Int(out.perPositive[rowStart + mc + $0])] }
+                // The largest group of this row's easy negatives sharing a primary cluster.
+                var group: [Int] = []
+                for i in 0..<mo {
+                    let c = primary[Int(out.perPositive[rowStart + mc + i])]
+                    var same: [Int] = []
+                    for j in 0..<mo where primary[Int(out.perPositive[rowStart + mc + j])] == c { same.append(j) }
+                    if same.count > group.count { group = same }
+                }
+                var terms: [(source: Int32, weight: Float)] = []
+                terms.reserveCapacity(mo)
+                var candidates: [Int] = []
                 for k in 2...mo {
                     for _ in 0..<k {
-                        let anchors = pickAnchors(k, among: easyPrimaries, rng: &rng)
-                        var w = anchors.map { _ in rng.exponential() }
-                        let total = w.reduce(0, +)
-                        w = w.map { $0 / total }
-                        recipes.add(zip(anchors, w).map { (source: Int32(mc + $0.0), weight: $0.1) })
+                        // Anchors from one primary cluster when the row has k of them there.
+                        candidates = group.count >= k ? group : Array(0..<mo)
+                        for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
+                        terms.removeAll(keepingCapacity: true)
+                        var total: Float = 0
+                        for i in 0..<k {
+                            let w = rng.exponential()
+                            total += w
+                            terms.append((source: Int32(mc + candidates[i]), weight: w))
+                        }
+                        for i in 0..<k { terms[i].weight /= total }
+                        recipes.add(terms)
                     }
                 }
             }
@@ -113,17 +130,6 @@ public final class ESANSSampler: NegativeSampler {
         }
         if V > 0 { out.virtual = recipes }
         return out
-    }
-
-    /// `k` distinct positions among the row's easy negatives, from one primary cluster when
-    /// that cluster holds at least `k` of them, otherwise at random.
-    private func pickAnchors(_ k: Int, among clusters: [Int32], rng: inout RandomSource) -> [Int] {
-        var byCluster: [Int32: [Int]] = [:]
-        for (i, c) in clusters.enumerated() { byCluster[c, default: []].append(i) }
-        var candidates = Array(clusters.indices)
-        if let group = byCluster.values.filter({ $0.count >= k }).min(by: { $0[0] < $1[0] }) { candidates = group }
-        for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
-        return Array(candidates.prefix(k))
     }
 
     private func acceptable(_ item: Int32, user: Int, positive: Int32) -> Bool {
