@@ -21,8 +21,7 @@ public final class DynamicSampler: NegativeSampler {
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
         let C = candidates, M = perPositive
-        var pool = [Int32](repeating: 0, count: batch.count * C)
-        for i in 0..<pool.count { pool[i] = Int32(rng.below(numItems)) }
+        let pool = CandidatePool.draw(rows: batch.count, perRow: C, numItems: numItems, rng: &rng)
         var out = NegativeBatch()
         out.perPositiveCount = M
         guard let scorer else { out.perPositive = Array(pool.prefix(batch.count * M)); return out }

@@ -23,8 +23,7 @@ public final class MixGCFSampler: NegativeSampler {
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
         let C = candidates, M = perPositive, B = batch.count
-        var pool = [Int32](repeating: 0, count: B * C)
-        for i in 0..<pool.count { pool[i] = Int32(rng.below(numItems)) }
+        let pool = CandidatePool.draw(rows: B, perRow: C, numItems: numItems, rng: &rng)
         var alphas = [Float](repeating: 0, count: B * C)
         for i in 0..<alphas.count { alphas[i] = rng.unitFloat() }
         // Score of a mix is alpha * s(pos) + (1 - alpha) * s(cand) before normalisation; the

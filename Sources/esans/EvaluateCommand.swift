@@ -16,21 +16,14 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         if threads > 0 { WorkerPool.configure(threads: threads) }
-        let dir = URL(fileURLWithPath: runDirectory)
-        let config = try loadRunConfig(dir)
         let ks = try cutoffs.split(separator: ",").map { s -> Int in
             guard let k = Int(s), k > 0 else { throw ValidationError("--cutoffs: '\(s)' is not a positive integer") }
             return k
         }.sorted()
-        let ds = try config.loadDataset()
-        let (model, _) = try Checkpoint.load(from: dir.appendingPathComponent("model.safetensors"))
-        guard model.numUsers == ds.numUsers, model.numItems == ds.numItems else {
-            throw ValidationError("model.safetensors was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(ds.numUsers) x \(ds.numItems)")
-        }
         let t0 = Date()
-        let items = TwoTowerModel.encodeAll(model.itemTower, count: ds.numItems)
-        let users = TwoTowerModel.encodeAll(model.userTower, count: ds.numUsers) { ds.train.items(of: $0) }
-        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: users, itemVectors: items, train: ds.train, test: ds.test)
+        let run = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
+        let ds = run.dataset
+        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: run.users, itemVectors: run.items, train: ds.train, test: ds.test)
         print("\(ds.name): \(m.usersEvaluated) test users, \(ds.numItems) items, \(String(format: "%.2f", Date().timeIntervalSince(t0)))s")
         print(m.description)
     }

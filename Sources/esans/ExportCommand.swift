@@ -15,11 +15,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let dir = URL(fileURLWithPath: runDirectory)
-        let config = try loadRunConfig(dir)
-        let ds = try config.loadDataset()
-        let (model, _) = try Checkpoint.load(from: dir.appendingPathComponent("model.safetensors"))
-        let items = TwoTowerModel.encodeAll(model.itemTower, count: ds.numItems)
-        let users = TwoTowerModel.encodeAll(model.userTower, count: ds.numUsers) { ds.train.items(of: $0) }
+        let run = try LoadedRun(directory: dir)
+        let (ds, users, items) = (run.dataset, run.users, run.items)
         let out = URL(fileURLWithPath: output ?? dir.appendingPathComponent("embeddings").path)
         switch format {
         case "npy":
