@@ -24,23 +24,31 @@ public enum L2NormalizeLayer {
     public static func forward(_ x: Matrix, rows n: Int, into y: Matrix, norms: inout [Float]) {
         let d = x.cols
         if norms.count < n { norms = [Float](repeating: 0, count: n) }
-        for r in 0..<n {
-            let xr = x.row(r), yr = y.row(r)
-            let nrm = max(VectorMath.dot(xr, xr, d).squareRoot(), epsilon)
-            norms[r] = nrm
-            let inv = 1 / nrm
-            for j in 0..<d { yr[j] = xr[j] * inv }
+        norms.withUnsafeMutableBufferPointer { nb in
+            let nb = nb
+            // Rows are independent; large batches are split over the worker pool.
+            WorkerPool.shared.parallelRanges(n, chunksPerThread: 2, minChunk: 256) { rows in
+                for r in rows {
+                    let xr = x.row(r), yr = y.row(r)
+                    let nrm = max(VectorMath.dot(xr, xr, d).squareRoot(), epsilon)
+                    nb[r] = nrm
+                    let inv = 1 / nrm
+                    for j in 0..<d { yr[j] = xr[j] * inv }
+                }
+            }
         }
     }
 
     /// `dx = (dy - y (y . dy)) / ||x||`, row by row.
     public static func backward(y: Matrix, dy: Matrix, norms: [Float], rows n: Int, into dx: Matrix) {
         let d = y.cols
-        for r in 0..<n {
-            let yr = y.row(r), gr = dy.row(r), out = dx.row(r)
-            let proj = VectorMath.dot(yr, gr, d)
-            let inv = 1 / norms[r]
-            for j in 0..<d { out[j] = (gr[j] - yr[j] * proj) * inv }
+        WorkerPool.shared.parallelRanges(n, chunksPerThread: 2, minChunk: 256) { rows in
+            for r in rows {
+                let yr = y.row(r), gr = dy.row(r), out = dx.row(r)
+                let proj = VectorMath.dot(yr, gr, d)
+                let inv = 1 / norms[r]
+                for j in 0..<d { out[j] = (gr[j] - yr[j] * proj) * inv }
+            }
         }
     }
 }

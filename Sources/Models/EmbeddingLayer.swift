@@ -17,17 +17,26 @@ public final class EmbeddingLayer: @unchecked Sendable {
     /// `out[b] = table[ids[b]]` (or `+=` when `accumulate`).
     public func forward(ids: [Int32], out: Matrix, accumulate: Bool = false) {
         precondition(out.rows >= ids.count && out.cols == dim)
-        for (b, id) in ids.enumerated() {
-            let src = table.value.row(Int(id)), dst = out.row(b)
-            if accumulate { VectorMath.axpy(1, src, dst, dim) } else { dst.update(from: src, count: dim) }
+        let d = dim, table = self.table
+        WorkerPool.shared.parallelRanges(ids.count, chunksPerThread: 2, minChunk: 512) { rows in
+            for b in rows {
+                let src = table.value.row(Int(ids[b])), dst = out.row(b)
+                if accumulate { VectorMath.axpy(1, src, dst, d) } else { dst.update(from: src, count: d) }
+            }
         }
     }
 
     /// `grad[ids[b]] += dOut[b]`.
     public func backward(ids: [Int32], dOut: Matrix) {
-        for (b, id) in ids.enumerated() {
-            table.touch(id)
-            VectorMath.axpy(1, dOut.row(b), table.grad.row(Int(id)), dim)
+        for id in ids { table.touch(id) }
+        // Thread t adds the rows whose id % T == t, in batch order: no two threads touch one
+        // gradient row, and every row sums in the same order whatever the thread count.
+        let d = dim, table = self.table
+        let parts = ids.count >= 1024 ? WorkerPool.shared.threadCount : 1
+        WorkerPool.shared.parallelFor(parts) { t in
+            for (b, id) in ids.enumerated() where Int(id) % parts == t {
+                VectorMath.axpy(1, dOut.row(b), table.grad.row(Int(id)), d)
+            }
         }
     }
 }
