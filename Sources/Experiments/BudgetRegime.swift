@@ -43,7 +43,7 @@ public enum BudgetRegime: String, CaseIterable, Sendable {
             out.append("`mns` mixes in-batch negatives with \(shared > 0 ? "\(shared) shared uniform and " : "")\(m) uniform per-positive negatives.")
         }
         if shared > 0, !s.intersection(["dns", "mixgcf"]).isEmpty {
-            out.append("`dns` and `mixgcf` draw only per-positive negatives (\(max(1, m)) kept of \(max(1, m) * c.candidateFactor) scored candidates); they get no shared pool.")
+            out.append("`dns` and `mixgcf` keep \(max(1, m)) of \(max(1, m) * c.candidateFactor) scored candidates per positive, plus the \(shared) shared uniform negatives.")
         } else if !s.intersection(["dns", "mixgcf"]).isEmpty {
             out.append("`dns` and `mixgcf` keep \(max(1, m)) of \(max(1, m) * c.candidateFactor) scored candidates per positive.")
         }

@@ -37,10 +37,12 @@ public enum SamplerFactory {
         case "mns": return MixedSampler(context: context, uniformCount: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "dns":
             let m = max(1, config.perPositiveNegatives)
-            return DynamicSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
+            let dns = DynamicSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
+            return config.sharedNegatives > 0 ? SharedPoolSampler(dns, context: context, shared: config.sharedNegatives) : dns
         case "mixgcf":
             let m = max(1, config.perPositiveNegatives)
-            return MixGCFSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
+            let mix = MixGCFSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
+            return config.sharedNegatives > 0 ? SharedPoolSampler(mix, context: context, shared: config.sharedNegatives) : mix
         default: return nil
         }
     }

@@ -185,3 +185,14 @@ private struct IdentityScorer: CandidateScorer {
     try "item_id\tprimary\tsecondary\na\t0\t2\n".write(to: missing, atomically: true, encoding: .utf8)
     #expect { try SemanticIDTable.read(missing, items: items) } throws: { "\($0)".contains("2 items") }
 }
+
+@Test func sharedPoolWrapperAddsUniformNegativesToDNS() {
+    let ctx = makeContext([[0], [1]], numItems: 60)
+    let s = SharedPoolSampler(DynamicSampler(context: ctx, candidates: 8, perPositive: 2), context: ctx, shared: 10)
+    #expect(s.name == "dns" && s.needsScorer)
+    var rng = RandomSource(seed: 8)
+    let n = s.sample(BatchRequest(users: [0, 1], positives: [3, 4]), scorer: IdentityScorer(), rng: &rng)
+    #expect(n.perPositiveCount == 2 && n.perPositive.count == 4)
+    #expect(n.shared.count == 10 && Set(n.shared).count == 10 && n.sharedLogQ.isEmpty)
+    #expect(n.realPerPositive == 12)
+}
