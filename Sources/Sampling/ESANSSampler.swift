@@ -82,54 +82,83 @@ public final class ESANSSampler: NegativeSampler {
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        let mc = config.hard, mo = config.easy, M = mc + mo
+        let M = config.hard + config.easy, V = Self.virtualCount(config), B = batch.count
         var out = uniform?.sample(batch, scorer: nil, rng: &rng) ?? NegativeBatch()
         out.perPositiveCount = M
-        out.perPositive.reserveCapacity(batch.count * M)
-        let V = Self.virtualCount(config)
-        var recipes = VirtualRecipes(perRow: V, detachPositive: true)
-        for b in 0..<batch.count {
-            let user = Int(batch.users[b]), pos = batch.positives[b]
-            let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
-            let rowStart = out.perPositive.count
-            for _ in 0..<mc { out.perPositive.append(hardNegative(p: p, s: s, positive: pos, user: user, rng: &rng)) }
-            for _ in 0..<mo { out.perPositive.append(easyNegative(p: p, user: user, rng: &rng)) }
-            guard V > 0 else { continue }
-            if config.simpleInterpolation && mo >= 2 {
-                // The largest group of this row's easy negatives sharing a primary cluster.
-                var group: [Int] = []
-                for i in 0..<mo {
-                    let c = primary[Int(out.perPositive[rowStart + mc + i])]
-                    var same: [Int] = []
-                    for j in 0..<mo where primary[Int(out.perPositive[rowStart + mc + j])] == c { same.append(j) }
-                    if same.count > group.count { group = same }
+        // Rows are sampled in parallel, each from its own stream derived from one draw of `rng`,
+        // so the result does not depend on how rows are split over threads.
+        let batchStream = RandomSource(seed: rng.next())
+        let pool = WorkerPool.shared
+        let chunks = max(1, min(B, 4 * pool.threadCount))
+        var negatives = [Int32](repeating: 0, count: B * M)
+        let parts = UnsafeMutablePointer<(VirtualRecipes, Bool)>.allocate(capacity: chunks)
+        parts.initialize(repeating: (VirtualRecipes(perRow: V), true), count: chunks)
+        defer { parts.deinitialize(count: chunks); parts.deallocate() }
+        negatives.withUnsafeMutableBufferPointer { nb in
+            let nb = nb
+            pool.parallelFor(chunks) { c in
+                var recipes = VirtualRecipes(perRow: V, detachPositive: true)
+                var filtered = true
+                for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+                    var r = batchStream.derived(UInt64(b))
+                    self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: nb.baseAddress! + b * M,
+                                   recipes: &recipes, filtered: &filtered, rng: &r)
                 }
-                var terms: [(source: Int32, weight: Float)] = []
-                terms.reserveCapacity(mo)
-                var candidates: [Int] = []
-                for k in 2...mo {
-                    for _ in 0..<k {
-                        // Anchors from one primary cluster when the row has k of them there.
-                        candidates = group.count >= k ? group : Array(0..<mo)
-                        for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
-                        terms.removeAll(keepingCapacity: true)
-                        var total: Float = 0
-                        for i in 0..<k {
-                            let w = rng.exponential()
-                            total += w
-                            terms.append((source: Int32(mc + candidates[i]), weight: w))
-                        }
-                        for i in 0..<k { terms[i].weight /= total }
-                        recipes.add(terms)
-                    }
-                }
-            }
-            if config.hardInterpolation {
-                for h in 0..<mc { recipes.add([(source: -1, weight: config.lambda), (source: Int32(h), weight: 1 - config.lambda)]) }
+                parts[c] = (recipes, filtered)
             }
         }
-        if V > 0 { out.virtual = recipes }
+        out.perPositive = negatives
+        out.perPositiveFiltered = (0..<chunks).allSatisfy { parts[$0].1 }
+        if V > 0 {
+            var all = VirtualRecipes(perRow: V, detachPositive: true)
+            for c in 0..<chunks { all.append(parts[c].0) }
+            out.virtual = all
+        }
         return out
+    }
+
+    /// The `hard + easy` negatives of one positive into `dst`, and its EDIS recipes. `filtered`
+    /// turns false if a fallback draw could not avoid the positive or the user's training items.
+    private func sampleRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
+                           recipes: inout VirtualRecipes, filtered: inout Bool, rng: inout RandomSource) {
+        let mc = config.hard, mo = config.easy
+        let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
+        for h in 0..<mc { dst[h] = hardNegative(p: p, s: s, positive: pos, user: user, rng: &rng) }
+        for e in 0..<mo { dst[mc + e] = easyNegative(p: p, user: user, rng: &rng) }
+        for m in 0..<(mc + mo) where !acceptable(dst[m], user: user, positive: pos) { filtered = false }
+        guard config.edis else { return }
+        if config.simpleInterpolation && mo >= 2 {
+            // The largest group of this row's easy negatives sharing a primary cluster.
+            var group: [Int] = []
+            for i in 0..<mo {
+                let c = primary[Int(dst[mc + i])]
+                var same: [Int] = []
+                for j in 0..<mo where primary[Int(dst[mc + j])] == c { same.append(j) }
+                if same.count > group.count { group = same }
+            }
+            var terms: [(source: Int32, weight: Float)] = []
+            terms.reserveCapacity(mo)
+            var candidates: [Int] = []
+            for k in 2...mo {
+                for _ in 0..<k {
+                    // Anchors from one primary cluster when the row has k of them there.
+                    candidates = group.count >= k ? group : Array(0..<mo)
+                    for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
+                    terms.removeAll(keepingCapacity: true)
+                    var total: Float = 0
+                    for i in 0..<k {
+                        let w = rng.exponential()
+                        total += w
+                        terms.append((source: Int32(mc + candidates[i]), weight: w))
+                    }
+                    for i in 0..<k { terms[i].weight /= total }
+                    recipes.add(terms)
+                }
+            }
+        }
+        if config.hardInterpolation {
+            for h in 0..<mc { recipes.add([(source: -1, weight: config.lambda), (source: Int32(h), weight: 1 - config.lambda)]) }
+        }
     }
 
     private func acceptable(_ item: Int32, user: Int, positive: Int32) -> Bool {
@@ -153,6 +182,10 @@ public final class ESANSSampler: NegativeSampler {
             let it = primaryMembers[q][rng.below(primaryMembers[q].count)]
             if !train.contains(user: user, item: it) { return it }
         }
-        return Int32(rng.below(numItems))
+        // No usable easy cluster: uniform draws (the caller re-checks and reports the batch
+        // as unfiltered if even these hit the user's training items).
+        var it = Int32(rng.below(numItems))
+        for _ in 0..<32 where train.contains(user: user, item: it) { it = Int32(rng.below(numItems)) }
+        return it
     }
 }

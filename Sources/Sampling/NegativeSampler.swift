@@ -46,6 +46,14 @@ public struct VirtualRecipes: Sendable {
 
     /// Number of virtual vectors recorded.
     public var count: Int { termStart.count - 1 }
+
+    /// Appends every virtual vector of `other` (same `perRow`).
+    public mutating func append(_ other: VirtualRecipes) {
+        let base = Int32(termSource.count)
+        termSource += other.termSource
+        termWeight += other.termWeight
+        termStart += other.termStart.dropFirst().map { $0 + base }
+    }
 }
 
 /// The negatives of one batch.
@@ -60,6 +68,9 @@ public struct NegativeBatch: Sendable {
     public var perPositiveCount = 0
     /// log proposal probability per per-positive negative (empty = no correction).
     public var perPositiveLogQ: [Float] = []
+    /// True when the sampler guarantees that no per-positive negative is the row's positive or a
+    /// training item of its user, so the trainer need not build masks for them.
+    public var perPositiveFiltered = false
     /// Virtual negatives built from tower outputs, if the sampler makes any.
     public var virtual: VirtualRecipes? = nil
     /// Creates an empty batch.

@@ -61,7 +61,7 @@ struct BatchNegatives {
             unindex(negatives.shared)
         }
         var per: [Int32] = []
-        if M > 0 {
+        if M > 0 && !negatives.perPositiveFiltered {
             for b in 0..<B {
                 let u = Int(batch.users[b])
                 for m in 0..<M {

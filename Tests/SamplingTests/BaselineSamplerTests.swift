@@ -196,3 +196,25 @@ private struct IdentityScorer: CandidateScorer {
     #expect(n.shared.count == 10 && Set(n.shared).count == 10 && n.sharedLogQ.isEmpty)
     #expect(n.realPerPositive == 12)
 }
+
+@Test func esansBatchesAreReproducibleAndDeclareFilteredNegatives() {
+    let primary = (0..<40).map { Int32($0 / 10) }, secondary = (0..<40).map { Int32($0 % 2) }
+    let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
+    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+    let batch = BatchRequest(users: [0, 1, 2, 3, 0, 1, 2, 3], positives: [4, 13, 26, 33, 0, 14, 27, 34])
+    var r1 = RandomSource(seed: 21), r2 = RandomSource(seed: 21)
+    let a = s.sample(batch, scorer: nil, rng: &r1), b = s.sample(batch, scorer: nil, rng: &r2)
+    #expect(a.perPositive == b.perPositive)
+    #expect(a.virtual?.termWeight == b.virtual?.termWeight && a.virtual?.termSource == b.virtual?.termSource)
+    #expect(a.perPositiveFiltered, "ESANS negatives exclude the positive and the user's training items")
+    #expect(a.virtual?.count == batch.count * ESANSSampler.virtualCount(.init()))
+}
+
+@Test func virtualRecipesAppendKeepsTermOffsets() {
+    var a = VirtualRecipes(perRow: 1)
+    a.add([(source: 0, weight: 1)])
+    var b = VirtualRecipes(perRow: 1)
+    b.add([(source: 1, weight: 0.5), (source: -1, weight: 0.5)])
+    a.append(b)
+    #expect(a.count == 2 && a.termStart == [0, 1, 3] && a.termSource == [0, 1, -1] && a.termWeight == [1, 0.5, 0.5])
+}
