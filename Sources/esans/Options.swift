@@ -63,7 +63,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "ESANS: semantic_ids.tsv written by `esans cluster`.") var semanticIds: String?
     @Option(help: "ESANS: hard negatives per positive (same primary cluster, other secondary).") var hard = ESANSSampler.Config().hard
     @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
-    @Option(help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5].") var lambda = ESANSSampler.Config().lambda
+    @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
     @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
     @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
