@@ -18,8 +18,8 @@ public struct SampledSoftmaxLoss {
 
     /// Inputs of one batch. Matrices hold `batch` (or the stated) rows.
     public struct Inputs {
-        public var users: Matrix            // B x d
-        public var positives: Matrix        // B x d
+        public var users: Matrix            // >= B rows of width d; the first B are used
+        public var positives: Matrix        // >= B rows of width d; the first B are used
         public var shared: Matrix?          // N x d
         public var sharedLogQ: [Float]      // N (empty = 0)
         /// Masked (row, shared negative) pairs as sorted flat indices `b * N + j`.

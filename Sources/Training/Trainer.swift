@@ -109,8 +109,11 @@ public final class Trainer: @unchecked Sendable {
         let itemIDs = batch.positives + neg.shared + neg.perPositive
         let items = model.itemTower.forward(Tower.Input(ids: itemIDs))
         let users = model.userTower.forward(userInput)
-        let uMat = rowsCopy(users, 0, B), pMat = rowsCopy(items, 0, B)
-        var inputs = SampledSoftmaxLoss.Inputs(users: uMat, positives: pMat, batch: B)
+        // The loss reads only the first B rows of `users` and `positives`: pass the tower outputs
+        // as they are (the positives are the first B rows of the item output); only the
+        // negatives, which start at an offset, are copied into matrices of their own.
+        let pMat = items
+        var inputs = SampledSoftmaxLoss.Inputs(users: users, positives: pMat, batch: B)
         if N > 0 { inputs.shared = rowsCopy(items, B, N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = masks.0 }
         if M > 0 {
             inputs.perPositive = rowsCopy(items, B + N, B * M)
