@@ -37,10 +37,10 @@ public enum BudgetRegime: String, CaseIterable, Sendable {
         var out = ["Budget regime `\(rawValue)`: \(shared) shared negatives per batch and \(m) negatives per positive for every sampler; virtual negatives are the only extra."]
         let s = Set(samplers)
         if s.contains("inbatch") {
-            out.append("`inbatch` uses the other positives of the batch (\(base.batchSize - 1) per row) as its negatives: it cannot match a per-positive budget exactly.")
+            out.append("`inbatch` takes its \(m) per-positive negatives\(shared > 0 ? " and its shared pool of \(min(shared, base.batchSize))" : "") from the positives of other rows, logQ-corrected by training frequency.")
         }
         if s.contains("mns") {
-            out.append("`mns` mixes in-batch negatives with \(shared > 0 ? "\(shared) shared uniform and " : "")\(m) uniform per-positive negatives.")
+            out.append("`mns` draws each negative from the batch's other positives or uniformly (half and half, logQ-corrected by the mixture).")
         }
         if shared > 0, !s.intersection(["dns", "mixgcf"]).isEmpty {
             out.append("`dns` and `mixgcf` keep \(max(1, m)) of \(max(1, m) * c.candidateFactor) scored candidates per positive, plus the \(shared) shared uniform negatives.")

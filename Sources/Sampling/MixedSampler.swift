@@ -2,34 +2,60 @@ import Foundation
 import NumCore
 import Datasets
 
-/// Debiased mixed negative sampling (MNS, Yang et al. 2020): the batch's positives (in-batch,
-/// frequency-skewed) plus a uniform pool, shared by the batch. Each shared negative carries the
-/// log of its mixture proposal probability,
-/// q_i = (B * f_i + U / n) / (B + U), with f_i the training frequency share and n the catalogue size,
-/// so the logQ correction removes both skews consistently. Per-positive negatives are uniform.
+/// Debiased mixed negative sampling (MNS, Yang et al. 2020): in-batch negatives (frequency
+/// skewed) mixed with uniform ones, each carrying the log of its mixture proposal probability
+/// q_i = a f_i + (1 - a) / n, with f_i the item's training frequency share, n the catalogue size
+/// and a the in-batch share, so the logQ correction removes both skews consistently.
+///
+/// The budget matches the other samplers': a shared pool of `shared` items is half the
+/// positives of randomly chosen rows and half distinct uniform items; each of the
+/// `perPositive` negatives of a row is another row's positive or a uniform item with
+/// probability one half each.
 public final class MixedSampler: NegativeSampler {
     public let name = "mns"
     private let uniform: UniformSampler
     private let frequency: [Double]
     private let numItems: Int
-    /// Size of the uniform part of the pool, and negatives per positive.
-    public let uniformCount: Int, perPositive: Int
+    /// Size of the shared pool, and negatives per positive.
+    public let sharedCount: Int, perPositive: Int
 
-    /// A mixed sampler with `uniformCount` uniform items added to the in-batch pool.
-    public init(context: SamplingContext, uniformCount: Int, perPositive: Int) {
-        uniform = UniformSampler(context: context, shared: uniformCount, perPositive: perPositive)
+    /// A mixed sampler with a shared pool of `shared` items and `perPositive` per row.
+    public init(context: SamplingContext, shared: Int, perPositive: Int) {
+        uniform = UniformSampler(context: context, shared: 0, perPositive: 0)
         let total = Double(max(1, context.itemCounts.reduce(0, +)))
         frequency = context.itemCounts.map { Double($0) / total }
         numItems = context.numItems
-        self.uniformCount = uniform.sharedCount
-        self.perPositive = perPositive
+        sharedCount = max(0, shared)
+        self.perPositive = max(0, perPositive)
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        var out = uniform.sample(batch, scorer: nil, rng: &rng)
-        out.shared = batch.positives + out.shared
-        let B = Double(batch.count), U = Double(uniformCount), n = Double(numItems)
-        out.sharedLogQ = out.shared.map { Float(log((B * frequency[Int($0)] + U / n) / (B + U))) }
+        var out = NegativeBatch()
+        let n = Double(numItems)
+        if sharedCount > 0 {
+            let inBatch = InBatchSampler.positiveSubset(batch, count: min(batch.count, (sharedCount + 1) / 2), rng: &rng)
+            let uniformPart = uniform.distinctUniform(min(numItems, sharedCount - inBatch.count), rng: &rng)
+            out.shared = inBatch + uniformPart
+            let a = Double(inBatch.count) / Double(out.shared.count)
+            out.sharedLogQ = out.shared.map { Float(log(a * frequency[Int($0)] + (1 - a) / n)) }
+        }
+        if perPositive > 0 {
+            let B = batch.count
+            out.perPositiveCount = perPositive
+            out.perPositive = [Int32](repeating: 0, count: B * perPositive)
+            for b in 0..<B {
+                for m in 0..<perPositive {
+                    if B > 1, rng.below(2) == 0 {
+                        var r = rng.below(B - 1)
+                        if r >= b { r += 1 }
+                        out.perPositive[b * perPositive + m] = batch.positives[r]
+                    } else {
+                        out.perPositive[b * perPositive + m] = Int32(rng.below(numItems))
+                    }
+                }
+            }
+            out.perPositiveLogQ = out.perPositive.map { Float(log(0.5 * frequency[Int($0)] + 0.5 / n)) }
+        }
         return out
     }
 }

@@ -33,8 +33,10 @@ public enum SamplerFactory {
             return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: distances, config: e)
         case "uns": return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "pns": return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
-        case "inbatch": return InBatchSampler(context: context, logQCorrection: config.logQCorrection)
-        case "mns": return MixedSampler(context: context, uniformCount: config.sharedNegatives, perPositive: config.perPositiveNegatives)
+        case "inbatch":
+            return InBatchSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives,
+                                  logQCorrection: config.logQCorrection)
+        case "mns": return MixedSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case "dns":
             let m = max(1, config.perPositiveNegatives)
             let dns = DynamicSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)

@@ -108,6 +108,24 @@ private func context(_ lists: [[Int32]], numItems: Int) -> SamplingContext {
         for (a, e) in zip(n.sharedLogQ, expected) { #expect(abs(a - e) < 1e-6, "\(n.sharedLogQ) vs \(expected)") }
     }
 
+    @Test func matchedBudgetDrawsFromOtherRows() {
+        let ctx = context([[0, 1, 2], [0, 2], [0]], numItems: 4)
+        let s = InBatchSampler(context: ctx, shared: 2, perPositive: 5)
+        var rng = RandomSource(seed: 8)
+        let batch = BatchRequest(users: [0, 1, 2], positives: [1, 2, 3])
+        for _ in 0..<50 {
+            let n = s.sample(batch, scorer: nil, rng: &rng)
+            #expect(n.shared.count == 2 && Set(n.shared).count == 2 && Set(n.shared).isSubset(of: [1, 2, 3]))
+            #expect(n.perPositiveCount == 5 && n.perPositive.count == 15 && n.perPositiveLogQ.count == 15)
+            for b in 0..<3 {
+                for m in 0..<5 {
+                    let item = n.perPositive[b * 5 + m]
+                    #expect(item != batch.positives[b] && batch.positives.contains(item))
+                }
+            }
+        }
+    }
+
     @Test func itemsWithoutTrainingCountsGetAFiniteLogQ() {
         let ctx = context([[0, 1]], numItems: 3)
         let s = InBatchSampler(context: ctx)
