@@ -93,14 +93,18 @@ public struct Interactions: Sendable, Equatable {
     /// Whether `user` interacted with `item` (binary search in the user's sorted list).
     public func contains(user: Int, item: Int32) -> Bool {
         guard user >= 0 && user < numUsers else { return false }
-        var lo = offsets[user], hi = offsets[user + 1]
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            let value = items[mid]
-            if value == item { return true }
-            if value < item { lo = mid + 1 } else { hi = mid }
+        let lo = offsets[user], count = offsets[user + 1] - lo
+        guard count > 0 else { return false }
+        // Branch-free lower bound over the user's sorted items.
+        return items.withUnsafeBufferPointer { all in
+            var base = lo, n = count
+            while n > 1 {
+                let half = n >> 1
+                base = all[base + half] <= item ? base + half : base
+                n -= half
+            }
+            return all[base] == item
         }
-        return false
     }
 
     /// Interactions per item (item popularity), `numItems` entries.

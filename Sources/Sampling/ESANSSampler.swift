@@ -34,8 +34,31 @@ public final class ESANSSampler: NegativeSampler {
         public var useSecondary = true
         /// Uniform negatives shared by the batch (the `production` regime), 0 = none.
         public var sharedUniform = 0
+        /// Subtract log q_j, the probability of drawing negative j for this positive, from its
+        /// logit, as for the other non-uniform samplers (in-batch, MNS, PNS).
+        public var logQ = false
         /// The defaults of the `paper` regime (m_c + m_o = 7).
         public init() {}
+
+        private enum CodingKeys: String, CodingKey {
+            case hard, easy, clusterTemperature, lambda, edis, simpleInterpolation, hardInterpolation, useSecondary, sharedUniform, logQ
+        }
+
+        /// Decodes a configuration; keys missing from older run files keep their defaults.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Config()
+            hard = try c.decodeIfPresent(Int.self, forKey: .hard) ?? d.hard
+            easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
+            clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature
+            lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
+            edis = try c.decodeIfPresent(Bool.self, forKey: .edis) ?? d.edis
+            simpleInterpolation = try c.decodeIfPresent(Bool.self, forKey: .simpleInterpolation) ?? d.simpleInterpolation
+            hardInterpolation = try c.decodeIfPresent(Bool.self, forKey: .hardInterpolation) ?? d.hardInterpolation
+            useSecondary = try c.decodeIfPresent(Bool.self, forKey: .useSecondary) ?? d.useSecondary
+            sharedUniform = try c.decodeIfPresent(Int.self, forKey: .sharedUniform) ?? d.sharedUniform
+            logQ = try c.decodeIfPresent(Bool.self, forKey: .logQ) ?? d.logQ
+        }
     }
 
     public let name = "esans"
@@ -46,6 +69,9 @@ public final class ESANSSampler: NegativeSampler {
     private let train: Interactions
     private let numItems: Int
     private let uniform: UniformSampler?
+    /// Items per (primary, secondary) cell, keyed `primary * cellStride + secondary`.
+    private let cellSizes: [Int32: Int]
+    private let cellStride: Int32
 
     /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
     /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
@@ -69,6 +95,10 @@ public final class ESANSSampler: NegativeSampler {
             tables.append(others.isEmpty ? nil : AliasTable(weights: w))
         }
         easyClusterTables = tables
+        cellStride = (self.secondary.max() ?? 0) + 1
+        var cells: [Int32: Int] = [:]
+        for i in 0..<primary.count { cells[primary[i] * cellStride + self.secondary[i], default: 0] += 1 }
+        cellSizes = cells
         train = context.train
         numItems = context.numItems
         uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
@@ -98,15 +128,17 @@ public final class ESANSSampler: NegativeSampler {
             let nb = nb
             pool.parallelFor(chunks) { c in
                 var recipes = VirtualRecipes(perRow: V, detachPositive: true)
+                var scratch = RowScratch(easy: self.config.easy)
                 var filtered = true
                 for b in (c * B / chunks)..<((c + 1) * B / chunks) {
                     var r = batchStream.derived(UInt64(b))
                     self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: nb.baseAddress! + b * M,
-                                   recipes: &recipes, filtered: &filtered, rng: &r)
+                                   recipes: &recipes, scratch: &scratch, filtered: &filtered, rng: &r)
                 }
                 parts[c] = (recipes, filtered)
             }
         }
+        if config.logQ { out.perPositiveLogQ = logProposal(batch.positives, negatives) }
         out.perPositive = negatives
         out.perPositiveFiltered = (0..<chunks).allSatisfy { parts[$0].1 }
         if V > 0 {
@@ -117,75 +149,133 @@ public final class ESANSSampler: NegativeSampler {
         return out
     }
 
+    /// Reusable per-thread buffers of ``sampleRow``, so that a row allocates nothing.
+    struct RowScratch {
+        var group: [Int], same: [Int], candidates: [Int], terms: [(source: Int32, weight: Float)]
+        init(easy: Int) {
+            group = []; same = []; candidates = []; terms = []
+            group.reserveCapacity(easy); same.reserveCapacity(easy); candidates.reserveCapacity(easy); terms.reserveCapacity(easy)
+        }
+    }
+
     /// The `hard + easy` negatives of one positive into `dst`, and its EDIS recipes. `filtered`
     /// turns false if a fallback draw could not avoid the positive or the user's training items.
     private func sampleRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
-                           recipes: inout VirtualRecipes, filtered: inout Bool, rng: inout RandomSource) {
+                           recipes: inout VirtualRecipes, scratch: inout RowScratch, filtered: inout Bool, rng: inout RandomSource) {
         let mc = config.hard, mo = config.easy
         let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
-        for h in 0..<mc { dst[h] = hardNegative(p: p, s: s, positive: pos, user: user, rng: &rng) }
-        for e in 0..<mo { dst[mc + e] = easyNegative(p: p, user: user, rng: &rng) }
-        for m in 0..<(mc + mo) where !acceptable(dst[m], user: user, positive: pos) { filtered = false }
+        let userItems = train.items(of: user)
+        userItems.withUnsafeBufferPointer { seen in
+            for h in 0..<mc { dst[h] = hardNegative(p: p, s: s, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
+            for e in 0..<mo { dst[mc + e] = easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
+        }
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
-            var group: [Int] = []
+            scratch.group.removeAll(keepingCapacity: true)
             for i in 0..<mo {
                 let c = primary[Int(dst[mc + i])]
-                var same: [Int] = []
-                for j in 0..<mo where primary[Int(dst[mc + j])] == c { same.append(j) }
-                if same.count > group.count { group = same }
+                scratch.same.removeAll(keepingCapacity: true)
+                for j in 0..<mo where primary[Int(dst[mc + j])] == c { scratch.same.append(j) }
+                if scratch.same.count > scratch.group.count { swap(&scratch.group, &scratch.same) }
             }
-            var terms: [(source: Int32, weight: Float)] = []
-            terms.reserveCapacity(mo)
-            var candidates: [Int] = []
             for k in 2...mo {
                 for _ in 0..<k {
                     // Anchors from one primary cluster when the row has k of them there.
-                    candidates = group.count >= k ? group : Array(0..<mo)
-                    for i in 0..<k { candidates.swapAt(i, i + rng.below(candidates.count - i)) }
-                    terms.removeAll(keepingCapacity: true)
+                    scratch.candidates.removeAll(keepingCapacity: true)
+                    if scratch.group.count >= k { scratch.candidates.append(contentsOf: scratch.group) } else { for i in 0..<mo { scratch.candidates.append(i) } }
+                    let n = scratch.candidates.count
+                    for i in 0..<k { scratch.candidates.swapAt(i, i + rng.below(n - i)) }
+                    scratch.terms.removeAll(keepingCapacity: true)
                     var total: Float = 0
                     for i in 0..<k {
                         let w = rng.exponential()
                         total += w
-                        terms.append((source: Int32(mc + candidates[i]), weight: w))
+                        scratch.terms.append((source: Int32(mc + scratch.candidates[i]), weight: w))
                     }
-                    for i in 0..<k { terms[i].weight /= total }
-                    recipes.add(terms)
+                    let inv = 1 / total
+                    for i in 0..<k { scratch.terms[i].weight *= inv }
+                    recipes.add(scratch.terms)
                 }
             }
         }
         if config.hardInterpolation {
-            for h in 0..<mc { recipes.add([(source: -1, weight: config.lambda), (source: Int32(h), weight: 1 - config.lambda)]) }
+            for h in 0..<mc {
+                scratch.terms.removeAll(keepingCapacity: true)
+                scratch.terms.append((source: -1, weight: config.lambda))
+                scratch.terms.append((source: Int32(h), weight: 1 - config.lambda))
+                recipes.add(scratch.terms)
+            }
         }
     }
 
-    private func acceptable(_ item: Int32, user: Int, positive: Int32) -> Bool {
-        item != positive && !train.contains(user: user, item: item)
+    /// log q_j for each per-positive negative: the probability that one of the row's `hard +
+    /// easy` draws is j, (m_c q_hard(j) + m_o q_easy(j)) / (m_c + m_o), where q_hard is uniform over
+    /// the positive's primary cluster minus its own cell and q_easy(j) = w_p(c1(j)) / |P_c1(j)|.
+    /// Rejected draws (the user's training items) are ignored, as in the other samplers. The
+    /// value is relative to a uniform draw, log(n q_j), so that, as in UNS, a uniform proposal
+    /// gets no correction and the virtual negatives keep their weight next to the real ones.
+    func logProposal(_ positives: [Int32], _ negatives: [Int32]) -> [Float] {
+        let mc = Double(config.hard), mo = Double(config.easy), M = mc + mo
+        let perRow = config.hard + config.easy, n = Double(numItems)
+        var out = [Float](repeating: 0, count: negatives.count)
+        for (b, pos) in positives.enumerated() {
+            let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
+            let own = config.useSecondary ? cellSizes[Int32(p) * cellStride + s] ?? 0 : 0
+            let hardSet = max(1, primaryMembers[p].count - own)
+            for m in 0..<perRow {
+                let j = Int(negatives[b * perRow + m])
+                let q = Int(primary[j])
+                var expected = 0.0
+                if q == p {
+                    expected = mc / Double(hardSet)
+                } else if let table = easyClusterTables[p] {
+                    expected = mo * table.weights[q] / Double(primaryMembers[q].count)
+                }
+                out[b * perRow + m] = Float(log(max(expected / M * n, 1e-12)))
+            }
+        }
+        return out
     }
 
-    private func hardNegative(p: Int, s: Int32, positive: Int32, user: Int, rng: inout RandomSource) -> Int32 {
+    /// Whether `item` is in the sorted list `seen` (the user's training items).
+    @inline(__always)
+    private static func isIn(_ seen: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
+        var base = 0, n = seen.count
+        guard n > 0 else { return false }
+        while n > 1 {
+            let half = n >> 1
+            base = seen[base + half] <= item ? base + half : base
+            n -= half
+        }
+        return seen[base] == item
+    }
+
+    private func hardNegative(p: Int, s: Int32, positive: Int32, seen: UnsafeBufferPointer<Int32>,
+                              filtered: inout Bool, rng: inout RandomSource) -> Int32 {
         let members = primaryMembers[p]
         for _ in 0..<32 {
             let it = members[rng.below(members.count)]
-            if secondary[Int(it)] != s || !config.useSecondary, acceptable(it, user: user, positive: positive) { return it }
+            if secondary[Int(it)] != s || !config.useSecondary, it != positive, !Self.isIn(seen, it) { return it }
         }
         // The primary cluster offers no usable hard negative: fall back to an easy one.
-        return easyNegative(p: p, user: user, rng: &rng)
+        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng)
     }
 
-    private func easyNegative(p: Int, user: Int, rng: inout RandomSource) -> Int32 {
-        for _ in 0..<32 {
-            guard let table = easyClusterTables[p] else { break }
-            let q = Int(table.draw(&rng))
-            let it = primaryMembers[q][rng.below(primaryMembers[q].count)]
-            if !train.contains(user: user, item: it) { return it }
+    private func easyNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
+                              filtered: inout Bool, rng: inout RandomSource) -> Int32 {
+        if let table = easyClusterTables[p] {
+            for _ in 0..<32 {
+                let q = Int(table.draw(&rng))
+                let it = primaryMembers[q][rng.below(primaryMembers[q].count)]
+                if !Self.isIn(seen, it) { return it }
+            }
         }
-        // No usable easy cluster: uniform draws (the caller re-checks and reports the batch
-        // as unfiltered if even these hit the user's training items).
+        // No usable easy cluster: uniform draws; the batch is reported as unfiltered if even
+        // these hit the positive or the user's training items.
         var it = Int32(rng.below(numItems))
-        for _ in 0..<32 where train.contains(user: user, item: it) { it = Int32(rng.below(numItems)) }
+        for _ in 0..<32 where it == positive || Self.isIn(seen, it) { it = Int32(rng.below(numItems)) }
+        if it == positive || Self.isIn(seen, it) { filtered = false }
         return it
     }
 }

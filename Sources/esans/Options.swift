@@ -65,6 +65,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
     @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
     @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
+    @Flag(inversion: .prefixedNo, help: "ESANS: subtract log q_j of each hard/easy negative's sampling probability from its logit.") var esansLogq = ESANSSampler.Config().logQ
     @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
@@ -97,6 +98,7 @@ struct TrainingOptions: ParsableArguments {
         t.esans.easy = easy
         t.esans.lambda = lambda
         t.esans.clusterTemperature = clusterTemperature
+        t.esans.logQ = esansLogq
         t.esans.edis = !noEdis
         t.esans.simpleInterpolation = !noSimpleInterp
         t.esans.hardInterpolation = !noHardInterp

@@ -37,19 +37,33 @@ private struct IdentityScorer: CandidateScorer {
     #expect(abs(share0 - 3 / 4.5) < 0.08)
 }
 
-@Test func mixedSamplerPutsPositivesFirstWithMixtureLogQ() {
+@Test func mixedSamplerSplitsItsBudgetBetweenInBatchAndUniformWithMixtureLogQ() {
     let ctx = makeContext([[0, 1], [0, 2], [3]], numItems: 10)
-    let s = MixedSampler(context: ctx, uniformCount: 4, perPositive: 1)
+    let s = MixedSampler(context: ctx, shared: 4, perPositive: 3)
     var rng = RandomSource(seed: 2)
-    let batch = BatchRequest(users: [0, 1], positives: [0, 2])
+    let batch = BatchRequest(users: [0, 1, 2], positives: [0, 2, 3])
     let n = s.sample(batch, scorer: nil, rng: &rng)
-    #expect(Array(n.shared.prefix(2)) == [0, 2] && n.shared.count == 6)
-    #expect(n.perPositive.count == 2 && n.perPositiveCount == 1)
-    // q_i = (B f_i + U / n) / (B + U) with f = counts / 5.
+    // Shared pool: 2 positives of the batch, then 2 distinct uniform items.
+    #expect(n.shared.count == 4 && Set(n.shared.prefix(2)).isSubset(of: [0, 2, 3]))
+    #expect(n.perPositive.count == 9 && n.perPositiveCount == 3)
+    // q_i = a f_i + (1 - a) / n with f = counts / 5, a = 1/2 in both parts.
     let f: [Double] = [2 / 5, 1 / 5, 1 / 5, 1 / 5, 0, 0, 0, 0, 0, 0]
-    for (item, q) in zip(n.shared, n.sharedLogQ) {
-        #expect(abs(Double(q) - log((2 * f[Int(item)] + 4.0 / 10) / 6)) < 1e-5)
+    for (item, q) in zip(n.shared + n.perPositive, n.sharedLogQ + n.perPositiveLogQ) {
+        #expect(abs(Double(q) - log(0.5 * f[Int(item)] + 0.05)) < 1e-5)
     }
+    // Over many batches about half the per-positive draws are other rows' positives.
+    var fromBatch = 0, total = 0
+    for _ in 0..<400 {
+        let m = s.sample(batch, scorer: nil, rng: &rng)
+        for (k, item) in m.perPositive.enumerated() {
+            total += 1
+            if item == batch.positives[k / 3] || ![0, 2, 3].contains(item) { continue }
+            fromBatch += 1
+        }
+    }
+    // Uniform draws land on one of the two other rows' positives with probability 2/10.
+    let expected = 0.5 + 0.5 * 0.2
+    #expect(abs(Double(fromBatch) / Double(total) - expected) < 0.03, "\(fromBatch) of \(total)")
 }
 
 @Test func dynamicSamplerKeepsTheHardestCandidates() {
@@ -149,6 +163,31 @@ private struct IdentityScorer: CandidateScorer {
             for m in 3..<7 { total += 1; if primary[Int(n.perPositive[m])] == 1 { fromCluster1 += 1 } }
         }
         #expect(Double(fromCluster1) / Double(total) > 0.95)
+    }
+
+    @Test func logQIsTheEmpiricalDrawProbability() {
+        let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 2, 3,  0.1, 0, 2, 2,  2, 2, 0, 2,  3, 2, 2, 0])
+        var c = ESANSSampler.Config()
+        c.logQ = true
+        // A user without training items, so no draw is rejected.
+        let free = makeContext([[], [1]], numItems: 40)
+        let s = ESANSSampler(context: free, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        var rng = RandomSource(seed: 4)
+        var counts = [Int](repeating: 0, count: 40), logQ = [Float](repeating: .nan, count: 40)
+        let rounds = 20_000
+        for _ in 0..<rounds {
+            let n = s.sample(BatchRequest(users: [0], positives: [4]), scorer: nil, rng: &rng)
+            #expect(n.perPositiveLogQ.count == 7)
+            for (item, q) in zip(n.perPositive, n.perPositiveLogQ) { counts[Int(item)] += 1; logQ[Int(item)] = q }
+        }
+        // Hard set: cluster 0 minus the cell of even items = 5 items, 3 of 7 draws.
+        #expect(abs(logQ[1] - Float(log(40 * 3.0 / 7 / 5))) < 1e-5)
+        for item in 0..<40 where counts[item] > 0 {
+            let empirical = Double(counts[item]) / Double(rounds * 7)
+            let q = exp(Double(logQ[item])) / 40
+            #expect(abs(empirical - q) < 0.1 * q + 0.0005, "item \(item): \(empirical) drawn vs q \(q)")
+        }
+        #expect(counts[0] == 0 && counts[2] == 0, "own cell sampled")
     }
 
     @Test func primaryOnlyDrawsHardNegativesFromTheWholeCluster() {
