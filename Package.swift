@@ -21,6 +21,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Floor 1: matrices, GEMM, parallel-for, RNG, top-K, tensor file formats.
@@ -39,11 +41,23 @@ let package = Package(
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"], swiftSettings: fastMath),
+        // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
+        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Semantic", "Training"], swiftSettings: fastMath),
+        // Floor 5: the HTTP service (Hummingbird) over Serving.
+        .target(
+            name: "ServingHTTP",
+            dependencies: [
+                "Serving",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: fastMath),
         // Floor 6: the command-line tool.
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training", "Experiments",
+                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -55,5 +69,10 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Training"], swiftSettings: fastMath),
+        .testTarget(
+            name: "ServingHTTPTests",
+            dependencies: ["ServingHTTP", "Serving", "Training", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: fastMath),
     ]
 )

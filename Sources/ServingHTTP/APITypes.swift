@@ -1,0 +1,121 @@
+import Foundation
+import Serving
+
+/// An id sent as a JSON string or integer (`"123"` and `123` name the same user or item).
+struct FlexibleID: Decodable, Sendable {
+    let value: String
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) {
+            value = s
+        } else if let i = try? c.decode(Int64.self) {
+            value = String(i)
+        } else {
+            throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an id (string or integer)"))
+        }
+    }
+}
+
+/// The body of `POST /v1/retrieve`.
+struct RetrieveRequest: Decodable, Sendable {
+    var userID: FlexibleID?
+    var history: [FlexibleID]?
+    var vector: [Float]?
+    var k: Int?
+    var excludeSeen: Bool?
+    var exclude: [FlexibleID]?
+    var index: String?
+    var nprobe: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id", history, vector, k, excludeSeen = "exclude_seen", exclude, index, nprobe
+    }
+
+    /// Default number of items when `k` is absent.
+    static let defaultK = 10
+
+    /// The transport-independent query, or an error naming what is wrong.
+    func query() throws -> RetrievalQuery {
+        let source: QuerySource
+        switch (userID, history, vector) {
+        case (let u?, nil, nil): source = .user(u.value)
+        case (let u, let h?, nil): source = .history(h.map(\.value), user: u?.value)
+        case (nil, nil, let v?): source = .vector(v)
+        case (nil, nil, nil):
+            throw APIError(.badRequest, "send one of user_id, history or vector")
+        default:
+            throw APIError(.badRequest, "send only one of user_id, history or vector (user_id may go with history)")
+        }
+        var choice: IndexChoice? = nil
+        if let index {
+            guard let c = IndexChoice(rawValue: index) else { throw APIError(.badRequest, "index must be 'exact' or 'ivf', not '\(index)'") }
+            choice = c
+        }
+        return RetrievalQuery(source: source, k: k ?? Self.defaultK, excludeSeen: excludeSeen ?? true,
+                              exclude: exclude?.map(\.value) ?? [], index: choice, nprobe: nprobe)
+    }
+}
+
+/// Writes the JSON answers by hand: one string append per field, no `JSONEncoder`.
+enum JSONWriter {
+    /// `{"items":[{"id":"..","score":..},...],"k":..,"index":"..","run":"..","took_ms":..}`.
+    static func items(_ items: [RetrievedItem], k: Int, index: String, run: String, tookMs: Double) -> String {
+        var s = "{\"items\":["
+        s.reserveCapacity(48 + items.count * 40)
+        for (i, it) in items.enumerated() {
+            if i > 0 { s += "," }
+            s += "{\"id\":"; appendString(it.id, to: &s); s += ",\"score\":"; s += number(Double(it.score)); s += "}"
+        }
+        s += "],\"k\":\(k),\"index\":"; appendString(index, to: &s)
+        s += ",\"run\":"; appendString(run, to: &s)
+        s += ",\"took_ms\":" + String(format: "%.3f", tookMs) + "}"
+        return s
+    }
+
+    /// `{"error":{"status":..,"reason":"..","message":".."}}`.
+    static func error(status: Int, reason: String, message: String) -> String {
+        var s = "{\"error\":{\"status\":\(status),\"reason\":"
+        appendString(reason, to: &s)
+        s += ",\"message\":"
+        appendString(message, to: &s)
+        return s + "}}"
+    }
+
+    /// A JSON object of string, integer and number fields in the given order.
+    static func object(_ fields: [(String, Any)]) -> String {
+        var s = "{"
+        for (i, (key, value)) in fields.enumerated() {
+            if i > 0 { s += "," }
+            appendString(key, to: &s)
+            s += ":"
+            switch value {
+            case let v as String: appendString(v, to: &s)
+            case let v as Int: s += String(v)
+            case let v as Double: s += number(v)
+            case let v as Bool: s += v ? "true" : "false"
+            default: appendString("\(value)", to: &s)
+            }
+        }
+        return s + "}"
+    }
+
+    static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
+
+    /// Appends `t` as a JSON string literal.
+    static func appendString(_ t: String, to s: inout String) {
+        s += "\""
+        for u in t.unicodeScalars {
+            switch u {
+            case "\"": s += "\\\""
+            case "\\": s += "\\\\"
+            case "\n": s += "\\n"
+            case "\r": s += "\\r"
+            case "\t": s += "\\t"
+            default:
+                if u.value < 0x20 { s += String(format: "\\u%04x", u.value) } else { s.unicodeScalars.append(u) }
+            }
+        }
+        s += "\""
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NumCore
+import Datasets
+import Models
+import Training
+
+/// A fresh temporary directory, removed when the value is released.
+final class TempDir {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-serving-\(UUID().uuidString)", isDirectory: true)
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+}
+
+/// A `rows x cols` matrix of L2-normalised random rows.
+func normalisedRows(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
+    var rng = RandomSource(seed: seed)
+    let m = Matrix(rows: rows, cols: cols)
+    for r in 0..<rows {
+        let p = m.row(r)
+        var n: Float = 0
+        for j in 0..<cols { p[j] = rng.normal(); n += p[j] * p[j] }
+        let inv = 1 / n.squareRoot()
+        for j in 0..<cols { p[j] *= inv }
+    }
+    return m
+}
+
+/// Exact top-k by plain loops: score descending, index ascending on ties.
+func bruteForce(_ items: Matrix, _ q: [Float], k: Int, excluding: Set<Int32> = []) -> [(Int32, Float)] {
+    var all: [(Int32, Float)] = []
+    for i in 0..<items.rows where !excluding.contains(Int32(i)) {
+        var s: Float = 0
+        for j in 0..<items.cols { s += q[j] * items[i, j] }
+        all.append((Int32(i), s))
+    }
+    all.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    return Array(all.prefix(k))
+}
+
+/// Writes a tiny run directory (LightGCN data, config.json, an untrained model.safetensors):
+/// `users` users with five training items and one test item each over `items` items.
+/// Serving does not care whether the model was trained, only that the files fit.
+func makeRun(in dir: URL, users: Int = 40, items: Int = 60, dim: Int = 8, history: Bool = false,
+             idEmbedding: Bool = true, seed: UInt64 = 3) throws -> URL {
+    let data = dir.appendingPathComponent("data"), run = dir.appendingPathComponent("run")
+    let fm = FileManager.default
+    try fm.createDirectory(at: data, withIntermediateDirectories: true)
+    try fm.createDirectory(at: run, withIntermediateDirectories: true)
+    var train = "", test = ""
+    for u in 0..<users {
+        train += "\(u) " + (0..<5).map { String((u * 3 + $0) % items) }.joined(separator: " ") + "\n"
+        test += "\(u) \((u * 3 + 7) % items)\n"
+    }
+    try train.write(to: data.appendingPathComponent("train.txt"), atomically: true, encoding: .utf8)
+    try test.write(to: data.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
+    var source = RunConfig.DataSource(path: data.path)
+    source.format = "lightgcn"
+    var model = ModelConfig()
+    model.dim = dim
+    model.user = TowerConfig(idEmbedding: idEmbedding, history: history)
+    var training = TrainConfig()
+    training.seed = seed
+    let config = RunConfig(data: source, model: model, training: training, optimizer: AdamOptimizer.Config())
+    try JSONEncoder().encode(config).write(to: run.appendingPathComponent("config.json"))
+    let ds = try config.loadDataset()
+    let m = TwoTowerModel(config: model, numUsers: ds.numUsers, numItems: ds.numItems, seed: seed)
+    try Checkpoint.save(model: m, optimizer: nil, metadata: [:], to: run.appendingPathComponent("model.safetensors"))
+    return run
+}
+
+/// A blocking HTTP/1.1 request over a plain loopback socket (`Connection: close`); returns the
+/// status code and the body. Used where no test framework client is running.
+func rawHTTP(port: Int, method: String = "GET", path: String, body: String = "") throws -> (status: Int, body: String) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard ok == 0 else { throw POSIXError(.ECONNREFUSED) }
+    let request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var data = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        data += buf[0..<n]
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+    let bodyText = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    return (status, bodyText)
+}
