@@ -22,3 +22,18 @@ public enum EmbeddingExport {
         return s
     }
 }
+
+extension EmbeddingExport {
+    /// Writes the items' semantic IDs beside their vectors: `item_semantic_ids.tsv`
+    /// (`index<TAB>id<TAB>primary<TAB>secondary`, one line per item in row order) and the
+    /// int32 arrays `item_primary_codes.npy` and `item_secondary_codes.npy`.
+    public static func writeSemanticIDs(primary: [Int32], secondary: [Int32], dataset: Dataset, to directory: URL) throws {
+        precondition(primary.count == dataset.numItems && secondary.count == dataset.numItems, "one code pair per item")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var s = "index\tid\tprimary\tsecondary\n"
+        for (i, id) in dataset.items.externalIDs.enumerated() { s += "\(i)\t\(id)\t\(primary[i])\t\(secondary[i])\n" }
+        try AtomicFile.writeText(s, to: directory.appendingPathComponent("item_semantic_ids.tsv"))
+        try NPY.write(int32: primary, to: directory.appendingPathComponent("item_primary_codes.npy"))
+        try NPY.write(int32: secondary, to: directory.appendingPathComponent("item_secondary_codes.npy"))
+    }
+}

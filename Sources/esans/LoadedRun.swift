@@ -3,26 +3,22 @@ import Foundation
 import NumCore
 import Datasets
 import Models
+import Serving
 import Training
 
-/// A finished run read back from its directory: configuration, data, model, and the vectors
-/// of every user and item (shared by `evaluate` and `export`).
+/// A finished run read back from its directory (shared by `evaluate`, `export`, `index`):
+/// a thin wrapper over ``ServingRun`` that reports load problems as command-line errors.
 struct LoadedRun {
-    let config: RunConfig
-    let dataset: Dataset
-    let model: TwoTowerModel
-    let users: Matrix
-    let items: Matrix
+    let run: ServingRun
+    var config: RunConfig { run.config }
+    var dataset: Dataset { run.dataset }
+    var model: TwoTowerModel { run.model }
+    var users: Matrix { run.users }
+    var items: Matrix { run.items }
 
     init(directory dir: URL) throws {
-        config = try loadRunConfig(dir)
-        dataset = try config.loadDataset()
-        (model, _) = try Checkpoint.load(from: dir.appendingPathComponent("model.safetensors"))
-        guard model.numUsers == dataset.numUsers, model.numItems == dataset.numItems else {
-            throw ValidationError("model.safetensors was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)")
+        do { run = try ServingRun(directory: dir) } catch let e as ServingError {
+            throw ValidationError(e.message)
         }
-        let ds = dataset
-        items = TwoTowerModel.encodeAll(model.itemTower, count: ds.numItems)
-        users = TwoTowerModel.encodeAll(model.userTower, count: ds.numUsers) { ds.train.items(of: $0) }
     }
 }

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import NumCore
+import Serving
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build and evaluate the IVF retrieval index of a run.",
+        subcommands: [IndexBuildCommand.self, IndexEvalCommand.self])
+}
+
+struct IndexBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build an IVF index over a run's item vectors (lists: MSAC primary clusters, or k-means).",
+        discussion: """
+        With --msac DIR the lists are the MSAC primary clusters of DIR/semantic_ids.tsv (from `esans cluster` \
+        on the same data); without it a k-means with --lists centres is fitted to the item vectors. Each list's \
+        centroid is the normalised mean of its items' vectors. Writes INDEXDIR/ivf.safetensors.
+        """)
+
+    @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
+    @Option(help: "MSAC output directory (semantic_ids.tsv, msac.safetensors) whose primary clusters become the lists.") var msac: String?
+    @Option(help: "Lists of the k-means partition when no --msac is given.") var lists = 256
+    @Option(help: "Lists probed by default when serving.") var nprobe = 16
+    @Option(help: "k-means seed.") var seed: UInt64 = 1
+    @Option(help: "Index directory to write.") var output: String
+
+    func run() throws {
+        let t0 = Date()
+        let loaded = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
+        let items = loaded.items
+        let index: IVFIndex
+        var meta = ["run": runDirectory]
+        do {
+            if let msac {
+                index = try IVFBuilder.fromMSAC(URL(fileURLWithPath: msac), items: items, itemIDs: loaded.dataset.items, defaultProbes: nprobe)
+                meta["source"] = "msac"
+                meta["msac"] = msac
+            } else {
+                guard lists > 0 else { throw ValidationError("--lists must be positive") }
+                index = IVFBuilder.fromKMeans(items: items, lists: lists, seed: seed, defaultProbes: nprobe)
+                meta["source"] = "kmeans"
+                meta["seed"] = String(seed)
+            }
+        } catch let e as ServingError { throw ValidationError(e.message) }
+        try IVFIndexFile.write(index, items: items, metadata: meta, to: URL(fileURLWithPath: output))
+        let sizes = (0..<index.lists).map { index.listOffsets[$0 + 1] - index.listOffsets[$0] }.sorted()
+        print("\(loaded.dataset.name): \(index.count) items x \(index.dimension), \(index.lists) lists from \(meta["source"]!) " +
+              "(sizes min \(sizes.first!), median \(sizes[sizes.count / 2]), max \(sizes.last!), empty \(sizes.filter { $0 == 0 }.count))")
+        print("wrote \(output)/\(IVFIndexFile.fileName) in \(String(format: "%.1f", Date().timeIntervalSince(t0)))s")
+    }
+}
+
+struct IndexEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Recall@K of the IVF index against exact search, and queries per second, for several nprobe values.",
+        discussion: """
+        Queries are the vectors of a seeded sample of the run's users, with their training items excluded. \
+        Throughput is batched (exact: sgemm over blocks of 64 queries then top-K per query; IVF: one query \
+        per task), on all kernel threads; latency is one query at a time. Writes eval.json, eval.md and \
+        recall_qps.svg into --output (default: the index directory).
+        """)
+
+    @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
+    @Option(help: "Index directory written by `esans index build`.") var index: String
+    @Option(help: "Cut-off K of recall@K.") var k = 100
+    @Option(help: "nprobe values, comma-separated.") var nprobe = "1,2,4,8,16,32,64"
+    @Option(help: "Number of query users (0 = all).") var queries = 5000
+    @Option(help: "Queries timed one at a time for latency.") var latencyQueries = 1000
+    @Option(help: "Seed of the query sample.") var seed: UInt64 = 1
+    @Option(help: "Kernel threads (0 = all cores).") var threads = 0
+    @Option(help: "Output directory (default: the index directory).") var output: String?
+
+    func run() throws {
+        if threads > 0 { WorkerPool.configure(threads: threads) }
+        let probes = try nprobe.split(separator: ",").map { s -> Int in
+            guard let v = Int(s), v > 0 else { throw ValidationError("--nprobe: '\(s)' is not a positive integer") }
+            return v
+        }
+        let loaded = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
+        let ivf: IVFIndex
+        do { ivf = try IVFIndexFile.read(from: URL(fileURLWithPath: index), items: loaded.items).index } catch let e as ServingError {
+            throw ValidationError(e.message)
+        }
+        let ds = loaded.dataset
+        var users = Array(0..<ds.numUsers)
+        if queries > 0 && queries < users.count {
+            var rng = RandomSource(seed: seed).derived("index-eval-queries")
+            rng.shuffle(&users)
+            users = Array(users[..<queries])
+        }
+        let q = Matrix(uninitializedRows: users.count, cols: loaded.items.cols)
+        for (i, u) in users.enumerated() { q.row(i).update(from: loaded.users.row(u), count: q.cols) }
+        let train = ds.train
+        let picked = users
+        print("\(ds.name): \(users.count) query users, \(ds.numItems) items, \(ivf.lists) lists, K = \(k), \(WorkerPool.shared.threadCount) threads")
+        let e = IndexEvaluation.run(exact: ExactIndex(items: loaded.items), ivf: ivf, queries: q, k: k, probes: probes,
+                                    latencyQueries: latencyQueries, excluding: { Array(train.items(of: picked[$0])) }) { print($0) }
+        let out = URL(fileURLWithPath: output ?? index)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(enc.encode(e), to: out.appendingPathComponent("eval.json"))
+        try AtomicFile.writeText(e.markdown, to: out.appendingPathComponent("eval.md"))
+        try AtomicFile.writeText(RecallQPSChart.svg(e, title: "\(ds.name): IVF (\(ivf.lists) lists) vs exact, recall@\(k)"),
+                                 to: out.appendingPathComponent("recall_qps.svg"))
+        print(e.markdown)
+        print("wrote \(out.path)/{eval.json, eval.md, recall_qps.svg}")
+    }
+}

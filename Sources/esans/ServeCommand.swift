@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NumCore
+import Serving
+import ServingHTTP
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a run over HTTP: POST /v1/retrieve, GET /v1/items/{id}/similar, GET /healthz, GET /metrics.",
+        discussion: """
+        JSON in and out (see openapi.yaml). With --index the IVF index answers by default ("index": "exact" \
+        in a request asks for exact search). SIGTERM or SIGINT stops gracefully; SIGHUP reloads --run and \
+        --index from disk and swaps them in without dropping requests. Logs are JSON lines on stderr.
+        """)
+
+    @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
+    @Option(help: "Index directory written by `esans index build` (optional).") var index: String?
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind (0: any free port).") var port = 8080
+    @Option(help: "Largest request body in bytes.") var maxBody = 256 * 1024
+    @Option(help: "Largest k a request may ask for.") var maxK = 1000
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Kernel threads (0 = all cores).") var threads = 0
+
+    func run() throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        if threads > 0 { WorkerPool.configure(threads: threads) }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "esans.serve")
+        let runURL = URL(fileURLWithPath: runDirectory)
+        let indexURL = index.map { URL(fileURLWithPath: $0) }
+        let maxK = maxK
+        let load: @Sendable () throws -> Retriever = { try Retriever.load(runDirectory: runURL, indexDirectory: indexURL, maxK: maxK) }
+        let t0 = Date()
+        let initial: Retriever
+        do { initial = try load() } catch let e as ServingError { throw ValidationError(e.message) }
+        logger.info("loaded", metadata: [
+            "run": "\(runURL.path)", "users": "\(initial.run.dataset.numUsers)", "items": "\(initial.run.dataset.numItems)",
+            "index": "\(initial.defaultIndex.rawValue)", "lists": "\(initial.ivf?.lists ?? 0)",
+            "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
+            "rss_bytes": "\(RetrievalRoutes.residentBytes())",
+        ])
+        let server = RetrievalServer(state: ServingState(initial: initial, loader: load),
+                                     options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger)
+        // ArgumentParser's root command is synchronous: run the server on the concurrency pool
+        // and wait for it here.
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do { try await server.run() } catch { failure.set(error) }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.get() { throw error }
+    }
+}
+
+/// The error of the server task, handed to the waiting thread.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: (any Error)?
+    func set(_ e: any Error) { lock.lock(); error = e; lock.unlock() }
+    func get() -> (any Error)? { lock.lock(); defer { lock.unlock() }; return error }
+}
