@@ -30,6 +30,37 @@ struct ServeCommand: ParsableCommand {
         if threads > 0 { WorkerPool.configure(threads: threads) }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
         let logger = Logger(label: "esans.serve")
+        // A SIGHUP while loading must not kill the process; the server's reloader takes over
+        // the signal once it runs.
+        signal(SIGHUP, SIG_IGN)
+        #if canImport(Glibc)
+        // A fixed mmap threshold keeps glibc from raising it after the first large free, so the
+        // vectors of a run replaced by a reload go back to the system instead of staying in
+        // the heap (RSS stays flat across reloads).
+        // mallopt is not in the Glibc module map; M_MMAP_THRESHOLD is -3 in <malloc.h>.
+        if let sym = dlsym(nil, "mallopt") {
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            _ = unsafeBitCast(sym, to: Mallopt.self)(-3, 256 * 1024)
+        }
+        #endif
+        let server = try makeServer(logger: logger)
+        // ArgumentParser's root command is synchronous: run the server on the concurrency pool
+        // and wait for it here.
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do { try await server.run() } catch { failure.set(error) }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.get() { throw error }
+    }
+}
+
+extension ServeCommand {
+    /// Loads the run (and index) and wraps it in a server. No reference to the first retriever
+    /// outlives this function, so a reload frees it.
+    private func makeServer(logger: Logger) throws -> RetrievalServer {
         let runURL = URL(fileURLWithPath: runDirectory)
         let indexURL = index.map { URL(fileURLWithPath: $0) }
         let maxK = maxK
@@ -43,18 +74,8 @@ struct ServeCommand: ParsableCommand {
             "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
             "rss_bytes": "\(RetrievalRoutes.residentBytes())",
         ])
-        let server = RetrievalServer(state: ServingState(initial: initial, loader: load),
-                                     options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger)
-        // ArgumentParser's root command is synchronous: run the server on the concurrency pool
-        // and wait for it here.
-        let done = DispatchSemaphore(value: 0)
-        let failure = FailureBox()
-        Task {
-            do { try await server.run() } catch { failure.set(error) }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.get() { throw error }
+        return RetrievalServer(state: ServingState(initial: initial, loader: load),
+                               options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger)
     }
 }
 
