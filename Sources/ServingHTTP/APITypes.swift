@@ -65,7 +65,7 @@ enum JSONWriter {
         s.reserveCapacity(48 + items.count * 40)
         for (i, it) in items.enumerated() {
             if i > 0 { s += "," }
-            s += "{\"id\":"; appendString(it.id, to: &s); s += ",\"score\":"; s += number(Double(it.score)); s += "}"
+            s += "{\"id\":"; appendString(it.id, to: &s); s += ",\"score\":"; s += it.score.isFinite ? it.score.description : "null"; s += "}"
         }
         s += "],\"k\":\(k),\"index\":"; appendString(index, to: &s)
         s += ",\"run\":"; appendString(run, to: &s)
