@@ -12,7 +12,7 @@ extension IVFIndex {
     /// own top-K accumulator. The answer equals ``search(_:k:nprobe:excluding:)`` per query
     /// up to the order of equal scores.
     public func searchBatch(_ queries: Matrix, k: Int, nprobe: Int, excluding: ((Int) -> [Int32])? = nil,
-                            blockSize: Int = 256) -> [Int32] {
+                            blockSize: Int = 640) -> [Int32] {
         precondition(queries.cols == dimension, "queries have \(queries.cols) columns, the index \(dimension)")
         let b = queries.rows, k = min(k, count)
         var result = [Int32](repeating: -1, count: b * k)

@@ -70,6 +70,7 @@ struct IndexEvalCommand: ParsableCommand {
     @Option(help: "nprobe values, comma-separated.") var nprobe = "1,2,4,8,16,32,64"
     @Option(help: "Number of query users (0 = all).") var queries = 5000
     @Option(help: "Queries timed one at a time for latency.") var latencyQueries = 1000
+    @Option(help: "Rounds of batched timings (each times exact and every nprobe once; the fastest round counts).") var repeats = 5
     @Option(help: "Seed of the query sample.") var seed: UInt64 = 1
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
     @Option(help: "Output directory (default: the index directory).") var output: String?
@@ -98,7 +99,7 @@ struct IndexEvalCommand: ParsableCommand {
         let picked = users
         print("\(ds.name): \(users.count) query users, \(ds.numItems) items, \(ivf.lists) lists, K = \(k), \(WorkerPool.shared.threadCount) threads")
         let e = IndexEvaluation.run(exact: ExactIndex(items: loaded.items), ivf: ivf, queries: q, k: k, probes: probes,
-                                    latencyQueries: latencyQueries, excluding: { Array(train.items(of: picked[$0])) }) { print($0) }
+                                    latencyQueries: latencyQueries, repeats: repeats, excluding: { Array(train.items(of: picked[$0])) }) { print($0) }
         let out = URL(fileURLWithPath: output ?? index)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let enc = JSONEncoder()
