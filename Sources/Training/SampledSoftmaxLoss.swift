@@ -128,7 +128,9 @@ public struct SampledSoftmaxLoss {
         loss /= Double(B)
 
         // Backward: logits now hold dL/dlogit; every logit is <u, v> * invTau.
-        let gU = workspace.matrix("gU", B, d, zeroed: N == 0), gP = workspace.matrix("gP", B, d, zeroed: true)
+        // Every row of gP, gN and gV is written whole below, so only gU needs zeroing, and only
+        // when no GEMM initialised it.
+        let gU = workspace.matrix("gU", B, d, zeroed: N == 0), gP = workspace.matrix("gP", B, d, zeroed: false)
         var gS: Matrix? = nil, gN: Matrix? = nil, gV: Matrix? = nil
         if let s = x.shared, N > 0 {
             // dU += dS . S * invTau ; dS_vectors = dS^T . U * invTau
@@ -143,8 +145,8 @@ public struct SampledSoftmaxLoss {
             Matrix.transpose(gT.data, rows: d, cols: N, lds: N, into: g.data, ldd: d)
             gS = g
         }
-        if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: true) }
-        if V > 0 { gV = workspace.matrix("gV", B * V, d, zeroed: true) }
+        if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: false) }
+        if V > 0 { gV = workspace.matrix("gV", B * V, d, zeroed: false) }
         let gNc = gN, gVc = gV
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
             for b in range {
@@ -152,26 +154,31 @@ public struct SampledSoftmaxLoss {
                 let u = x.users.row(b), gu = gU.row(b)
                 let g0 = row[0] * invTau
                 VectorMath.axpy(g0, x.positives.row(b), gu, d)
-                VectorMath.axpy(g0, u, gP.row(b), d)
+                scaled(g0, u, into: gP.row(b), d)
                 if let pp = x.perPositive, let gn = gNc {
                     for m in 0..<M {
                         let g = row[1 + N + m] * invTau
-                        if g == 0 { continue }
                         VectorMath.axpy(g, pp.row(b * M + m), gu, d)
-                        VectorMath.axpy(g, u, gn.row(b * M + m), d)
+                        scaled(g, u, into: gn.row(b * M + m), d)
                     }
                 }
                 if let vv = x.virtual, let gv = gVc {
                     for v in 0..<V {
                         let g = row[1 + N + M + v] * invTau
                         VectorMath.axpy(g, vv.row(b * V + v), gu, d)
-                        VectorMath.axpy(g, u, gv.row(b * V + v), d)
+                        scaled(g, u, into: gv.row(b * V + v), d)
                     }
                 }
             }
         }
         return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtual: gV))
     }
+}
+
+/// dst = a * x over `n` floats.
+@inline(__always)
+private func scaled(_ a: Float, _ x: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    for j in 0..<n { dst[j] = a * x[j] }
 }
 
 /// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.

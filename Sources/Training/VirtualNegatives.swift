@@ -17,18 +17,21 @@ struct VirtualNegatives {
         self.recipes = recipes
         let d = positives.cols
         let V = recipes.perRow
-        let out = Matrix(rows: B * V, cols: d)
-        let norms = Matrix(rows: 1, cols: B * V)
+        let out = Matrix(uninitializedRows: B * V, cols: d)
+        let norms = Matrix(uninitializedRows: 1, cols: B * V)
         // Rows are independent: each writes only its own V output rows.
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
             for r in (rows.lowerBound * V)..<(rows.upperBound * V) {
                 let b = r / V
                 let z = out.row(r)
-                for t in Int(recipes.termStart[r])..<Int(recipes.termStart[r + 1]) {
-                    let src = recipes.termSource[t]
+                let terms = Int(recipes.termStart[r])..<Int(recipes.termStart[r + 1])
+                // The first term initialises z (the buffer is not zeroed), the others add to it.
+                for t in terms {
+                    let src = recipes.termSource[t], w = recipes.termWeight[t]
                     let e = src < 0 ? positives.row(b) : perPositive!.row(b * M + Int(src))
-                    VectorMath.axpy(recipes.termWeight[t], e, z, d)
+                    if t == terms.lowerBound { for j in 0..<d { z[j] = w * e[j] } } else { VectorMath.axpy(w, e, z, d) }
                 }
+                if terms.isEmpty { z.update(repeating: 0, count: d) }
                 let n = max(VectorMath.dot(z, z, d).squareRoot(), 1e-12)
                 norms.data[r] = n
                 VectorMath.scale(z, d, by: 1 / n)
