@@ -7,7 +7,7 @@ import NumCore
 ///   logit_pos = <u_b, p_b> / tau
 ///   logit_j   = <u_b, s_j> / tau - logQ_j      shared negatives (one pool for the batch)
 ///   logit_m   = <u_b, n_bm> / tau - logQ_bm    per-positive negatives
-///   logit_v   = <u_b, x_bv> / tau              virtual negatives (already built vectors)
+///   logit_v   = given                          virtual negatives (their logits, see VirtualNegatives)
 ///   loss_b    = logsumexp(all unmasked logits) - logit_pos;  loss = mean over b.
 public struct SampledSoftmaxLoss {
     /// Softmax temperature.
@@ -29,7 +29,8 @@ public struct SampledSoftmaxLoss {
         public var perPositiveLogQ: [Float] // B*M (empty = 0)
         /// Masked per-positive negatives as sorted flat indices `b * M + m`.
         public var perPositiveMasked: [Int32]
-        public var virtual: Matrix?         // (B*V) x d
+        /// Logits of the virtual negatives, `B x V` (the caller back-propagates their gradient).
+        public var virtualLogits: Matrix?   // B x V
         public var virtualCount: Int        // V
         public var batch: Int
         /// Creates inputs with no negatives; set the ones in use.
@@ -37,14 +38,16 @@ public struct SampledSoftmaxLoss {
             self.users = users; self.positives = positives; self.batch = batch
             shared = nil; sharedLogQ = []; sharedMasked = []
             perPositive = nil; perPositiveCount = 0; perPositiveLogQ = []; perPositiveMasked = []
-            virtual = nil; virtualCount = 0
+            virtualLogits = nil; virtualCount = 0
         }
     }
 
     /// Gradients w.r.t. every vector input (same shapes as the inputs).
     public struct Gradients {
         public var users: Matrix, positives: Matrix
-        public var shared: Matrix?, perPositive: Matrix?, virtual: Matrix?
+        public var shared: Matrix?, perPositive: Matrix?
+        /// d(loss)/d(virtual logit), `B x V`.
+        public var virtualLogits: Matrix?
     }
 
     /// Buffers reused from step to step (a batch's logits alone are 4 MiB).
@@ -95,8 +98,8 @@ public struct SampledSoftmaxLoss {
                         row[1 + N + m] = l
                     }
                 }
-                if let vv = x.virtual {
-                    for v in 0..<V { row[1 + N + M + v] = VectorMath.dot(u, vv.row(b * V + v), d) * invTau }
+                if let vl = x.virtualLogits {
+                    for v in 0..<V { row[1 + N + M + v] = vl.data[b * V + v] }
                 }
                 // Masked logits are excluded by zeroing their exp after the shift.
                 let (mn, mx) = VectorMath.minMax(row, width)
@@ -146,7 +149,7 @@ public struct SampledSoftmaxLoss {
             gS = g
         }
         if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: false) }
-        if V > 0 { gV = workspace.matrix("gV", B * V, d, zeroed: false) }
+        if V > 0 { gV = workspace.matrix("gVL", B, V, zeroed: false) }
         let gNc = gN, gVc = gV
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
             for b in range {
@@ -162,16 +165,12 @@ public struct SampledSoftmaxLoss {
                         scaled(g, u, into: gn.row(b * M + m), d)
                     }
                 }
-                if let vv = x.virtual, let gv = gVc {
-                    for v in 0..<V {
-                        let g = row[1 + N + M + v] * invTau
-                        VectorMath.axpy(g, vv.row(b * V + v), gu, d)
-                        scaled(g, u, into: gv.row(b * V + v), d)
-                    }
+                if let gv = gVc {
+                    for v in 0..<V { gv.data[b * V + v] = row[1 + N + M + v] }
                 }
             }
         }
-        return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtual: gV))
+        return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtualLogits: gV))
     }
 }
 

@@ -123,16 +123,17 @@ public final class Trainer: @unchecked Sendable {
         }
         var virtual: VirtualNegatives? = nil
         if let recipes = neg.virtual, recipes.perRow > 0 {
-            let v = VirtualNegatives(recipes: recipes, perPositive: inputs.perPositive, perPositiveCount: M, positives: pMat, batch: B)
-            inputs.virtual = v.vectors
+            let v = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
+                                     positives: pMat, batch: B, temperature: config.temperature, pool: pool)
+            inputs.virtualLogits = v.logits
             inputs.virtualCount = recipes.perRow
             virtual = v
         }
         let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
 
         // Backward.
-        if let v = virtual, let gv = g.virtual {
-            v.backward(gv, perPositiveGrad: g.perPositive, perPositiveCount: M, positiveGrad: g.positives, batch: B)
+        if let v = virtual, let gv = g.virtualLogits {
+            v.backward(gv, userGrad: g.users, perPositiveGrad: g.perPositive, positiveGrad: g.positives, pool: pool)
         }
         let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
         dItems.row(0).update(from: g.positives.data, count: B * d)

@@ -26,7 +26,7 @@ import Sampling
         x.perPositiveCount = Self.M
         x.perPositiveLogQ = (0..<(B * Self.M)).map { _ in -1 - 2 * rng.unitFloat() }
         x.perPositiveMasked = Self.perPositiveMasked
-        x.virtual = randomMatrix(B * Self.V, d, &rng, scale: 0.5)
+        x.virtualLogits = randomMatrix(B, Self.V, &rng, scale: 2)
         x.virtualCount = Self.V
         return x
     }
@@ -52,7 +52,7 @@ import Sampling
                 let q = x.perPositiveLogQ.isEmpty ? 0 : Double(x.perPositiveLogQ[b * M + m])
                 logits.append(dot(x.users, b, x.perPositive!, b * M + m) / Double(tau) - q)
             }
-            for v in 0..<V { logits.append(dot(x.users, b, x.virtual!, b * V + v) / Double(tau)) }
+            for v in 0..<V { logits.append(Double(x.virtualLogits![b, v])) }
             let mx = logits.max()!
             let lse = mx + log(logits.reduce(0) { $0 + exp($1 - mx) })
             total += lse - pos
@@ -81,13 +81,13 @@ import Sampling
         let lossFn = SampledSoftmaxLoss(temperature: Self.tau)
         let g = lossFn.compute(x).grads
         // Copy: the gradient matrices belong to the call's workspace.
-        let gU = g.users.array, gP = g.positives.array, gS = g.shared!.array, gN = g.perPositive!.array, gV = g.virtual!.array
+        let gU = g.users.array, gP = g.positives.array, gS = g.shared!.array, gN = g.perPositive!.array, gV = g.virtualLogits!.array
         func loss() -> Double { lossFn.compute(x).loss }
         expectGradientsMatch(gU, numericGradient(of: x.users, loss), "users")
         expectGradientsMatch(gP, numericGradient(of: x.positives, loss), "positives")
         expectGradientsMatch(gS, numericGradient(of: x.shared!, loss), "shared")
         expectGradientsMatch(gN, numericGradient(of: x.perPositive!, loss), "perPositive")
-        expectGradientsMatch(gV, numericGradient(of: x.virtual!, loss), "virtual")
+        expectGradientsMatch(gV, numericGradient(of: x.virtualLogits!, loss), "virtual logits")
     }
 
     @Test func maskedNegativesGetNoGradientAndDoNotChangeTheLoss() {
@@ -121,7 +121,7 @@ import Sampling
         let (loss, g) = SampledSoftmaxLoss(temperature: 0.5).compute(x)
         #expect(abs(loss) < 1e-6)
         #expect(g.users.array.allSatisfy { abs($0) < 1e-6 } && g.positives.array.allSatisfy { abs($0) < 1e-6 })
-        #expect(g.shared == nil && g.perPositive == nil && g.virtual == nil)
+        #expect(g.shared == nil && g.perPositive == nil && g.virtualLogits == nil)
     }
 
     /// Reused (and stale, even NaN-filled) workspace buffers never leak into the results.
@@ -129,7 +129,7 @@ import Sampling
         let x = makeInputs()
         let lossFn = SampledSoftmaxLoss(temperature: Self.tau)
         let fresh = lossFn.compute(x)
-        let reference = [fresh.grads.users, fresh.grads.positives, fresh.grads.shared!, fresh.grads.perPositive!, fresh.grads.virtual!].map(bits)
+        let reference = [fresh.grads.users, fresh.grads.positives, fresh.grads.shared!, fresh.grads.perPositive!, fresh.grads.virtualLogits!].map(bits)
 
         let ws = SampledSoftmaxLoss.Workspace()
         // A different shape first, then poison every buffer the loss uses.
@@ -137,13 +137,13 @@ import Sampling
         other.shared = nil; other.sharedLogQ = []; other.sharedMasked = []
         _ = lossFn.compute(other, workspace: ws)
         for (name, r, c) in [("logits", Self.B, 1 + Self.N + Self.M + Self.V), ("rowLoss", 1, Self.B), ("gU", Self.B, Self.d),
-                             ("gP", Self.B, Self.d), ("gS", Self.N, Self.d), ("gN", Self.B * Self.M, Self.d), ("gV", Self.B * Self.V, Self.d)] {
+                             ("gP", Self.B, Self.d), ("gS", Self.N, Self.d), ("gN", Self.B * Self.M, Self.d), ("gVL", Self.B, Self.V)] {
             ws.matrix(name, r, c, zeroed: false).fill(.nan)
         }
         for _ in 0..<2 {
             let again = lossFn.compute(x, workspace: ws)
             #expect(again.loss.bitPattern == fresh.loss.bitPattern)
-            let got = [again.grads.users, again.grads.positives, again.grads.shared!, again.grads.perPositive!, again.grads.virtual!].map(bits)
+            let got = [again.grads.users, again.grads.positives, again.grads.shared!, again.grads.perPositive!, again.grads.virtualLogits!].map(bits)
             #expect(got == reference)
         }
     }
@@ -161,12 +161,19 @@ import Sampling
         return r
     }
 
-    @Test func forwardBuildsNormalisedWeightedSums() {
+    static let tau: Float = 0.3
+
+    private func make(_ r: VirtualRecipes, _ users: Matrix, _ pp: Matrix, _ pos: Matrix) -> VirtualNegatives {
+        VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: Self.M, positives: pos, batch: Self.B, temperature: Self.tau)
+    }
+
+    @Test func logitsAreUserDotsWithNormalisedWeightedSums() {
         var rng = RandomSource(seed: 51)
+        let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let pp = randomMatrix(Self.B * Self.M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let r = recipes(detach: true)
-        let v = VirtualNegatives(recipes: r, perPositive: pp, perPositiveCount: Self.M, positives: pos, batch: Self.B)
-        #expect(v.vectors.rows == Self.B * Self.V && v.vectors.cols == Self.d)
+        let v = make(r, users, pp, pos)
+        #expect(v.logits.rows == Self.B && v.logits.cols == Self.V)
         for vr in 0..<(Self.B * Self.V) {
             let b = vr / Self.V
             var z = [Double](repeating: 0, count: Self.d)
@@ -178,25 +185,28 @@ import Sampling
                 }
             }
             let n = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            for k in 0..<Self.d { #expect(abs(Double(v.vectors[vr, k]) - z[k] / n) < 1e-5) }
+            var logit = 0.0
+            for k in 0..<Self.d { logit += Double(users[b, k]) * z[k] / n }
+            logit /= Double(Self.tau)
+            #expect(abs(Double(v.logits.data[vr]) - logit) < 1e-4 * max(1, abs(logit)), "\(v.logits.data[vr]) vs \(logit)")
         }
     }
 
     @Test(arguments: [false, true])
     func backwardMatchesFiniteDifferences(detach: Bool) {
         var rng = RandomSource(seed: 52)
+        let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let pp = randomMatrix(Self.B * Self.M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
-        let w = randomMatrix(Self.B * Self.V, Self.d, &rng)
+        let w = randomMatrix(Self.B, Self.V, &rng)
         let r = recipes(detach: detach)
-        func loss() -> Double {
-            weightedSum(VirtualNegatives(recipes: r, perPositive: pp, perPositiveCount: Self.M, positives: pos, batch: Self.B).vectors, w)
-        }
-        let v = VirtualNegatives(recipes: r, perPositive: pp, perPositiveCount: Self.M, positives: pos, batch: Self.B)
+        func loss() -> Double { weightedSum(make(r, users, pp, pos).logits, w) }
+        let v = make(r, users, pp, pos)
         // Backward adds to the gradients it is given.
-        let gPP = Matrix(rows: Self.B * Self.M, cols: Self.d), gPos = Matrix(rows: Self.B, cols: Self.d)
-        gPP.fill(0.25); gPos.fill(0.25)
-        v.backward(w, perPositiveGrad: gPP, perPositiveCount: Self.M, positiveGrad: gPos, batch: Self.B)
+        let gPP = Matrix(rows: Self.B * Self.M, cols: Self.d), gPos = Matrix(rows: Self.B, cols: Self.d), gU = Matrix(rows: Self.B, cols: Self.d)
+        gPP.fill(0.25); gPos.fill(0.25); gU.fill(0.25)
+        v.backward(w, userGrad: gU, perPositiveGrad: gPP, positiveGrad: gPos)
         expectGradientsMatch(gPP.array.map { $0 - 0.25 }, numericGradient(of: pp, loss), "per-positive negatives")
+        expectGradientsMatch(gU.array.map { $0 - 0.25 }, numericGradient(of: users, loss), "users")
         if detach {
             #expect(gPos.array.allSatisfy { $0 == 0.25 }, "a detached positive must get no gradient")
         } else {
@@ -205,29 +215,29 @@ import Sampling
     }
 
     /// Virtual negatives fed into the loss, as the trainer does: the total gradient of the
-    /// loss w.r.t. the per-positive negatives and the positives (direct + through the virtual
-    /// vectors) matches finite differences.
+    /// loss w.r.t. the users, the per-positive negatives and the positives (direct + through
+    /// the virtual logits) matches finite differences.
     @Test func lossThroughVirtualNegativesMatchesFiniteDifferences() {
         var rng = RandomSource(seed: 53)
         let B = Self.B, M = Self.M, d = Self.d
         let users = randomMatrix(B, d, &rng, scale: 0.5), pos = randomMatrix(B, d, &rng, scale: 0.5)
         let pp = randomMatrix(B * M, d, &rng, scale: 0.5)
         let r = recipes(detach: false)
-        let lossFn = SampledSoftmaxLoss(temperature: 0.3)
+        let lossFn = SampledSoftmaxLoss(temperature: Self.tau)
         func inputs() -> (SampledSoftmaxLoss.Inputs, VirtualNegatives) {
             var x = SampledSoftmaxLoss.Inputs(users: users, positives: pos, batch: B)
             x.perPositive = pp
             x.perPositiveCount = M
             x.perPositiveMasked = [4]
-            let v = VirtualNegatives(recipes: r, perPositive: pp, perPositiveCount: M, positives: pos, batch: B)
-            x.virtual = v.vectors
+            let v = make(r, users, pp, pos)
+            x.virtualLogits = v.logits
             x.virtualCount = Self.V
             return (x, v)
         }
         func loss() -> Double { lossFn.compute(inputs().0).loss }
         let (x, v) = inputs()
         let g = lossFn.compute(x).grads
-        v.backward(g.virtual!, perPositiveGrad: g.perPositive, perPositiveCount: M, positiveGrad: g.positives, batch: B)
+        v.backward(g.virtualLogits!, userGrad: g.users, perPositiveGrad: g.perPositive, positiveGrad: g.positives)
         let gPP = g.perPositive!.array, gPos = g.positives.array, gU = g.users.array
         expectGradientsMatch(gPP, numericGradient(of: pp, loss), "per-positive (direct + virtual)")
         expectGradientsMatch(gPos, numericGradient(of: pos, loss), "positives (direct + virtual)")
