@@ -105,9 +105,11 @@ private struct IdentityScorer: CandidateScorer {
     let secondary = (0..<40).map { Int32($0 % 2) }
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
+    /// The paper's split, 3 hard + 4 easy (the tests below index negatives by it).
+    static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; return c }()
 
     @Test func hardAndEasyNegativesFollowTheClusters() {
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
         var rng = RandomSource(seed: 9)
         for _ in 0..<50 {
             let n = s.sample(batch, scorer: nil, rng: &rng)
@@ -127,13 +129,13 @@ private struct IdentityScorer: CandidateScorer {
     }
 
     @Test func virtualNegativeCountsFollowTheEDISFormula() {
-        var c = ESANSSampler.Config()
+        var c = Self.threeFour
         #expect(ESANSSampler.virtualCount(c) == (4 + 2) * (4 - 1) / 2 + 3)
         c.hardInterpolation = false
         #expect(ESANSSampler.virtualCount(c) == 9)
         c.edis = false
         #expect(ESANSSampler.virtualCount(c) == 0)
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
         var rng = RandomSource(seed: 1)
         let r = try! #require(s.sample(batch, scorer: nil, rng: &rng).virtual)
         #expect(r.perRow == 12 && r.count == 12 * batch.count)
@@ -153,7 +155,7 @@ private struct IdentityScorer: CandidateScorer {
 
     @Test func closerPrimaryClustersGiveMoreEasyNegatives() {
         let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 5, 5,  0.1, 0, 5, 5,  5, 5, 0, 5,  5, 5, 5, 0])
-        var c = ESANSSampler.Config()
+        var c = Self.threeFour
         c.clusterTemperature = 0.5
         let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: d, config: c)
         var rng = RandomSource(seed: 2)
@@ -167,7 +169,7 @@ private struct IdentityScorer: CandidateScorer {
 
     @Test func logQIsTheEmpiricalDrawProbability() {
         let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 2, 3,  0.1, 0, 2, 2,  2, 2, 0, 2,  3, 2, 2, 0])
-        var c = ESANSSampler.Config()
+        var c = Self.threeFour
         c.logQ = true
         // A user without training items, so no draw is rejected.
         let free = makeContext([[], [1]], numItems: 40)
@@ -191,7 +193,7 @@ private struct IdentityScorer: CandidateScorer {
     }
 
     @Test func primaryOnlyDrawsHardNegativesFromTheWholeCluster() {
-        var c = ESANSSampler.Config()
+        var c = Self.threeFour
         c.useSecondary = false
         let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
         var rng = RandomSource(seed: 3)
