@@ -113,56 +113,88 @@ public final class ESANSSampler: NegativeSampler {
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        let M = config.hard + config.easy, V = Self.virtualCount(config), B = batch.count
+        let M = config.hard + config.easy, V = Self.virtualCount(config), T = Self.virtualTerms(config), B = batch.count
         var out = uniform?.sample(batch, scorer: nil, rng: &rng) ?? NegativeBatch()
         out.perPositiveCount = M
         // Rows are sampled in parallel, each from its own stream derived from one draw of `rng`,
-        // so the result does not depend on how rows are split over threads.
+        // so the result does not depend on how rows are split over threads. Every row has
+        // exactly V virtual vectors of T terms in all, so rows write their recipes in place.
         let batchStream = RandomSource(seed: rng.next())
         let pool = WorkerPool.shared
         let chunks = max(1, min(B, 4 * pool.threadCount))
         var negatives = [Int32](repeating: 0, count: B * M)
-        let parts = UnsafeMutablePointer<(VirtualRecipes, Bool)>.allocate(capacity: chunks)
-        parts.initialize(repeating: (VirtualRecipes(perRow: V), true), count: chunks)
-        defer { parts.deinitialize(count: chunks); parts.deallocate() }
+        var starts = [Int32](repeating: 0, count: B * V + 1)
+        var sources = [Int32](repeating: 0, count: B * T), weights = [Float](repeating: 0, count: B * T)
+        var unfiltered = [Bool](repeating: false, count: chunks)
         negatives.withUnsafeMutableBufferPointer { nb in
-            let nb = nb
+        starts.withUnsafeMutableBufferPointer { sb in
+        sources.withUnsafeMutableBufferPointer { srcb in
+        weights.withUnsafeMutableBufferPointer { wb in
+        unfiltered.withUnsafeMutableBufferPointer { ub in
+            let (nb, sb, srcb, wb, ub) = (nb, sb, srcb, wb, ub)
             pool.parallelFor(chunks) { c in
-                var recipes = VirtualRecipes(perRow: V, detachPositive: true)
                 var scratch = RowScratch(easy: self.config.easy)
+                defer { scratch.release() }
                 var filtered = true
                 for b in (c * B / chunks)..<((c + 1) * B / chunks) {
                     var r = batchStream.derived(UInt64(b))
+                    var w = RecipeWriter(starts: sb.baseAddress! + b * V, sources: srcb.baseAddress! + b * T,
+                                         weights: wb.baseAddress! + b * T, firstTerm: Int32(b * T))
                     self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: nb.baseAddress! + b * M,
-                                   recipes: &recipes, scratch: &scratch, filtered: &filtered, rng: &r)
+                                   recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
+                    assert(w.vectors == V && w.terms == T, "recipe layout")
                 }
-                parts[c] = (recipes, filtered)
+                ub[c] = !filtered
             }
-        }
+        }}}}}
         if config.logQ { out.perPositiveLogQ = logProposal(batch.positives, negatives) }
         out.perPositive = negatives
-        out.perPositiveFiltered = (0..<chunks).allSatisfy { parts[$0].1 }
+        out.perPositiveFiltered = !unfiltered.contains(true)
         if V > 0 {
-            var all = VirtualRecipes(perRow: V, detachPositive: true)
-            for c in 0..<chunks { all.append(parts[c].0) }
-            out.virtual = all
+            starts[B * V] = Int32(B * T)
+            out.virtual = VirtualRecipes(perRow: V, termStart: starts, termSource: sources, termWeight: weights, detachPositive: true)
         }
         return out
     }
 
-    /// Reusable per-thread buffers of ``sampleRow``, so that a row allocates nothing.
-    struct RowScratch {
-        var group: [Int], same: [Int], candidates: [Int], terms: [(source: Int32, weight: Float)]
-        init(easy: Int) {
-            group = []; same = []; candidates = []; terms = []
-            group.reserveCapacity(easy); same.reserveCapacity(easy); candidates.reserveCapacity(easy); terms.reserveCapacity(easy)
+    /// Writes one row's recipes into preallocated slices.
+    struct RecipeWriter {
+        let starts: UnsafeMutablePointer<Int32>, sources: UnsafeMutablePointer<Int32>, weights: UnsafeMutablePointer<Float>
+        let firstTerm: Int32
+        var vectors = 0, terms = 0
+        init(starts: UnsafeMutablePointer<Int32>, sources: UnsafeMutablePointer<Int32>, weights: UnsafeMutablePointer<Float>, firstTerm: Int32) {
+            self.starts = starts; self.sources = sources; self.weights = weights; self.firstTerm = firstTerm
         }
+        /// Opens the next virtual vector.
+        @inline(__always) mutating func beginVector() { starts[vectors] = firstTerm + Int32(terms); vectors += 1 }
+        /// Adds a term to the open vector.
+        @inline(__always) mutating func add(_ source: Int32, _ weight: Float) { sources[terms] = source; weights[terms] = weight; terms += 1 }
+    }
+
+    /// Per-thread buffers of ``sampleRow``, so that a row allocates nothing.
+    struct RowScratch {
+        let group: UnsafeMutablePointer<Int>, same: UnsafeMutablePointer<Int>, candidates: UnsafeMutablePointer<Int>
+        let cuts: UnsafeMutablePointer<Float>
+        init(easy: Int) {
+            let n = max(easy, 1)
+            group = .allocate(capacity: n); same = .allocate(capacity: n); candidates = .allocate(capacity: n)
+            cuts = .allocate(capacity: n + 1)
+        }
+        func release() { group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate() }
+    }
+
+    /// Terms of one row's virtual negatives under `c`.
+    static func virtualTerms(_ c: Config) -> Int {
+        guard c.edis else { return 0 }
+        var n = c.hardInterpolation ? 2 * c.hard : 0
+        if c.simpleInterpolation && c.easy >= 2 { for k in 2...c.easy { n += k * k } }
+        return n
     }
 
     /// The `hard + easy` negatives of one positive into `dst`, and its EDIS recipes. `filtered`
     /// turns false if a fallback draw could not avoid the positive or the user's training items.
     private func sampleRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
-                           recipes: inout VirtualRecipes, scratch: inout RowScratch, filtered: inout Bool, rng: inout RandomSource) {
+                           recipes: inout RecipeWriter, scratch: inout RowScratch, filtered: inout Bool, rng: inout RandomSource) {
         let mc = config.hard, mo = config.easy
         let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
         let userItems = train.items(of: user)
@@ -173,39 +205,42 @@ public final class ESANSSampler: NegativeSampler {
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
-            scratch.group.removeAll(keepingCapacity: true)
+            var groupCount = 0
             for i in 0..<mo {
                 let c = primary[Int(dst[mc + i])]
-                scratch.same.removeAll(keepingCapacity: true)
-                for j in 0..<mo where primary[Int(dst[mc + j])] == c { scratch.same.append(j) }
-                if scratch.same.count > scratch.group.count { swap(&scratch.group, &scratch.same) }
+                var n = 0
+                for j in 0..<mo where primary[Int(dst[mc + j])] == c { scratch.same[n] = j; n += 1 }
+                if n > groupCount { scratch.group.update(from: scratch.same, count: n); groupCount = n }
             }
+            let cuts = scratch.cuts, cand = scratch.candidates
             for k in 2...mo {
                 for _ in 0..<k {
                     // Anchors from one primary cluster when the row has k of them there.
-                    scratch.candidates.removeAll(keepingCapacity: true)
-                    if scratch.group.count >= k { scratch.candidates.append(contentsOf: scratch.group) } else { for i in 0..<mo { scratch.candidates.append(i) } }
-                    let n = scratch.candidates.count
-                    for i in 0..<k { scratch.candidates.swapAt(i, i + rng.below(n - i)) }
-                    scratch.terms.removeAll(keepingCapacity: true)
-                    var total: Float = 0
-                    for i in 0..<k {
-                        let w = rng.exponential()
-                        total += w
-                        scratch.terms.append((source: Int32(mc + scratch.candidates[i]), weight: w))
+                    let n: Int
+                    if groupCount >= k { cand.update(from: scratch.group, count: groupCount); n = groupCount } else {
+                        for i in 0..<mo { cand[i] = i }
+                        n = mo
                     }
-                    let inv = 1 / total
-                    for i in 0..<k { scratch.terms[i].weight *= inv }
-                    recipes.add(scratch.terms)
+                    for i in 0..<k { let j = i + rng.below(n - i); (cand[i], cand[j]) = (cand[j], cand[i]) }
+                    // Dirichlet(1, ..., 1) weights: the gaps between k - 1 sorted uniform cuts of [0, 1].
+                    cuts[0] = 0
+                    for c in 1..<k {
+                        let u = rng.unitFloat()
+                        var i = c
+                        while i > 1 && cuts[i - 1] > u { cuts[i] = cuts[i - 1]; i -= 1 }
+                        cuts[i] = u
+                    }
+                    cuts[k] = 1
+                    recipes.beginVector()
+                    for i in 0..<k { recipes.add(Int32(mc + cand[i]), cuts[i + 1] - cuts[i]) }
                 }
             }
         }
         if config.hardInterpolation {
             for h in 0..<mc {
-                scratch.terms.removeAll(keepingCapacity: true)
-                scratch.terms.append((source: -1, weight: config.lambda))
-                scratch.terms.append((source: Int32(h), weight: 1 - config.lambda))
-                recipes.add(scratch.terms)
+                recipes.beginVector()
+                recipes.add(-1, config.lambda)
+                recipes.add(Int32(h), 1 - config.lambda)
             }
         }
     }

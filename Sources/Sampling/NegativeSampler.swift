@@ -44,6 +44,17 @@ public struct VirtualRecipes: Sendable {
         termStart.append(Int32(termSource.count))
     }
 
+    /// Recipes given as flat arrays (see the properties for their layout).
+    public init(perRow: Int, termStart: [Int32], termSource: [Int32], termWeight: [Float], detachPositive: Bool) {
+        precondition(termStart.first == 0 && Int(termStart.last ?? 0) == termSource.count && termSource.count == termWeight.count,
+                     "recipe arrays out of step")
+        self.perRow = perRow
+        self.termStart = termStart
+        self.termSource = termSource
+        self.termWeight = termWeight
+        self.detachPositive = detachPositive
+    }
+
     /// Number of virtual vectors recorded.
     public var count: Int { termStart.count - 1 }
 
