@@ -68,6 +68,8 @@ public final class Retriever: @unchecked Sendable {
     public let defaultIndex: IndexChoice
     /// Largest `k` a request may ask for.
     public let maxK: Int
+    /// Largest nprobe a request may send (values above the number of lists probe them all).
+    public static let maxProbes = 1_000_000
     /// Longest history or exclusion list a request may send.
     public let maxListLength = 10_000
     private let encoder: HistoryEncoder
@@ -88,7 +90,8 @@ public final class Retriever: @unchecked Sendable {
     /// Answers `query`, best first.
     /// - Throws: ``ServingError``: `invalidRequest` for k out of range, a wrong vector
     ///   dimension, a non-finite or zero vector, too long lists; `notFound` for unknown ids;
-    ///   `unsupported` for a history query the user tower cannot encode, or IVF without an index.
+    ///   `unsupported` for a history query the user tower cannot encode, or IVF without an index;
+    ///   `invalidRequest` for nprobe outside 1...``maxProbes`` (above the number of lists probes them all).
     public func retrieve(_ query: RetrievalQuery) throws -> [RetrievedItem] {
         try checkK(query.k)
         guard query.exclude.count <= maxListLength else {
@@ -141,8 +144,9 @@ public final class Retriever: @unchecked Sendable {
     /// Searches with the chosen index and maps indices to external ids.
     private func search(_ vector: [Float], k: Int, excluding: [Int32], index: IndexChoice?, nprobe: Int?) throws -> [RetrievedItem] {
         let choice = index ?? defaultIndex
-        if let nprobe, let ivf, nprobe < 1 || nprobe > ivf.lists {
-            throw ServingError(.invalidRequest, "nprobe must be in 1...\(ivf.lists), got \(nprobe)")
+        // Above the number of lists means "all lists", as in faiss.
+        if let nprobe, nprobe < 1 || nprobe > Self.maxProbes {
+            throw ServingError(.invalidRequest, "nprobe must be in 1...\(Self.maxProbes), got \(nprobe)")
         }
         let hits: [Neighbor] = try vector.withUnsafeBufferPointer { q in
             try excluding.withUnsafeBufferPointer { ex in

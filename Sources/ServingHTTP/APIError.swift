@@ -53,7 +53,8 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case .typeMismatch(_, let c): return "wrong type\(path(c)): \(c.debugDescription)"
         case .valueNotFound(_, let c): return "null value\(path(c))"
         case .keyNotFound(let k, let c): return "missing key '\(k.stringValue)'\(path(c))"
-        case .dataCorrupted(let c): return "not valid JSON\(path(c))"
+        case .dataCorrupted(let c):
+            return c.codingPath.isEmpty ? "not valid JSON" : "invalid value\(path(c)): \(c.debugDescription)"
         @unknown default: return "\(e)"
         }
     }

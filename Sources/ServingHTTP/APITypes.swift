@@ -32,6 +32,27 @@ struct RetrieveRequest: Decodable, Sendable {
         case userID = "user_id", history, vector, k, excludeSeen = "exclude_seen", exclude, index, nprobe
     }
 
+    /// Decodes the fields; a query source sent as `null` is an error (other optional fields
+    /// count `null` as absent).
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        for key in [CodingKeys.userID, .history, .vector] where c.contains(key) {
+            if try c.decodeNil(forKey: key) {
+                throw DecodingError.valueNotFound(Any.self, .init(codingPath: [key], debugDescription: "\(key.rawValue) is null"))
+            }
+        }
+        userID = try c.decodeIfPresent(FlexibleID.self, forKey: .userID)
+        history = try c.decodeIfPresent([FlexibleID].self, forKey: .history)
+        // Read as doubles: a JSON number below Float's range rounds to 0 instead of failing;
+        // one above it becomes infinite and is refused by the retriever (422).
+        vector = try c.decodeIfPresent([Double].self, forKey: .vector)?.map { Float($0) }
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        excludeSeen = try c.decodeIfPresent(Bool.self, forKey: .excludeSeen)
+        exclude = try c.decodeIfPresent([FlexibleID].self, forKey: .exclude)
+        index = try c.decodeIfPresent(String.self, forKey: .index)
+        nprobe = try c.decodeIfPresent(Int.self, forKey: .nprobe)
+    }
+
     /// Default number of items when `k` is absent.
     static let defaultK = 10
 

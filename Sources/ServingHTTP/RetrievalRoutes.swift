@@ -107,7 +107,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let e = APIError.from(error)
+            var e = APIError.from(error)
+            // The router's 404 for a known route asked with a method it does not serve: 405.
+            if error is HTTPError, e.status == .notFound, let allowed = MetricsMiddleware<Context>.allowedMethods(request.uri.path) {
+                e = APIError(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allowed)")
+                var response = e.response()
+                response.headers[.allow] = allowed
+                return response
+            }
             if e.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             } else {
@@ -134,6 +141,15 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             "route": "\(route)", "status": "\(response.status.code)", "ms": "\(String(format: "%.3f", seconds * 1000))",
         ])
         return response
+    }
+
+    /// The methods a route template serves, or nil for paths that are no route.
+    static func allowedMethods(_ path: String) -> String? {
+        switch route(path) {
+        case "/v1/retrieve": return "POST"
+        case "/v1/items/{id}/similar", "/healthz", "/metrics": return "GET"
+        default: return nil
+        }
     }
 
     /// The route template of `path` (a fixed set, so metric labels stay bounded).

@@ -32,6 +32,7 @@ let badCases: [BadCase] = [
     BadCase("no query source", body: "{\"k\": 5}", 400),
     BadCase("two query sources", body: "{\"user_id\": \"7\", \"vector\": [1,0,0,0,0,0,0,0]}", 400),
     BadCase("user_id of the wrong type", body: "{\"user_id\": true}", 400),
+    BadCase("vector null", body: "{\"vector\": null, \"user_id\": \"7\"}", 400),
     BadCase("k as a string", body: "{\"user_id\": \"7\", \"k\": \"ten\"}", 400),
     BadCase("k as a fraction", body: "{\"user_id\": \"7\", \"k\": 1.5}", 400),
     BadCase("vector of strings", body: "{\"vector\": [\"a\", \"b\"]}", 400),
@@ -43,9 +44,9 @@ let badCases: [BadCase] = [
     BadCase("k above the maximum", body: "{\"user_id\": \"7\", \"k\": 100000}", 422),
     BadCase("vector of the wrong dimension", body: "{\"vector\": [0.1, 0.2, 0.3]}", 422),
     BadCase("all-zero vector", body: "{\"vector\": [0,0,0,0,0,0,0,0]}", 422),
-    BadCase("number too large for a float", body: "{\"vector\": [1e300,0,0,0,0,0,0,0]}", 400),
+    BadCase("number too large for a float", body: "{\"vector\": [1e300,0,0,0,0,0,0,0]}", 422),
     BadCase("history on a model without a history tower", body: "{\"history\": [\"1\", \"2\"]}", 422),
-    BadCase("nprobe out of range", body: "{\"user_id\": \"7\", \"index\": \"ivf\", \"nprobe\": 99}", 422),
+    BadCase("nprobe out of range", body: "{\"user_id\": \"7\", \"index\": \"ivf\", \"nprobe\": 0}", 422),
     BadCase("body over the size limit", body: "{\"exclude\": [" + Array(repeating: "\"1\"", count: 2000).joined(separator: ",") + "], \"user_id\": \"7\"}", 413),
     BadCase("wrong content type", contentType: "text/plain", body: "{\"user_id\": \"7\"}", 415),
     BadCase("similar: unknown item", .get, "/v1/items/no-such-item/similar", contentType: nil, 404),
@@ -53,7 +54,8 @@ let badCases: [BadCase] = [
     BadCase("similar: k = 0", .get, "/v1/items/3/similar?k=0", contentType: nil, 422),
     BadCase("similar: bad index kind", .get, "/v1/items/3/similar?index=lsh", contentType: nil, 400),
     BadCase("no such route", .get, "/v2/anything", contentType: nil, 404),
-    BadCase("wrong method on retrieve", .get, "/v1/retrieve", contentType: nil, 404),
+    BadCase("wrong method on retrieve", .get, "/v1/retrieve", contentType: nil, 405),
+    BadCase("wrong method on healthz", .delete, "/healthz", contentType: nil, 405),
 ]
 
 @Suite struct BadRequestTests {
