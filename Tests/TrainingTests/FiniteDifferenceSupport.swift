@@ -1,7 +1,9 @@
+// Finite-difference and scratch-file helpers shared by the test targets that check explicit
+// backward passes. ModelsTests uses this file through a symbolic link, so it imports only
+// what both targets have.
 import Foundation
 import Testing
 import NumCore
-@testable import Models
 
 /// Step of the central differences: values are Float32 of scale 0.1-1.
 let fdEpsilon: Float = 1e-2
@@ -71,7 +73,7 @@ func bits(_ m: Matrix) -> [UInt32] { m.array.map(\.bitPattern) }
 final class TempDir {
     let url: URL
     init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-models-\(UUID().uuidString)", isDirectory: true)
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-test-\(UUID().uuidString)", isDirectory: true)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     deinit { try? FileManager.default.removeItem(at: url) }

@@ -1,0 +1,1 @@
+../TrainingTests/FiniteDifferenceSupport.swift
