@@ -152,6 +152,12 @@ public enum VectorMath {
         while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
+    /// `y = alpha * x` over `n` floats (overwrites `y`).
+    @inlinable
+    public static func scaled(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { y[i] = alpha * x[i] }
+    }
+
     /// `x *= alpha` over `n` floats.
     @inlinable
     public static func scale(_ x: UnsafeMutablePointer<Float>, _ n: Int, by alpha: Float) {

@@ -70,9 +70,9 @@ public final class ESANSSampler: NegativeSampler {
     private let train: Interactions
     private let numItems: Int
     private let uniform: UniformSampler?
-    /// Items per (primary, secondary) cell, keyed `primary * cellStride + secondary`.
-    private let cellSizes: [Int32: Int]
-    private let cellStride: Int32
+    /// Per item as a positive: the size of its hard set, its primary cluster minus its own
+    /// (primary, secondary) cell (the whole cluster for primary-only clusters).
+    private let hardSetSize: [Int32]
 
     /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
     /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
@@ -96,10 +96,12 @@ public final class ESANSSampler: NegativeSampler {
             tables.append(others.isEmpty ? nil : AliasTable(weights: w))
         }
         easyClusterTables = tables
-        cellStride = (self.secondary.max() ?? 0) + 1
-        var cells: [Int32: Int] = [:]
-        for i in 0..<primary.count { cells[primary[i] * cellStride + self.secondary[i], default: 0] += 1 }
-        cellSizes = cells
+        var cells: [Int64: Int32] = [:]
+        for i in 0..<primary.count { cells[Int64(primary[i]) << 32 | Int64(secondary[i]), default: 0] += 1 }
+        hardSetSize = (0..<primary.count).map { i in
+            let own = config.useSecondary ? cells[Int64(primary[i]) << 32 | Int64(secondary[i])]! : 0
+            return max(1, Int32(members[Int(primary[i])].count) - own)
+        }
         train = context.train
         numItems = context.numItems
         uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
@@ -256,15 +258,13 @@ public final class ESANSSampler: NegativeSampler {
         let perRow = config.hard + config.easy, n = Double(numItems)
         var out = [Float](repeating: 0, count: negatives.count)
         for (b, pos) in positives.enumerated() {
-            let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
-            let own = config.useSecondary ? cellSizes[Int32(p) * cellStride + s] ?? 0 : 0
-            let hardSet = max(1, primaryMembers[p].count - own)
+            let p = Int(primary[Int(pos)]), hardSet = Double(hardSetSize[Int(pos)])
             for m in 0..<perRow {
                 let j = Int(negatives[b * perRow + m])
                 let q = Int(primary[j])
                 var expected = 0.0
                 if q == p {
-                    expected = mc / Double(hardSet)
+                    expected = mc / hardSet
                 } else if let table = easyClusterTables[p] {
                     expected = mo * table.weights[q] / Double(primaryMembers[q].count)
                 }

@@ -64,12 +64,16 @@ public final class InBatchSampler: NegativeSampler {
         let B = batch.count
         var out = [Int32](repeating: 0, count: B * perRow)
         for b in 0..<B {
-            for m in 0..<perRow {
-                var r = b
-                if B > 1 { r = rng.below(B - 1); if r >= b { r += 1 } }
-                out[b * perRow + m] = batch.positives[r]
-            }
+            for m in 0..<perRow { out[b * perRow + m] = batch.positives[otherRow(b, of: B, rng: &rng)] }
         }
         return out
+    }
+
+    /// A row other than `b`, uniformly among the batch's `B` rows (`b` itself when B = 1).
+    @inline(__always)
+    static func otherRow(_ b: Int, of B: Int, rng: inout RandomSource) -> Int {
+        guard B > 1 else { return b }
+        let r = rng.below(B - 1)
+        return r >= b ? r + 1 : r
     }
 }

@@ -46,9 +46,7 @@ public final class MixedSampler: NegativeSampler {
             for b in 0..<B {
                 for m in 0..<perPositive {
                     if B > 1, rng.below(2) == 0 {
-                        var r = rng.below(B - 1)
-                        if r >= b { r += 1 }
-                        out.perPositive[b * perPositive + m] = batch.positives[r]
+                        out.perPositive[b * perPositive + m] = batch.positives[InBatchSampler.otherRow(b, of: B, rng: &rng)]
                     } else {
                         out.perPositive[b * perPositive + m] = Int32(rng.below(numItems))
                     }

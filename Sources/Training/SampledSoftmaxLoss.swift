@@ -157,12 +157,12 @@ public struct SampledSoftmaxLoss {
                 let u = x.users.row(b), gu = gU.row(b)
                 let g0 = row[0] * invTau
                 VectorMath.axpy(g0, x.positives.row(b), gu, d)
-                scaled(g0, u, into: gP.row(b), d)
+                VectorMath.scaled(g0, u, into: gP.row(b), d)
                 if let pp = x.perPositive, let gn = gNc {
                     for m in 0..<M {
                         let g = row[1 + N + m] * invTau
                         VectorMath.axpy(g, pp.row(b * M + m), gu, d)
-                        scaled(g, u, into: gn.row(b * M + m), d)
+                        VectorMath.scaled(g, u, into: gn.row(b * M + m), d)
                     }
                 }
                 if let gv = gVc {
@@ -172,12 +172,6 @@ public struct SampledSoftmaxLoss {
         }
         return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtualLogits: gV))
     }
-}
-
-/// dst = a * x over `n` floats.
-@inline(__always)
-private func scaled(_ a: Float, _ x: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    for j in 0..<n { dst[j] = a * x[j] }
 }
 
 /// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.

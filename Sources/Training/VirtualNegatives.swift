@@ -17,7 +17,7 @@ struct VirtualNegatives {
     let recipes: VirtualRecipes
     /// Logits `<u_b, x_v> / tau`, `B x V`.
     let logits: Matrix
-    private let norms: [Float], dots: [Float]
+    private let norms: Matrix, dots: Matrix
     private let users: Matrix, perPositive: Matrix?, positives: Matrix
     private let M: Int, B: Int, invTau: Float
 
@@ -47,8 +47,8 @@ struct VirtualNegatives {
             }
         }
         self.logits = logits
-        self.norms = norms.array
-        self.dots = dots.array
+        self.norms = norms
+        self.dots = dots
     }
 
     /// Adds the gradients of the virtual logits (`grad`, `B x V`, d(loss)/d(logit)) to the
@@ -68,7 +68,7 @@ struct VirtualNegatives {
                     let h = grad.data[r] * invTau
                     if h == 0 { continue }
                     Self.build(z, recipes, r, b: b, M: M, perPositive, positives, d: d)
-                    let n = norms[r], hn = h / n, c = -hn * dots[r] / (n * n)
+                    let n = norms.data[r], hn = h / n, c = -hn * dots.data[r] / (n * n)
                     VectorMath.axpy(hn, z, gu, d)
                     for j in 0..<d { gz[j] = hn * u[j] + c * z[j] }
                     for t in Int(recipes.termStart[r])..<Int(recipes.termStart[r + 1]) {
@@ -93,7 +93,7 @@ struct VirtualNegatives {
         for t in terms {
             let src = recipes.termSource[t], w = recipes.termWeight[t]
             let e = src < 0 ? positives.row(b) : perPositive!.row(b * M + Int(src))
-            if t == terms.lowerBound { for j in 0..<d { z[j] = w * e[j] } } else { VectorMath.axpy(w, e, z, d) }
+            if t == terms.lowerBound { VectorMath.scaled(w, e, into: z, d) } else { VectorMath.axpy(w, e, z, d) }
         }
     }
 }
