@@ -150,14 +150,16 @@ import Sampling
 }
 
 @Suite struct VirtualNegativesTests {
-    static let B = 2, M = 3, d = 4, V = 2
+    // d = 20 runs the 16-wide register path and the scalar tail of the backward.
+    static let B = 2, M = 3, d = 20, V = 2
 
     private func recipes(detach: Bool) -> VirtualRecipes {
         var r = VirtualRecipes(perRow: Self.V, detachPositive: detach)
         r.add([(source: 0, weight: 0.6), (source: 1, weight: 0.4)])                          // row 0
         r.add([(source: 2, weight: 0.5), (source: -1, weight: 0.5)])                         // row 0
         r.add([(source: 1, weight: 1)])                                                      // row 1
-        r.add([(source: 0, weight: 0.3), (source: 2, weight: 0.3), (source: -1, weight: 0.4)]) // row 1
+        // A source may appear twice in one recipe.
+        r.add([(source: 0, weight: 0.2), (source: 2, weight: 0.3), (source: -1, weight: 0.4), (source: 0, weight: 0.1)]) // row 1
         return r
     }
 
