@@ -93,9 +93,15 @@ public func sgemm(
                 let ownsA = sharedAPanels == nil
                 let packedA = sharedAPanels.map { UnsafeMutablePointer(mutating: $0 + i0 * kb) } ?? allocateAligned(mPanels * GEMMTile.mr * kb)
                 defer { if ownsA { UnsafeMutableRawPointer(packedA).deallocate() } }
+                if ownsA && transA {
+                    // Row by row of the stored A: each k step reads one contiguous run of
+                    // `mb` floats and touches one page, instead of one page per panel.
+                    packTransposedABlock(a: a, lda: lda, i0: i0, rows: mb, k0: pcNow, kb: kb, into: packedA)
+                } else {
                 for mp in 0..<mPanels where ownsA && (packA || (mp + 1) * GEMMTile.mr > mb) {
                     packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
                                k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
+                }
                 }
                 let ctx = TileContext(a: a, lda: lda, packedA: UnsafePointer(packedA), packA: packA, packedB: UnsafePointer(packedB),
                                       c: c, ldc: ldc, i0: i0, mb: mb, jc: jc, nb: nb, k0: pcNow, kb: kb, alpha: alpha, beta: betaHere)
@@ -171,6 +177,28 @@ func packAPanel(a: UnsafePointer<Float>, lda: Int, transA: Bool, i0: Int, rows: 
             } else {
                 for p in 0..<kb { dst[p * mr + r] = 0 }
             }
+        }
+    }
+}
+
+/// Packs rows `i0..<i0+rows` of op(A) = Aᵀ (A stored `k x m`) into consecutive 4-row panels,
+/// the last one zero-padded, with the same layout as `packAPanel` gives panel by panel.
+@inline(__always)
+func packTransposedABlock(a: UnsafePointer<Float>, lda: Int, i0: Int, rows: Int, k0: Int, kb: Int, into dst: UnsafeMutablePointer<Float>) {
+    let mr = GEMMTile.mr
+    let full = rows / mr
+    let panelStride = mr * kb
+    for p in 0..<kb {
+        let src = a + (k0 + p) * lda + i0
+        var d = dst + p * mr
+        for q in 0..<full {
+            let v = UnsafeRawPointer(src + q * mr).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(d).storeBytes(of: v, as: SIMD4<Float>.self)
+            d += panelStride
+        }
+        let rest = rows - full * mr
+        if rest > 0 {
+            for r in 0..<mr { d[r] = r < rest ? src[full * mr + r] : 0 }
         }
     }
 }
