@@ -67,7 +67,7 @@ public struct ExperimentRunner {
         do { saved = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
             throw ExperimentError("\(configURL.path) is not a run configuration (\(error)); move it away or use another --output")
         }
-        guard saved == config else {
+        guard saved.sameRun(as: config) else {
             throw ExperimentError("\(directory.path) holds a run with other settings; use another --output (or the same options) to reuse it")
         }
         let metricsURL = directory.appendingPathComponent("metrics.json")

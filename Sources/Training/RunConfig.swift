@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Models
 
 /// Everything that defines a training run, saved as `RUNDIR/config.json` so that `--resume`
@@ -49,6 +50,25 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var model: ModelConfig
     public var training: TrainConfig
     public var optimizer: AdamOptimizer.Config
+
+    /// Whether `other` describes the same run, with file paths compared after resolving them
+    /// against the current directory (`../data/x` from one directory and `/abs/data/x` are
+    /// the same input).
+    public func sameRun(as other: RunConfig) -> Bool {
+        resolvingPaths() == other.resolvingPaths()
+    }
+
+    /// A copy whose data path and semantic-ID path are absolute and standardised.
+    public func resolvingPaths() -> RunConfig {
+        var c = self
+        c.data.path = Self.absolute(data.path)
+        c.training.semanticIDs = training.semanticIDs.map(Self.absolute)
+        return c
+    }
+
+    private static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
 
     /// A run over `data` with the given settings.
     public init(data: DataSource, model: ModelConfig, training: TrainConfig, optimizer: AdamOptimizer.Config) {

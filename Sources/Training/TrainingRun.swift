@@ -58,7 +58,7 @@ public final class TrainingRun {
         var startEpoch = 1
         if resume, fm.fileExists(atPath: checkpointURL.path) {
             let saved = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL))
-            guard saved == config else {
+            guard saved.sameRun(as: config) else {
                 throw TensorIOError(url: configURL, problem: "the run in this directory was made with different settings; use a new --output or the same options to resume")
             }
             let (m, header) = try Checkpoint.load(from: checkpointURL, optimizer: optimizer)

@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
 
 /// The `esans` command-line tool.
 @main
@@ -12,4 +17,11 @@ struct ESANS: ParsableCommand {
         """,
         subcommands: [TrainCommand.self, EvaluateCommand.self, ExportCommand.self, IndexCommand.self, ServeCommand.self, ClusterCommand.self, CompareCommand.self, SweepCommand.self, DataCommand.self, BenchCommand.self, DemoCommand.self]
     )
+
+    /// Line-buffers standard output, so that a log redirected to a file (`nohup esans compare
+    /// ... > log`) shows each line as it happens, then runs the command line.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        Self.main(nil as [String]?)
+    }
 }

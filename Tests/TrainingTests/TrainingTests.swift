@@ -111,6 +111,21 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
         #expect(decoded == config)
     }
 
+    @Test func relativeAndAbsolutePathsNameTheSameRun() {
+        let cwd = FileManager.default.currentDirectoryPath
+        var tc = trainConfig()
+        tc.semanticIDs = "ids/semantic_ids.tsv"
+        let relative = RunConfig(data: .init(path: "data/../data/gowalla"), model: modelConfig(), training: tc, optimizer: adamConfig())
+        var absolute = relative
+        absolute.data.path = cwd + "/data/gowalla"
+        absolute.training.semanticIDs = cwd + "/ids/semantic_ids.tsv"
+        #expect(relative != absolute)
+        #expect(relative.sameRun(as: absolute))
+        var other = absolute
+        other.data.path = cwd + "/data/yelp"
+        #expect(!relative.sameRun(as: other))
+    }
+
     @Test func unknownFormatIsAnError() {
         var source = RunConfig.DataSource(path: "/nowhere")
         source.format = "parquet"
