@@ -94,17 +94,24 @@ public struct Interactions: Sendable, Equatable {
     public func contains(user: Int, item: Int32) -> Bool {
         guard user >= 0 && user < numUsers else { return false }
         let lo = offsets[user], count = offsets[user + 1] - lo
-        guard count > 0 else { return false }
-        // Branch-free lower bound over the user's sorted items.
         return items.withUnsafeBufferPointer { all in
-            var base = lo, n = count
-            while n > 1 {
-                let half = n >> 1
-                base = all[base + half] <= item ? base + half : base
-                n -= half
-            }
-            return all[base] == item
+            Self.sortedContains(UnsafeBufferPointer(rebasing: all[lo..<(lo + count)]), item)
         }
+    }
+
+    /// Whether the ascending list `sorted` holds `item` (a lower-bound search with a fixed
+    /// number of steps for a given length; LLVM's x86 cmov converter may still turn the
+    /// select into a branch).
+    @inlinable @inline(__always)
+    public static func sortedContains(_ sorted: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
+        guard var base = sorted.baseAddress, sorted.count > 0 else { return false }
+        var n = sorted.count
+        while n > 1 {
+            let half = n &>> 1
+            base = base[half] <= item ? base + half : base
+            n &-= half
+        }
+        return base.pointee == item
     }
 
     /// Interactions per item (item popularity), `numItems` entries.

@@ -50,7 +50,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform integer in `0..<n` (Lemire's multiply-shift, unbiased).
-    @inlinable public mutating func below(_ n: Int) -> Int {
+    @inlinable @inline(__always) public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
         let bound = UInt64(n)
         var x = next()

@@ -2,8 +2,9 @@ import NumCore
 
 /// Walker's alias method: O(1) draws from a fixed discrete distribution after O(n) setup.
 public struct AliasTable: Sendable {
-    private let probability: [Float]
-    private let alias: [Int32]
+    /// Per outcome i: the chance of keeping i, else its alias (read by flattened copies).
+    let probability: [Float]
+    let alias: [Int32]
     /// The normalised probabilities the table draws from.
     public let weights: [Double]
 

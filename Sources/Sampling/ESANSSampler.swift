@@ -64,44 +64,18 @@ public final class ESANSSampler: NegativeSampler {
 
     public let name = "esans"
     public let config: Config
-    private let primary: [Int32], secondary: [Int32]
-    private let primaryMembers: [[Int32]]
-    private let easyClusterTables: [AliasTable?]
+    private let tables: SemanticClusterTables
     private let train: Interactions
     private let numItems: Int
     private let uniform: UniformSampler?
-    /// Per item as a positive: the size of its hard set, its primary cluster minus its own
-    /// (primary, secondary) cell (the whole cluster for primary-only clusters).
-    private let hardSetSize: [Int32]
 
     /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
     /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
     public init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: Config) {
         precondition(primary.count == context.numItems && secondary.count == context.numItems, "one semantic ID per item")
         self.config = config
-        self.primary = primary
-        self.secondary = config.useSecondary ? secondary : [Int32](repeating: 0, count: secondary.count)
-        let kp = Int(primary.max() ?? 0) + 1
-        var members = [[Int32]](repeating: [], count: kp)
-        for (i, p) in primary.enumerated() { members[Int(p)].append(Int32(i)) }
-        primaryMembers = members
-        var tables: [AliasTable?] = []
-        for p in 0..<kp {
-            let others = (0..<kp).filter { $0 != p && !members[$0].isEmpty }
-            let dist = others.map { q in centroidDistances.map { Double($0[p, q]) } ?? 0 }
-            // Softmax of -dist / T_c, shifted by the nearest cluster so exp cannot underflow to all zeros.
-            let nearest = dist.min() ?? 0
-            var w = [Double](repeating: 0, count: kp)
-            for (q, d) in zip(others, dist) { w[q] = exp(-(d - nearest) / Double(config.clusterTemperature)) }
-            tables.append(others.isEmpty ? nil : AliasTable(weights: w))
-        }
-        easyClusterTables = tables
-        var cells: [Int64: Int32] = [:]
-        for i in 0..<primary.count { cells[Int64(primary[i]) << 32 | Int64(secondary[i]), default: 0] += 1 }
-        hardSetSize = (0..<primary.count).map { i in
-            let own = config.useSecondary ? cells[Int64(primary[i]) << 32 | Int64(secondary[i])]! : 0
-            return max(1, Int32(members[Int(primary[i])].count) - own)
-        }
+        tables = SemanticClusterTables(primary: primary, secondary: secondary, excludeOwnCell: config.useSecondary,
+                                       centroidDistances: centroidDistances, temperature: config.clusterTemperature)
         train = context.train
         numItems = context.numItems
         uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
@@ -176,13 +150,13 @@ public final class ESANSSampler: NegativeSampler {
     /// Per-thread buffers of ``sampleRow``, so that a row allocates nothing.
     struct RowScratch {
         let group: UnsafeMutablePointer<Int>, same: UnsafeMutablePointer<Int>, candidates: UnsafeMutablePointer<Int>
-        let cuts: UnsafeMutablePointer<Float>
+        let cuts: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<Int32>
         init(easy: Int) {
             let n = max(easy, 1)
             group = .allocate(capacity: n); same = .allocate(capacity: n); candidates = .allocate(capacity: n)
-            cuts = .allocate(capacity: n + 1)
+            cuts = .allocate(capacity: n + 1); codes = .allocate(capacity: n)
         }
-        func release() { group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate() }
+        func release() { group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate(); codes.deallocate() }
     }
 
     /// Terms of one row's virtual negatives under `c`.
@@ -198,20 +172,22 @@ public final class ESANSSampler: NegativeSampler {
     private func sampleRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
                            recipes: inout RecipeWriter, scratch: inout RowScratch, filtered: inout Bool, rng: inout RandomSource) {
         let mc = config.hard, mo = config.easy
-        let p = Int(primary[Int(pos)]), s = secondary[Int(pos)]
+        let p = Int(tables.primary[Int(pos)])
         let userItems = train.items(of: user)
         userItems.withUnsafeBufferPointer { seen in
-            for h in 0..<mc { dst[h] = hardNegative(p: p, s: s, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
+            for h in 0..<mc { dst[h] = hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
             for e in 0..<mo { dst[mc + e] = easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
         }
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
             var groupCount = 0
+            let codes = scratch.codes
+            for i in 0..<mo { codes[i] = tables.primary[Int(dst[mc + i])] }
             for i in 0..<mo {
-                let c = primary[Int(dst[mc + i])]
+                let c = codes[i]
                 var n = 0
-                for j in 0..<mo where primary[Int(dst[mc + j])] == c { scratch.same[n] = j; n += 1 }
+                for j in 0..<mo where codes[j] == c { scratch.same[n] = j; n += 1 }
                 if n > groupCount { scratch.group.update(from: scratch.same, count: n); groupCount = n }
             }
             let cuts = scratch.cuts, cand = scratch.candidates
@@ -257,16 +233,17 @@ public final class ESANSSampler: NegativeSampler {
         let mc = Double(config.hard), mo = Double(config.easy), M = mc + mo
         let perRow = config.hard + config.easy, n = Double(numItems)
         var out = [Float](repeating: 0, count: negatives.count)
+        let t = tables
         for (b, pos) in positives.enumerated() {
-            let p = Int(primary[Int(pos)]), hardSet = Double(hardSetSize[Int(pos)])
+            let p = Int(t.primary[Int(pos)]), hardSet = Double(t.hardSetSize(Int(pos)))
             for m in 0..<perRow {
                 let j = Int(negatives[b * perRow + m])
-                let q = Int(primary[j])
+                let q = Int(t.primary[j])
                 var expected = 0.0
                 if q == p {
                     expected = mc / hardSet
-                } else if let table = easyClusterTables[p] {
-                    expected = mo * table.weights[q] / Double(primaryMembers[q].count)
+                } else if t.hasEasy[p] {
+                    expected = mo * t.easyWeight[p * t.clusters + q] / Double(t.size(of: q))
                 }
                 out[b * perRow + m] = Float(log(max(expected / M * n, 1e-12)))
             }
@@ -277,22 +254,14 @@ public final class ESANSSampler: NegativeSampler {
     /// Whether `item` is in the sorted list `seen` (the user's training items).
     @inline(__always)
     private static func isIn(_ seen: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
-        var base = 0, n = seen.count
-        guard n > 0 else { return false }
-        while n > 1 {
-            let half = n >> 1
-            base = seen[base + half] <= item ? base + half : base
-            n -= half
-        }
-        return seen[base] == item
+        Interactions.sortedContains(seen, item)
     }
 
-    private func hardNegative(p: Int, s: Int32, positive: Int32, seen: UnsafeBufferPointer<Int32>,
+    private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
                               filtered: inout Bool, rng: inout RandomSource) -> Int32 {
-        let members = primaryMembers[p]
         for _ in 0..<32 {
-            let it = members[rng.below(members.count)]
-            if secondary[Int(it)] != s || !config.useSecondary, it != positive, !Self.isIn(seen, it) { return it }
+            guard let it = tables.drawHard(Int(positive), &rng) else { break }
+            if it != positive, !Self.isIn(seen, it) { return it }
         }
         // The primary cluster offers no usable hard negative: fall back to an easy one.
         return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng)
@@ -300,10 +269,9 @@ public final class ESANSSampler: NegativeSampler {
 
     private func easyNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
                               filtered: inout Bool, rng: inout RandomSource) -> Int32 {
-        if let table = easyClusterTables[p] {
+        if tables.hasEasy[p] {
             for _ in 0..<32 {
-                let q = Int(table.draw(&rng))
-                let it = primaryMembers[q][rng.below(primaryMembers[q].count)]
+                let it = tables.drawMember(tables.drawEasyCluster(p, &rng), &rng)
                 if !Self.isIn(seen, it) { return it }
             }
         }

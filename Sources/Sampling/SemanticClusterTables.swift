@@ -1,0 +1,119 @@
+import Foundation
+import NumCore
+
+/// The lookup tables behind ``ESANSSampler``'s draws, in flat buffers that the sampling loop
+/// reads without reference counting or per-cluster arrays.
+///
+/// Items are listed by primary cluster, and inside a cluster by secondary code, so each
+/// (primary, secondary) cell is one contiguous run. A hard negative for a positive in cell
+/// (p, s) is then an exact uniform draw over cluster p with the run of cell s skipped: no
+/// rejection and no lookup of the drawn item's secondary code.
+final class SemanticClusterTables: @unchecked Sendable {
+    /// Primary clusters (k_p) and catalogue size.
+    let clusters: Int, numItems: Int
+    /// Primary cluster of each item.
+    let primary: UnsafeMutableBufferPointer<Int32>
+    /// Items grouped by primary then secondary code; cluster p is `members[start[p]..<start[p+1]]`.
+    let members: UnsafeMutableBufferPointer<Int32>, start: UnsafeMutableBufferPointer<Int32>
+    /// Per item: where its own cell starts inside its cluster's run, and the cell's size (0
+    /// when cells are not excluded, for primary-only clusters).
+    let cellOffset: UnsafeMutableBufferPointer<Int32>, cellSize: UnsafeMutableBufferPointer<Int32>
+    /// Per cluster p, a `clusters`-outcome alias table over the easy clusters q != p, flattened
+    /// as row p; `easyWeight` holds the normalised probabilities and `hasEasy[p]` whether
+    /// cluster p has any non-empty other cluster.
+    let easyProbability: UnsafeMutableBufferPointer<Float>, easyAlias: UnsafeMutableBufferPointer<Int32>
+    let easyWeight: UnsafeMutableBufferPointer<Double>, hasEasy: UnsafeMutableBufferPointer<Bool>
+
+    /// Tables for items with codes `primary[i]`, `secondary[i]`. Easy clusters are weighted by
+    /// softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances` is nil.
+    init(primary codes: [Int32], secondary: [Int32], excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float) {
+        let n = codes.count
+        let kp = Int(codes.max() ?? 0) + 1
+        clusters = kp
+        numItems = n
+        primary = Self.buffer(codes)
+        let order = (0..<n).sorted { (codes[$0], secondary[$0], $0) < (codes[$1], secondary[$1], $1) }
+        members = Self.buffer(order.map { Int32($0) })
+        var starts = [Int32](repeating: 0, count: kp + 1)
+        for c in codes { starts[Int(c) + 1] += 1 }
+        for p in 0..<kp { starts[p + 1] += starts[p] }
+        start = Self.buffer(starts)
+        var offset = [Int32](repeating: 0, count: n), size = [Int32](repeating: 0, count: n)
+        var i = 0
+        while i < n {
+            // One cell: the run of equal (primary, secondary) in `order`.
+            var j = i
+            while j < n && codes[order[j]] == codes[order[i]] && secondary[order[j]] == secondary[order[i]] { j += 1 }
+            for k in i..<j {
+                offset[order[k]] = Int32(i) - starts[Int(codes[order[i]])]
+                size[order[k]] = excludeOwnCell ? Int32(j - i) : 0
+            }
+            i = j
+        }
+        cellOffset = Self.buffer(offset)
+        cellSize = Self.buffer(size)
+        var prob = [Float](repeating: 1, count: kp * kp), alias = [Int32](repeating: 0, count: kp * kp)
+        var weight = [Double](repeating: 0, count: kp * kp), has = [Bool](repeating: false, count: kp)
+        for p in 0..<kp {
+            let others = (0..<kp).filter { $0 != p && starts[$0 + 1] > starts[$0] }
+            guard !others.isEmpty else { continue }
+            let dist = others.map { q in centroidDistances.map { Double($0[p, q]) } ?? 0 }
+            // Softmax of -dist / T_c, shifted by the nearest cluster so exp cannot underflow to all zeros.
+            let nearest = dist.min() ?? 0
+            var w = [Double](repeating: 0, count: kp)
+            for (q, d) in zip(others, dist) { w[q] = exp(-(d - nearest) / Double(temperature)) }
+            let table = AliasTable(weights: w)
+            for q in 0..<kp {
+                prob[p * kp + q] = table.probability[q]
+                alias[p * kp + q] = table.alias[q]
+                weight[p * kp + q] = table.weights[q]
+            }
+            has[p] = true
+        }
+        easyProbability = Self.buffer(prob)
+        easyAlias = Self.buffer(alias)
+        easyWeight = Self.buffer(weight)
+        hasEasy = Self.buffer(has)
+    }
+
+    deinit {
+        primary.deallocate(); members.deallocate(); start.deallocate(); cellOffset.deallocate(); cellSize.deallocate()
+        easyProbability.deallocate(); easyAlias.deallocate(); easyWeight.deallocate(); hasEasy.deallocate()
+    }
+
+    /// Items in cluster `p`.
+    @inline(__always) func size(of p: Int) -> Int { Int(start[p + 1] - start[p]) }
+
+    /// Size of the hard set of `item` as a positive: its cluster minus its own cell (at least 1).
+    @inline(__always) func hardSetSize(_ item: Int) -> Int {
+        max(1, size(of: Int(primary[item])) - Int(cellSize[item]))
+    }
+
+    /// A uniform draw from the hard set of `positive` (its cluster minus its own cell), or nil
+    /// when that set is empty.
+    @inline(__always) func drawHard(_ positive: Int, _ rng: inout RandomSource) -> Int32? {
+        let p = Int(primary[positive])
+        let n = size(of: p) - Int(cellSize[positive])
+        guard n > 0 else { return nil }
+        var r = rng.below(n)
+        if r >= Int(cellOffset[positive]) { r += Int(cellSize[positive]) }
+        return members[Int(start[p]) + r]
+    }
+
+    /// An easy cluster for a positive in cluster `p` (the caller checks `hasEasy[p]`).
+    @inline(__always) func drawEasyCluster(_ p: Int, _ rng: inout RandomSource) -> Int {
+        let i = rng.below(clusters)
+        return rng.unitFloat() < easyProbability[p * clusters + i] ? i : Int(easyAlias[p * clusters + i])
+    }
+
+    /// A uniform member of cluster `q`.
+    @inline(__always) func drawMember(_ q: Int, _ rng: inout RandomSource) -> Int32 {
+        members[Int(start[q]) + rng.below(size(of: q))]
+    }
+
+    private static func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+        let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(values.count, 1))
+        _ = b.initialize(from: values)
+        return b
+    }
+}
