@@ -174,16 +174,21 @@ public final class ESANSSampler: NegativeSampler {
         let mc = config.hard, mo = config.easy
         let p = Int(tables.primary[Int(pos)])
         let userItems = train.items(of: user)
+        // codes[e]: the primary cluster of easy negative e, kept from its draw (a lookup per
+        // item would miss the cache once more per negative).
+        let codes = scratch.codes
         userItems.withUnsafeBufferPointer { seen in
             for h in 0..<mc { dst[h] = hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
-            for e in 0..<mo { dst[mc + e] = easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
+            for e in 0..<mo {
+                let (item, cluster) = easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
+                dst[mc + e] = item
+                codes[e] = cluster
+            }
         }
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
             var groupCount = 0
-            let codes = scratch.codes
-            for i in 0..<mo { codes[i] = tables.primary[Int(dst[mc + i])] }
             for i in 0..<mo {
                 let c = codes[i]
                 var n = 0
@@ -264,15 +269,17 @@ public final class ESANSSampler: NegativeSampler {
             if it != positive, !Self.isIn(seen, it) { return it }
         }
         // The primary cluster offers no usable hard negative: fall back to an easy one.
-        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng)
+        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng).item
     }
 
+    /// An easy negative and its primary cluster.
     private func easyNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
-                              filtered: inout Bool, rng: inout RandomSource) -> Int32 {
+                              filtered: inout Bool, rng: inout RandomSource) -> (item: Int32, cluster: Int32) {
         if tables.hasEasy[p] {
             for _ in 0..<32 {
-                let it = tables.drawMember(tables.drawEasyCluster(p, &rng), &rng)
-                if !Self.isIn(seen, it) { return it }
+                let q = tables.drawEasyCluster(p, &rng)
+                let it = tables.drawMember(q, &rng)
+                if !Self.isIn(seen, it) { return (it, Int32(q)) }
             }
         }
         // No usable easy cluster: uniform draws; the batch is reported as unfiltered if even
@@ -280,6 +287,6 @@ public final class ESANSSampler: NegativeSampler {
         var it = Int32(rng.below(numItems))
         for _ in 0..<32 where it == positive || Self.isIn(seen, it) { it = Int32(rng.below(numItems)) }
         if it == positive || Self.isIn(seen, it) { filtered = false }
-        return it
+        return (it, tables.primary[Int(it)])
     }
 }
