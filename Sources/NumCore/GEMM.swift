@@ -98,10 +98,10 @@ public func sgemm(
                     // `mb` floats and touches one page, instead of one page per panel.
                     packTransposedABlock(a: a, lda: lda, i0: i0, rows: mb, k0: pcNow, kb: kb, into: packedA)
                 } else {
-                for mp in 0..<mPanels where ownsA && (packA || (mp + 1) * GEMMTile.mr > mb) {
-                    packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
-                               k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
-                }
+                    for mp in 0..<mPanels where ownsA && (packA || (mp + 1) * GEMMTile.mr > mb) {
+                        packAPanel(a: a, lda: lda, transA: transA, i0: i0 + mp * GEMMTile.mr, rows: min(GEMMTile.mr, mb - mp * GEMMTile.mr),
+                                   k0: pcNow, kb: kb, into: packedA + mp * GEMMTile.mr * kb)
+                    }
                 }
                 let ctx = TileContext(a: a, lda: lda, packedA: UnsafePointer(packedA), packA: packA, packedB: UnsafePointer(packedB),
                                       c: c, ldc: ldc, i0: i0, mb: mb, jc: jc, nb: nb, k0: pcNow, kb: kb, alpha: alpha, beta: betaHere)

@@ -256,17 +256,11 @@ public final class ESANSSampler: NegativeSampler {
         return out
     }
 
-    /// Whether `item` is in the sorted list `seen` (the user's training items).
-    @inline(__always)
-    private static func isIn(_ seen: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
-        Interactions.sortedContains(seen, item)
-    }
-
     private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
                               filtered: inout Bool, rng: inout RandomSource) -> Int32 {
         for _ in 0..<32 {
             guard let it = tables.drawHard(Int(positive), &rng) else { break }
-            if it != positive, !Self.isIn(seen, it) { return it }
+            if it != positive, !Interactions.sortedContains(seen, it) { return it }
         }
         // The primary cluster offers no usable hard negative: fall back to an easy one.
         return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng).item
@@ -279,14 +273,14 @@ public final class ESANSSampler: NegativeSampler {
             for _ in 0..<32 {
                 let q = tables.drawEasyCluster(p, &rng)
                 let it = tables.drawMember(q, &rng)
-                if !Self.isIn(seen, it) { return (it, Int32(q)) }
+                if !Interactions.sortedContains(seen, it) { return (it, Int32(q)) }
             }
         }
         // No usable easy cluster: uniform draws; the batch is reported as unfiltered if even
         // these hit the positive or the user's training items.
         var it = Int32(rng.below(numItems))
-        for _ in 0..<32 where it == positive || Self.isIn(seen, it) { it = Int32(rng.below(numItems)) }
-        if it == positive || Self.isIn(seen, it) { filtered = false }
+        for _ in 0..<32 where it == positive || Interactions.sortedContains(seen, it) { it = Int32(rng.below(numItems)) }
+        if it == positive || Interactions.sortedContains(seen, it) { filtered = false }
         return (it, tables.primary[Int(it)])
     }
 }

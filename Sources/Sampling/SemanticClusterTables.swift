@@ -9,8 +9,8 @@ import NumCore
 /// (p, s) is then an exact uniform draw over cluster p with the run of cell s skipped: no
 /// rejection and no lookup of the drawn item's secondary code.
 final class SemanticClusterTables: @unchecked Sendable {
-    /// Primary clusters (k_p) and catalogue size.
-    let clusters: Int, numItems: Int
+    /// Primary clusters (k_p).
+    let clusters: Int
     /// Primary cluster of each item.
     let primary: UnsafeMutableBufferPointer<Int32>
     /// Items grouped by primary then secondary code; cluster p is `members[start[p]..<start[p+1]]`.
@@ -30,7 +30,6 @@ final class SemanticClusterTables: @unchecked Sendable {
         let n = codes.count
         let kp = Int(codes.max() ?? 0) + 1
         clusters = kp
-        numItems = n
         primary = Self.buffer(codes)
         let order = (0..<n).sorted { (codes[$0], secondary[$0], $0) < (codes[$1], secondary[$1], $1) }
         members = Self.buffer(order.map { Int32($0) })

@@ -4,16 +4,6 @@ import Models
 import Training
 @testable import Experiments
 
-/// A fresh temporary directory, removed when the value is released.
-final class TempDir {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-experiments-\(UUID().uuidString)", isDirectory: true)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 /// Writes a tiny generated data set (40 users, 30 items) as a LightGCN directory and returns it.
 func writeTinyLightGCN(to dir: URL) throws -> URL {
     let ds = SyntheticData.make(users: 40, items: 30, clusters: 4, interactionsPerUser: 8, seed: 5)

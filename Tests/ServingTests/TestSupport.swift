@@ -4,17 +4,6 @@ import Datasets
 import Models
 import Training
 
-/// A fresh temporary directory, removed when the value is released.
-final class TempDir {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-serving-\(UUID().uuidString)", isDirectory: true)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-}
-
 /// A `rows x cols` matrix of L2-normalised random rows.
 func normalisedRows(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
     var rng = RandomSource(seed: seed)

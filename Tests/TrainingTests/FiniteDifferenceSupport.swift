@@ -69,13 +69,3 @@ func expectGradientsMatch(_ analytic: [Float], _ numeric: [Double], _ label: Str
 /// Bit patterns of a matrix (bitwise comparisons of checkpoints and optimiser state).
 func bits(_ m: Matrix) -> [UInt32] { m.array.map(\.bitPattern) }
 
-/// A fresh temporary directory, removed when the value is released.
-final class TempDir {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("esans-test-\(UUID().uuidString)", isDirectory: true)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-}

@@ -1,0 +1,1 @@
+../DatasetsTests/TempDir.swift
