@@ -68,6 +68,12 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     /// Uniform float in [0, 1).
     @inlinable public mutating func unitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
+    /// Two independent uniform floats in [0, 1) from one 64-bit draw (24 bits each).
+    @inlinable @inline(__always) public mutating func unitFloatPair() -> (Float, Float) {
+        let x = next()
+        return (Float(x >> 40) * (1.0 / 16_777_216.0), Float((x >> 16) & 0xFF_FFFF) * (1.0 / 16_777_216.0))
+    }
+
     /// Uniform double in [0, 1).
     @inlinable public mutating func unitDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
 

@@ -98,37 +98,37 @@ public final class ESANSSampler: NegativeSampler {
         let batchStream = RandomSource(seed: rng.next())
         let pool = WorkerPool.shared
         let chunks = max(1, min(B, 4 * pool.threadCount))
-        var negatives = [Int32](repeating: 0, count: B * M)
-        var starts = [Int32](repeating: 0, count: B * V + 1)
-        var sources = [Int32](repeating: 0, count: B * T), weights = [Float](repeating: 0, count: B * T)
-        var unfiltered = [Bool](repeating: false, count: chunks)
-        negatives.withUnsafeMutableBufferPointer { nb in
-        starts.withUnsafeMutableBufferPointer { sb in
-        sources.withUnsafeMutableBufferPointer { srcb in
-        weights.withUnsafeMutableBufferPointer { wb in
-        unfiltered.withUnsafeMutableBufferPointer { ub in
-            let (nb, sb, srcb, wb, ub) = (nb, sb, srcb, wb, ub)
-            pool.parallelFor(chunks) { c in
-                var scratch = RowScratch(easy: self.config.easy)
-                defer { scratch.release() }
-                var filtered = true
-                for b in (c * B / chunks)..<((c + 1) * B / chunks) {
-                    var r = batchStream.derived(UInt64(b))
-                    var w = RecipeWriter(starts: sb.baseAddress! + b * V, sources: srcb.baseAddress! + b * T,
-                                         weights: wb.baseAddress! + b * T, firstTerm: Int32(b * T))
-                    self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: nb.baseAddress! + b * M,
-                                   recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
-                    assert(w.vectors == V && w.terms == T, "recipe layout")
-                }
-                ub[c] = !filtered
+        // Rows write straight into these (uninitialised) buffers, which become the arrays of the
+        // result at the end.
+        let negatives = UnsafeMutablePointer<Int32>.allocate(capacity: B * M)
+        let logQ = UnsafeMutablePointer<Float>.allocate(capacity: config.logQ ? B * M : 0)
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: B * V + 1)
+        let sources = UnsafeMutablePointer<Int32>.allocate(capacity: B * T), weights = UnsafeMutablePointer<Float>.allocate(capacity: B * T)
+        let unfiltered = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+        defer { negatives.deallocate(); logQ.deallocate(); starts.deallocate(); sources.deallocate(); weights.deallocate(); unfiltered.deallocate() }
+        pool.parallelFor(chunks) { c in
+            var scratch = RowScratch(easy: self.config.easy)
+            defer { scratch.release() }
+            var filtered = true
+            for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+                var r = batchStream.derived(UInt64(b))
+                var w = RecipeWriter(starts: starts + b * V, sources: sources + b * T, weights: weights + b * T, firstTerm: Int32(b * T))
+                let row = negatives + b * M
+                self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: row,
+                               recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
+                assert(w.vectors == V && w.terms == T, "recipe layout")
+                if self.config.logQ { self.logProposal(positive: batch.positives[b], row, into: logQ + b * M) }
             }
-        }}}}}
-        if config.logQ { out.perPositiveLogQ = logProposal(batch.positives, negatives) }
-        out.perPositive = negatives
-        out.perPositiveFiltered = !unfiltered.contains(true)
+            unfiltered[c] = !filtered
+        }
+        func array<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> [T] { Array(UnsafeBufferPointer(start: p, count: n)) }
+        if config.logQ { out.perPositiveLogQ = array(logQ, B * M) }
+        out.perPositive = array(negatives, B * M)
+        out.perPositiveFiltered = !UnsafeBufferPointer(start: unfiltered, count: chunks).contains(true)
         if V > 0 {
             starts[B * V] = Int32(B * T)
-            out.virtual = VirtualRecipes(perRow: V, termStart: starts, termSource: sources, termWeight: weights, detachPositive: true)
+            out.virtual = VirtualRecipes(perRow: V, termStart: array(starts, B * V + 1), termSource: array(sources, B * T),
+                                         termWeight: array(weights, B * T), detachPositive: true)
         }
         return out
     }
@@ -150,13 +150,15 @@ public final class ESANSSampler: NegativeSampler {
     /// Per-thread buffers of ``sampleRow``, so that a row allocates nothing.
     struct RowScratch {
         let group: UnsafeMutablePointer<Int>, same: UnsafeMutablePointer<Int>, candidates: UnsafeMutablePointer<Int>
-        let cuts: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<Int32>
+        let cuts: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<Int32>
         init(easy: Int) {
             let n = max(easy, 1)
             group = .allocate(capacity: n); same = .allocate(capacity: n); candidates = .allocate(capacity: n)
-            cuts = .allocate(capacity: n + 1); codes = .allocate(capacity: n)
+            cuts = .allocate(capacity: 2 * n); weights = .allocate(capacity: n); codes = .allocate(capacity: n)
         }
-        func release() { group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate(); codes.deallocate() }
+        func release() {
+            group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate(); weights.deallocate(); codes.deallocate()
+        }
     }
 
     /// Terms of one row's virtual negatives under `c`.
@@ -195,7 +197,7 @@ public final class ESANSSampler: NegativeSampler {
                 for j in 0..<mo where codes[j] == c { scratch.same[n] = j; n += 1 }
                 if n > groupCount { scratch.group.update(from: scratch.same, count: n); groupCount = n }
             }
-            let cuts = scratch.cuts, cand = scratch.candidates
+            let cand = scratch.candidates, weights = scratch.weights
             for k in 2...mo {
                 for _ in 0..<k {
                     // Anchors from one primary cluster when the row has k of them there.
@@ -204,18 +206,10 @@ public final class ESANSSampler: NegativeSampler {
                         for i in 0..<mo { cand[i] = i }
                         n = mo
                     }
-                    for i in 0..<k { let j = i + rng.below(n - i); (cand[i], cand[j]) = (cand[j], cand[i]) }
-                    // Dirichlet(1, ..., 1) weights: the gaps between k - 1 sorted uniform cuts of [0, 1].
-                    cuts[0] = 0
-                    for c in 1..<k {
-                        let u = rng.unitFloat()
-                        var i = c
-                        while i > 1 && cuts[i - 1] > u { cuts[i] = cuts[i - 1]; i -= 1 }
-                        cuts[i] = u
-                    }
-                    cuts[k] = 1
+                    let chosen = FlatDirichletMix.chooseSubset(cand, n: n, k: k, rng: &rng)
+                    FlatDirichletMix.weights(k, into: weights, scratch: scratch.cuts, rng: &rng)
                     recipes.beginVector()
-                    for i in 0..<k { recipes.add(Int32(mc + cand[i]), cuts[i + 1] - cuts[i]) }
+                    for i in 0..<k { recipes.add(Int32(mc + chosen[i]), weights[i]) }
                 }
             }
         }
@@ -228,32 +222,28 @@ public final class ESANSSampler: NegativeSampler {
         }
     }
 
-    /// log q_j for each per-positive negative: the probability that one of the row's `hard +
+    /// log q_j for each of a row's per-positive negatives: the probability that one of the row's `hard +
     /// easy` draws is j, (m_c q_hard(j) + m_o q_easy(j)) / (m_c + m_o), where q_hard is uniform over
     /// the positive's primary cluster minus its own cell and q_easy(j) = w_p(c1(j)) / |P_c1(j)|.
     /// Rejected draws (the user's training items) are ignored, as in the other samplers. The
     /// value is relative to a uniform draw, log(n q_j), so that, as in UNS, a uniform proposal
     /// gets no correction and the virtual negatives keep their weight next to the real ones.
-    func logProposal(_ positives: [Int32], _ negatives: [Int32]) -> [Float] {
+    func logProposal(positive pos: Int32, _ negatives: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Float>) {
         let mc = Double(config.hard), mo = Double(config.easy), M = mc + mo
         let perRow = config.hard + config.easy, n = Double(numItems)
-        var out = [Float](repeating: 0, count: negatives.count)
         let t = tables
-        for (b, pos) in positives.enumerated() {
-            let p = Int(t.primary[Int(pos)]), hardSet = Double(t.hardSetSize(Int(pos)))
-            for m in 0..<perRow {
-                let j = Int(negatives[b * perRow + m])
-                let q = Int(t.primary[j])
-                var expected = 0.0
-                if q == p {
-                    expected = mc / hardSet
-                } else if t.hasEasy[p] {
-                    expected = mo * t.easyWeight[p * t.clusters + q] / Double(t.size(of: q))
-                }
-                out[b * perRow + m] = Float(log(max(expected / M * n, 1e-12)))
+        let p = Int(t.primary[Int(pos)]), hardSet = Double(t.hardSetSize(Int(pos)))
+        for m in 0..<perRow {
+            let j = Int(negatives[m])
+            let q = Int(t.primary[j])
+            var expected = 0.0
+            if q == p {
+                expected = mc / hardSet
+            } else if t.hasEasy[p] {
+                expected = mo * t.easyWeight[p * t.clusters + q] / Double(t.size(of: q))
             }
+            out[m] = Float(log(max(expected / M * n, 1e-12)))
         }
-        return out
     }
 
     private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,

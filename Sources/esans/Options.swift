@@ -105,6 +105,9 @@ struct TrainingOptions: ParsableArguments {
         t.esans.useSecondary = !primaryOnly
         t.randomClusters = randomClusters
         guard (-0.3...0.5).contains(lambda) else { throw ValidationError("--lambda must lie in [-0.3, 0.5]") }
+        guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
+            throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")
+        }
         if sampler == "esans" && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
         t.epochs = epochs
         t.batchSize = batchSize

@@ -150,8 +150,9 @@ import Sampling
 }
 
 @Suite struct VirtualNegativesTests {
-    // d = 20 runs the 16-wide register path and the scalar tail of the backward.
-    static let B = 2, M = 3, d = 20, V = 2
+    // d = 20 runs the 16-wide register path and the scalar tail of the backward. M = 3 takes
+    // the 8-wide path (K <= 8 vectors per row), M = 9 the general one.
+    static let B = 2, d = 20, V = 2
 
     private func recipes(detach: Bool) -> VirtualRecipes {
         var r = VirtualRecipes(perRow: Self.V, detachPositive: detach)
@@ -165,16 +166,17 @@ import Sampling
 
     static let tau: Float = 0.3
 
-    private func make(_ r: VirtualRecipes, _ users: Matrix, _ pp: Matrix, _ pos: Matrix) -> VirtualNegatives {
-        VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: Self.M, positives: pos, batch: Self.B, temperature: Self.tau)
+    private func make(_ r: VirtualRecipes, _ users: Matrix, _ pp: Matrix, _ pos: Matrix, M: Int) -> VirtualNegatives {
+        VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos, batch: Self.B, temperature: Self.tau)
     }
 
-    @Test func logitsAreUserDotsWithNormalisedWeightedSums() {
+    @Test(arguments: [3, 9])
+    func logitsAreUserDotsWithNormalisedWeightedSums(M: Int) {
         var rng = RandomSource(seed: 51)
         let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
-        let pp = randomMatrix(Self.B * Self.M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
+        let pp = randomMatrix(Self.B * M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let r = recipes(detach: true)
-        let v = make(r, users, pp, pos)
+        let v = make(r, users, pp, pos, M: M)
         #expect(v.logits.rows == Self.B && v.logits.cols == Self.V)
         for vr in 0..<(Self.B * Self.V) {
             let b = vr / Self.V
@@ -182,7 +184,7 @@ import Sampling
             for t in Int(r.termStart[vr])..<Int(r.termStart[vr + 1]) {
                 let src = Int(r.termSource[t])
                 for k in 0..<Self.d {
-                    let e = src < 0 ? pos[b, k] : pp[b * Self.M + src, k]
+                    let e = src < 0 ? pos[b, k] : pp[b * M + src, k]
                     z[k] += Double(r.termWeight[t]) * Double(e)
                 }
             }
@@ -194,17 +196,17 @@ import Sampling
         }
     }
 
-    @Test(arguments: [false, true])
-    func backwardMatchesFiniteDifferences(detach: Bool) {
+    @Test(arguments: [false, true], [3, 9])
+    func backwardMatchesFiniteDifferences(detach: Bool, M: Int) {
         var rng = RandomSource(seed: 52)
         let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
-        let pp = randomMatrix(Self.B * Self.M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
+        let pp = randomMatrix(Self.B * M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let w = randomMatrix(Self.B, Self.V, &rng)
         let r = recipes(detach: detach)
-        func loss() -> Double { weightedSum(make(r, users, pp, pos).logits, w) }
-        let v = make(r, users, pp, pos)
+        func loss() -> Double { weightedSum(make(r, users, pp, pos, M: M).logits, w) }
+        let v = make(r, users, pp, pos, M: M)
         // Backward adds to the gradients it is given.
-        let gPP = Matrix(rows: Self.B * Self.M, cols: Self.d), gPos = Matrix(rows: Self.B, cols: Self.d), gU = Matrix(rows: Self.B, cols: Self.d)
+        let gPP = Matrix(rows: Self.B * M, cols: Self.d), gPos = Matrix(rows: Self.B, cols: Self.d), gU = Matrix(rows: Self.B, cols: Self.d)
         gPP.fill(0.25); gPos.fill(0.25); gU.fill(0.25)
         v.backward(w, userGrad: gU, perPositiveGrad: gPP, positiveGrad: gPos)
         expectGradientsMatch(gPP.array.map { $0 - 0.25 }, numericGradient(of: pp, loss), "per-positive negatives")
@@ -219,9 +221,10 @@ import Sampling
     /// Virtual negatives fed into the loss, as the trainer does: the total gradient of the
     /// loss w.r.t. the users, the per-positive negatives and the positives (direct + through
     /// the virtual logits) matches finite differences.
-    @Test func lossThroughVirtualNegativesMatchesFiniteDifferences() {
+    @Test(arguments: [3, 9])
+    func lossThroughVirtualNegativesMatchesFiniteDifferences(M: Int) {
         var rng = RandomSource(seed: 53)
-        let B = Self.B, M = Self.M, d = Self.d
+        let B = Self.B, d = Self.d
         let users = randomMatrix(B, d, &rng, scale: 0.5), pos = randomMatrix(B, d, &rng, scale: 0.5)
         let pp = randomMatrix(B * M, d, &rng, scale: 0.5)
         let r = recipes(detach: false)
@@ -231,7 +234,7 @@ import Sampling
             x.perPositive = pp
             x.perPositiveCount = M
             x.perPositiveMasked = [4]
-            let v = make(r, users, pp, pos)
+            let v = make(r, users, pp, pos, M: M)
             x.virtualLogits = v.logits
             x.virtualCount = Self.V
             return (x, v)

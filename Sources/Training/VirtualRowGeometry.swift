@@ -1,0 +1,220 @@
+import NumCore
+import Sampling
+
+/// The terms of one virtual vector: `count` (source, weight) pairs, source `-1` being the row's
+/// positive and `0..<M` its per-positive negatives.
+struct RecipeTerms {
+    let source: UnsafePointer<Int32>, weight: UnsafePointer<Float>, count: Int
+}
+
+extension VirtualRecipes {
+    /// Calls `body` with a function giving the terms of virtual vector `r`, valid inside `body`.
+    @inline(__always)
+    func withTerms<R>(_ body: ((Int) -> RecipeTerms) -> R) -> R {
+        termStart.withUnsafeBufferPointer { starts in
+            termSource.withUnsafeBufferPointer { sources in
+                termWeight.withUnsafeBufferPointer { weights in
+                    let (st, src, w) = (starts.baseAddress!, sources.baseAddress!, weights.baseAddress!)
+                    return body { r in
+                        let lo = Int(st[r]), hi = Int(st[r + 1])
+                        return RecipeTerms(source: src + lo, weight: w + lo, count: hi - lo)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One row's real vectors as seen by its virtual negatives: e_0 (the positive) and e_1...e_M
+/// (the per-positive negatives), their Gram matrix G and their dots with the user, plus the
+/// backward's coefficients. K = M + 1 vectors, padded with zero vectors to Kp, a multiple of 8.
+///
+/// When Kp = 8 (up to 7 per-positive negatives, the default of every sampler with virtual
+/// negatives) a recipe is one dense SIMD8 vector built in registers and every per-recipe
+/// quantity is a handful of 8-wide operations; otherwise the recipe's terms are scattered into
+/// a dense buffer. Not thread-safe: one per thread.
+final class VirtualRowGeometry {
+    typealias V8 = SIMD8<Float>
+    let K: Int, Kp: Int, d: Int
+    /// e[t] for t < K, then a zero vector up to Kp.
+    let e: UnsafeMutablePointer<UnsafePointer<Float>>
+    /// G (Kp x Kp, row-major) and <u, e_t> (Kp).
+    private let gram: UnsafeMutablePointer<Float>, ue: UnsafeMutablePointer<Float>
+    /// Backward: a_t (Kp) and C (Kp x Kp).
+    let a: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    private let w: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>, zero: UnsafeMutablePointer<Float>
+    /// The 8 x 8 identity: row t is the one-hot vector of lane t (SIMD comparisons compile to
+    /// scalar lane loops, loads of these rows do not).
+    private let identity: UnsafeMutablePointer<Float>
+
+    init(K: Int, d: Int) {
+        self.K = K; self.d = d
+        Kp = (K + 7) / 8 * 8
+        func zeroed(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            return p
+        }
+        gram = zeroed(Kp * Kp); ue = zeroed(Kp); a = zeroed(Kp); c = zeroed(Kp * Kp)
+        w = zeroed(Kp); gw = zeroed(Kp); zero = zeroed(d)
+        identity = zeroed(64)
+        for t in 0..<8 { identity[9 * t] = 1 }
+        e = .allocate(capacity: Kp)
+        e.initialize(repeating: UnsafePointer(zero), count: Kp)
+    }
+
+    deinit {
+        for p in [gram, ue, a, c, w, gw, zero, identity] { p.deallocate() }
+        e.deallocate()
+    }
+
+    /// Points at row `b`'s positive and per-positive negatives.
+    @inline(__always)
+    func setVectors(b: Int, M: Int, _ perPositive: Matrix?, _ positives: Matrix) {
+        e[0] = UnsafePointer(positives.row(b))
+        if let pp = perPositive { for j in 0..<M { e[1 + j] = UnsafePointer(pp.row(b * M + j)) } }
+    }
+
+    /// Computes G and <u, e_t> for the vectors set by ``setVectors``.
+    func computeGram(user u: UnsafePointer<Float>) {
+        if Kp == 8 {
+            for t in 0..<8 { storeV8(Self.dots8(e[t], e, d), gram + 8 * t) }
+            storeV8(Self.dots8(u, e, d), ue)
+            return
+        }
+        for t in 0..<K {
+            ue[t] = VectorMath.dot(u, e[t], d)
+            for t2 in 0...t {
+                let g = VectorMath.dot(e[t], e[t2], d)
+                gram[t * Kp + t2] = g
+                gram[t2 * Kp + t] = g
+            }
+        }
+    }
+
+    /// <u, z> and ||z||^2 for the virtual vector z = sum of `terms`.
+    @inline(__always)
+    func dotAndSquaredNorm(_ terms: RecipeTerms) -> (dot: Float, squaredNorm: Float) {
+        if Kp == 8 {
+            let w = dense8(terms)
+            var gw = V8()
+            for t in 0..<8 { gw = gw.addingProduct(V8(repeating: w[t]), loadV8(gram + 8 * t)) }
+            return ((w * loadV8(ue)).sum(), (w * gw).sum())
+        }
+        // G w as a sum over the terms of rows of G (G is symmetric); repeated sources add up.
+        gw.update(repeating: 0, count: Kp)
+        for i in 0..<terms.count {
+            let t = Int(terms.source[i]) + 1, wi = terms.weight[i]
+            w[t] += wi
+            Self.axpy(wi, gram + t * Kp, gw, Kp)
+        }
+        let result = (Self.dot(w, ue, Kp), Self.dot(w, gw, Kp))
+        for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
+        return result
+    }
+
+    /// Clears the backward's coefficients.
+    func clearCoefficients() {
+        a.update(repeating: 0, count: Kp)
+        c.update(repeating: 0, count: Kp * Kp)
+    }
+
+    /// a += hn w and C += cz w w^T for the recipe w given by `terms`.
+    @inline(__always)
+    func accumulate(_ terms: RecipeTerms, hn: Float, cz: Float) {
+        if Kp == 8 {
+            let w = dense8(terms), cw = cz * w
+            storeV8(loadV8(a).addingProduct(V8(repeating: hn), w), a)
+            for t in 0..<8 { storeV8(loadV8(c + 8 * t).addingProduct(V8(repeating: cw[t]), w), c + 8 * t) }
+            return
+        }
+        for i in 0..<terms.count { w[Int(terms.source[i]) + 1] += terms.weight[i] }
+        Self.axpy(hn, w, a, Kp)
+        for i in 0..<terms.count { Self.axpy(cz * terms.weight[i], w, c + (Int(terms.source[i]) + 1) * Kp, Kp) }
+        for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
+    }
+
+    /// out += uCoef * u + sum_t coef[t] * e_t over `d` floats, 16 columns at a time in registers.
+    func combine(uCoef: Float, _ u: UnsafePointer<Float>, coef: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let count = Kp, vecs = e
+        var c = 0
+        while c + 16 <= d {
+            let wu = V8(repeating: uCoef)
+            var acc0 = loadV8(out + c).addingProduct(wu, loadV8(u + c))
+            var acc1 = loadV8(out + c + 8).addingProduct(wu, loadV8(u + c + 8))
+            for j in 0..<count {
+                let w = V8(repeating: coef[j]), x = vecs[j] + c
+                acc0 = acc0.addingProduct(w, loadV8(x))
+                acc1 = acc1.addingProduct(w, loadV8(x + 8))
+            }
+            storeV8(acc0, out + c)
+            storeV8(acc1, out + c + 8)
+            c += 16
+        }
+        while c < d {
+            var s = out[c] + uCoef * u[c]
+            for j in 0..<count { s += coef[j] * vecs[j][c] }
+            out[c] = s
+            c += 1
+        }
+    }
+
+    /// A recipe of sources among the first 8 vectors as a dense vector, built in registers.
+    @inline(__always)
+    private func dense8(_ terms: RecipeTerms) -> V8 {
+        var w = V8()
+        for i in 0..<terms.count {
+            w = w.addingProduct(V8(repeating: terms.weight[i]), loadV8(identity + 8 * Int(terms.source[i] &+ 1)))
+        }
+        return w
+    }
+
+    /// (<x, e_0>, ..., <x, e_7>) over `d` floats: eight accumulators, reduced together.
+    @inline(__always)
+    private static func dots8(_ x: UnsafePointer<Float>, _ e: UnsafePointer<UnsafePointer<Float>>, _ d: Int) -> V8 {
+        let (e0, e1, e2, e3, e4, e5, e6, e7) = (e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7])
+        var (a0, a1, a2, a3, a4, a5, a6, a7) = (V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8())
+        var c = 0
+        while c + 8 <= d {
+            let xv = loadV8(x + c)
+            a0 = a0.addingProduct(xv, loadV8(e0 + c)); a1 = a1.addingProduct(xv, loadV8(e1 + c))
+            a2 = a2.addingProduct(xv, loadV8(e2 + c)); a3 = a3.addingProduct(xv, loadV8(e3 + c))
+            a4 = a4.addingProduct(xv, loadV8(e4 + c)); a5 = a5.addingProduct(xv, loadV8(e5 + c))
+            a6 = a6.addingProduct(xv, loadV8(e6 + c)); a7 = a7.addingProduct(xv, loadV8(e7 + c))
+            c += 8
+        }
+        // Pairwise halving: after three rounds lane j holds the sum of a_j.
+        func fold(_ p: V8, _ q: V8) -> V8 { V8(lowHalf: p.evenHalf + p.oddHalf, highHalf: q.evenHalf + q.oddHalf) }
+        var out = fold(fold(fold(a0, a1), fold(a2, a3)), fold(fold(a4, a5), fold(a6, a7)))
+        while c < d {
+            out += x[c] * V8(e0[c], e1[c], e2[c], e3[c], e4[c], e5[c], e6[c], e7[c])
+            c += 1
+        }
+        return out
+    }
+
+    /// y += alpha x over `n` floats, `n` a multiple of 8.
+    @inline(__always)
+    private static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i < n { storeV8(loadV8(y + i).addingProduct(V8(repeating: alpha), loadV8(x + i)), y + i); i += 8 }
+    }
+
+    /// <x, y> over `n` floats, `n` a multiple of 8.
+    @inline(__always)
+    private static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = V8(), i = 0
+        while i < n { acc = acc.addingProduct(loadV8(x + i), loadV8(y + i)); i += 8 }
+        return acc.sum()
+    }
+}
+
+@inline(__always) private func loadV8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) private func loadV8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { loadV8(UnsafePointer(p)) }
+
+@inline(__always) private func storeV8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
