@@ -22,7 +22,8 @@ public struct VariantSummary: Sendable {
 
 /// Results of a whole plan, aggregated from each run's ``MetricsLog``.
 ///
-/// - Metrics: mean and sample sd over seeds of the final entry's `recall@K` and `ndcg@K`.
+/// - Metrics: mean and sample sd over seeds of the final entry's `recall@K` and `ndcg@K`, and
+///   of `valid_recall@K` and `valid_ndcg@K` when the runs held out a validation split.
 /// - Relative change: (mean - baseline mean) / baseline mean.
 /// - Training speed: median of a run's per-epoch `train_seconds`, then the mean over seeds.
 /// - False-negative rate: mean of the per-epoch `false_negative_rate` over epochs and seeds.
@@ -37,6 +38,14 @@ public struct ExperimentSummary: Sendable {
     /// The metric drawn per epoch.
     public var curveMetric: String
 
+    /// Prefix of the validation metrics in a run's metrics.json (`valid_recall@50`).
+    public static let validationPrefix = "valid_"
+
+    /// Whether every variant has validation metrics (its runs held out a validation split).
+    public var hasValidation: Bool {
+        !variants.isEmpty && variants.allSatisfy { $0.metrics[Self.validationPrefix + "recall@\(cutoffs[0])"] != nil }
+    }
+
     /// The reported metric names, `recall@K` then `ndcg@K` for each cut-off.
     public var metricNames: [String] {
         cutoffs.map { "recall@\($0)" } + cutoffs.map { "ndcg@\($0)" }
@@ -50,7 +59,9 @@ public struct ExperimentSummary: Sendable {
         notes = plan.notes
         self.cutoffs = cutoffs
         self.curveMetric = curveMetric
-        let names = cutoffs.map { "recall@\($0)" } + cutoffs.map { "ndcg@\($0)" }
+        let testNames = cutoffs.map { "recall@\($0)" } + cutoffs.map { "ndcg@\($0)" }
+        // Validation metrics (runs with --validation) are kept too, for choosing settings.
+        let names = testNames + testNames.map { Self.validationPrefix + $0 }
         var out: [VariantSummary] = []
         for v in plan.variants {
             var runLogs: [MetricsLog] = []

@@ -7,6 +7,10 @@ public enum SweepParameter: String, CaseIterable, Sendable {
     case lambda
     /// Number of primary clusters k_p: each value needs its own `semantic_ids.tsv`.
     case kp
+    /// Temperature T_c of the softmax over centroid distances that picks easy clusters.
+    case tc
+    /// Hard negatives m_c out of the per-positive budget; the rest are easy (m_o = budget - m_c).
+    case hard
 }
 
 /// The standard plans behind `esans compare`, `esans compare --ablation` and `esans sweep`.
@@ -91,6 +95,31 @@ public enum PlanCatalog {
                     var c = c
                     c.training.sampler = "esans"
                     c.training.esans.lambda = x
+                    regime.apply(to: &c.training)
+                    return c
+                })
+            case .tc, .hard:
+                guard base.training.semanticIDs != nil else {
+                    throw ExperimentError("sweeping \(parameter.rawValue) trains esans, which needs --semantic-ids FILE")
+                }
+                let budget = base.training.esans.hard + base.training.esans.easy
+                let change: @Sendable (inout TrainConfig) -> Void
+                let label: String
+                if parameter == .tc {
+                    guard let t = Float(value), t > 0, t.isFinite else { throw ExperimentError("tc value '\(value)' is not a positive number") }
+                    change = { $0.esans.clusterTemperature = t }
+                    label = "T_c = \(value)"
+                } else {
+                    guard let h = Int(value), (0...budget).contains(h) else {
+                        throw ExperimentError("hard value '\(value)' is not an integer in 0...\(budget) (the per-positive budget --hard + --easy)")
+                    }
+                    change = { $0.esans.hard = h; $0.esans.easy = budget - h }
+                    label = "m_c = \(h), m_o = \(budget - h)"
+                }
+                variants.append(ExperimentVariant(name: name, label: label) { c in
+                    var c = c
+                    c.training.sampler = "esans"
+                    change(&c.training)
                     regime.apply(to: &c.training)
                     return c
                 })

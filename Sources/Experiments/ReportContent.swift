@@ -63,6 +63,13 @@ public struct ReportContent: Sendable {
             out.append(ReportTable(caption: "Relative change vs \(base.label)", header: ["Variant"] + (recall + ndcg).map(pretty),
                                    rows: s.variants.map { v in [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) } }))
         }
+        if s.hasValidation {
+            // Settings should be chosen on these, never on the test metrics above.
+            let valid = (recall + ndcg).map { ExperimentSummary.validationPrefix + $0 }
+            out.append(ReportTable(caption: "Validation split (held out from training; choose settings on these, not on test)",
+                                   header: ["Variant"] + (recall + ndcg).map(pretty),
+                                   rows: s.variants.map { v in [v.label] + valid.map { meanSD(v.metrics[$0]) } }))
+        }
         out.append(ReportTable(
             caption: "Cost and false negatives", header: ["Variant", "Training s / epoch", "False-negative rate", "Seeds"],
             rows: s.variants.map { v in

@@ -6,12 +6,16 @@ import Experiments
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Train ESANS once per value of a hyperparameter (lambda or kp) and write a comparison report.",
+        abstract: "Train ESANS once per value of a hyperparameter (lambda, kp, tc or hard) and write a comparison report.",
         discussion: """
         Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
         --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids. \
         --param kp uses one semantic_ids.tsv per number of primary clusters, named by \
-        --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'.
+        --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'. \
+        --param tc sets the easy-cluster temperature T_c (positive values); --param hard splits the \
+        per-positive budget (--hard + --easy) into that many hard negatives and the rest easy. \
+        Add --validation 0.1 to hold out part of each user's training items: the report then has a \
+        validation table, on which settings should be chosen (never on the test split).
         """)
 
     @OptionGroup var dataOptions: DataOptions

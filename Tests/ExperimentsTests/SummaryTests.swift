@@ -94,4 +94,36 @@ import Training
             try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .kp, values: ["16"], regime: .paper, seeds: [1], semanticIDsPattern: pattern)
         }
     }
+    @Test func clusterTemperatureAndHardSweepsKeepTheBudget() throws {
+        var base = tinyRunConfig(path: "unused")
+        base.training.semanticIDs = "ids.tsv"
+        let tc = try PlanCatalog.sweep(base: base, parameter: .tc, values: ["0.1", "1"], regime: .paper, seeds: [1])
+        #expect(tc.config(for: RunKey(variant: "tc=0.1", seed: 1)).training.esans.clusterTemperature == 0.1)
+        #expect(tc.config(for: RunKey(variant: "tc=1", seed: 1)).training.sampler == "esans")
+        let hard = try PlanCatalog.sweep(base: base, parameter: .hard, values: ["0", "3"], regime: .paper, seeds: [1])
+        let h3 = hard.config(for: RunKey(variant: "hard=3", seed: 1)).training
+        #expect(h3.esans.hard == 3 && h3.esans.easy == 4 && h3.perPositiveNegatives == 7)
+        let h0 = hard.config(for: RunKey(variant: "hard=0", seed: 1)).training
+        #expect(h0.esans.hard == 0 && h0.esans.easy == 7)
+        #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .tc, values: ["0"], regime: .paper, seeds: [1]) }
+        #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .hard, values: ["8"], regime: .paper, seeds: [1]) }
+        #expect(throws: ExperimentError.self) {
+            try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .tc, values: ["1"], regime: .paper, seeds: [1])
+        }
+    }
+
+    @Test func validationMetricsGetTheirOwnTable() throws {
+        let plan = try twoVariantPlan(base: tinyRunConfig(path: "unused"))
+        let plain = try ExperimentSummary(plan: plan, logs: twoVariantLogs(), cutoffs: [50])
+        #expect(!plain.hasValidation)
+        #expect(!ReportContent.tables(plain).contains { $0.caption.hasPrefix("Validation") })
+        var logs = twoVariantLogs()
+        for (k, v) in logs { logs[k]!.final = v.final!.merging(["valid_recall@50": v.final!["recall@50"]! / 2, "valid_ndcg@50": 0.05]) { a, _ in a } }
+        let s = try ExperimentSummary(plan: plan, logs: logs, cutoffs: [50])
+        #expect(s.hasValidation)
+        #expect(abs(s.variants[1].metrics["valid_recall@50"]!.mean - 0.2) < 1e-12)
+        let table = try #require(ReportContent.tables(s).first { $0.caption.hasPrefix("Validation") })
+        #expect(table.rows.map { $0[0] } == ["A", "B"])
+        #expect(table.rows[1][1] == ReportContent.meanSD(s.variants[1].metrics["valid_recall@50"]))
+    }
 }
