@@ -68,6 +68,7 @@ public final class ESANSSampler: NegativeSampler {
     private let train: Interactions
     private let numItems: Int
     private let uniform: UniformSampler?
+    private let logQHard: [Float], logQEasy: [Float]
 
     /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
     /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
@@ -78,6 +79,7 @@ public final class ESANSSampler: NegativeSampler {
                                        centroidDistances: centroidDistances, temperature: config.clusterTemperature)
         train = context.train
         numItems = context.numItems
+        (logQHard, logQEasy) = Self.logProposalTables(tables, config, numItems: context.numItems)
         uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
     }
 
@@ -229,21 +231,26 @@ public final class ESANSSampler: NegativeSampler {
     /// value is relative to a uniform draw, log(n q_j), so that, as in UNS, a uniform proposal
     /// gets no correction and the virtual negatives keep their weight next to the real ones.
     func logProposal(positive pos: Int32, _ negatives: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Float>) {
-        let mc = Double(config.hard), mo = Double(config.easy), M = mc + mo
-        let perRow = config.hard + config.easy, n = Double(numItems)
-        let t = tables
-        let p = Int(t.primary[Int(pos)]), hardSet = Double(t.hardSetSize(Int(pos)))
-        for m in 0..<perRow {
-            let j = Int(negatives[m])
-            let q = Int(t.primary[j])
-            var expected = 0.0
-            if q == p {
-                expected = mc / hardSet
-            } else if t.hasEasy[p] {
-                expected = mo * t.easyWeight[p * t.clusters + q] / Double(t.size(of: q))
-            }
-            out[m] = Float(log(max(expected / M * n, 1e-12)))
+        let t = tables, kp = t.clusters
+        let p = Int(t.primary[Int(pos)])
+        for m in 0..<(config.hard + config.easy) {
+            let q = Int(t.primary[Int(negatives[m])])
+            out[m] = q == p ? logQHard[Int(pos)] : logQEasy[p * kp + q]
         }
+    }
+
+    /// The two cases of ``logProposal(positive:_:into:)`` as tables: per positive, for a
+    /// negative of its own primary cluster, and per (primary of the positive, primary of the
+    /// negative) otherwise.
+    private static func logProposalTables(_ t: SemanticClusterTables, _ c: Config, numItems: Int) -> (hard: [Float], easy: [Float]) {
+        let mc = Double(c.hard), mo = Double(c.easy), M = mc + mo, n = Double(numItems), kp = t.clusters
+        func logScaled(_ expected: Double) -> Float { Float(log(max(expected / M * n, 1e-12))) }
+        let hard = (0..<numItems).map { i in logScaled(mc / Double(t.hardSetSize(i))) }
+        var easy = [Float](repeating: logScaled(0), count: kp * kp)
+        for p in 0..<kp where t.hasEasy[p] {
+            for q in 0..<kp where q != p { easy[p * kp + q] = logScaled(mo * t.easyWeight[p * kp + q] / Double(t.size(of: q))) }
+        }
+        return (hard, easy)
     }
 
     private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
