@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times training epochs of several commands by running them in turns, so that a machine whose
 # speed drifts (shared hosts) affects every command alike. Prints the median and the minimum
-# epoch time of each command over all its rounds.
+# epoch time of each command over all its rounds, and for every command after the first the
+# median over rounds of its ratio to the first command in the same round.
 #
 # usage: scripts/interleaved-timing.sh ROUNDS LABEL 'esans train ...' [LABEL 'esans train ...' ...]
 # Each command gets `--output DIR` appended (DIR under ${TMPDIR:-/tmp}/esans-timing) and must
@@ -26,13 +27,18 @@ for r in $(seq "$rounds"); do
     fi
   done
 done
-for label in "${labels[@]}"; do
-  python3 - "$base" "$label" "$rounds" <<'PY'
+python3 - "$base" "$rounds" "${labels[@]}" <<'PY'
 import json, statistics, sys
-base, label, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-t = []
-for r in range(1, rounds + 1):
-    t += [e["train_seconds"] for e in json.load(open(f"{base}/{label}-{r}/metrics.json"))["epochs"]]
-print(f"{label:>12}: median epoch {statistics.median(t):.3f} s, min {min(t):.3f} s, {len(t)} epochs")
+base, rounds, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def epochs(label, r):
+    return [e["train_seconds"] for e in json.load(open(f"{base}/{label}-{r}/metrics.json"))["epochs"]]
+for label in labels:
+    t = [x for r in range(1, rounds + 1) for x in epochs(label, r)]
+    line = f"{label:>12}: median epoch {statistics.median(t):.3f} s, min {min(t):.3f} s, {len(t)} epochs"
+    if label != labels[0]:
+        # Ratio to the first command within each round (the runs of one round saw the same
+        # machine), then the median over rounds: robust to drift between rounds.
+        ratios = [statistics.median(epochs(label, r)) / statistics.median(epochs(labels[0], r)) for r in range(1, rounds + 1)]
+        line += f"; vs {labels[0]}: median per-round ratio {statistics.median(ratios):.3f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})"
+    print(line)
 PY
-done

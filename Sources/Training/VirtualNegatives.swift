@@ -39,13 +39,25 @@ struct VirtualNegatives {
                 for b in rows {
                     row.setVectors(b: b, M: M, perPositive, positives)
                     row.computeGram(user: users.row(b))
-                    for v in 0..<V {
-                        let r = b * V + v
-                        let (s, n2) = row.dotAndSquaredNorm(terms(r))
+                    @inline(__always) func store(_ r: Int, _ s: Float, _ n2: Float) {
                         let n = max(max(n2, 0).squareRoot(), 1e-12)
                         norms.data[r] = n
                         dots.data[r] = s
                         logits.data[r] = s / n * invTau
+                    }
+                    if row.Kp == 8 {
+                        var v = 0
+                        while v < V {
+                            let count = min(8, V - v)
+                            let (s, n2) = row.dotsAndSquaredNorms8(terms, first: b * V + v, count: count)
+                            for i in 0..<count { store(b * V + v + i, s[i], n2[i]) }
+                            v += count
+                        }
+                    } else {
+                        for v in 0..<V {
+                            let (s, n2) = row.dotAndSquaredNorm(terms(b * V + v))
+                            store(b * V + v, s, n2)
+                        }
                     }
                 }
             }
@@ -67,15 +79,24 @@ struct VirtualNegatives {
             let Kp = row.Kp
             recipes.withTerms { terms in
                 for b in rows {
-                    row.clearCoefficients()
-                    var any = false
-                    for v in 0..<V {
+                    // Recipe v's contribution: hn = h / n and cz = -hn s / n^2, none when h = 0.
+                    @inline(__always) func coefficients(_ v: Int) -> (terms: RecipeTerms, hn: Float, cz: Float)? {
                         let r = b * V + v
                         let h = grad.data[r] * invTau
-                        if h == 0 { continue }
-                        any = true
+                        if h == 0 { return nil }
                         let n = norms.data[r], hn = h / n
-                        row.accumulate(terms(r), hn: hn, cz: -hn * dots.data[r] / (n * n))
+                        return (terms(r), hn, -hn * dots.data[r] / (n * n))
+                    }
+                    var any = false
+                    if Kp == 8 {
+                        any = row.accumulateAll8(count: V, coefficients)
+                    } else {
+                        row.clearCoefficients()
+                        for v in 0..<V {
+                            guard let (t, hn, cz) = coefficients(v) else { continue }
+                            any = true
+                            row.accumulate(t, hn: hn, cz: cz)
+                        }
                     }
                     if !any { continue }
                     row.setVectors(b: b, M: M, perPositive, positives)

@@ -92,15 +92,34 @@ final class VirtualRowGeometry {
         }
     }
 
-    /// <u, z> and ||z||^2 for the virtual vector z = sum of `terms`.
+    /// Like ``dotAndSquaredNorm(_:)`` for up to eight recipes at once (Kp = 8 only): lane i
+    /// of the results belongs to `terms(first + i)`, lanes from `count` on are zero. The
+    /// horizontal sums of all eight are folded together.
+    @inline(__always)
+    func dotsAndSquaredNorms8(_ terms: (Int) -> RecipeTerms, first: Int, count: Int) -> (dots: V8, squaredNorms: V8) {
+        precondition(Kp == 8 && count <= 8)
+        let g0 = loadV8(gram), g1 = loadV8(gram + 8), g2 = loadV8(gram + 16), g3 = loadV8(gram + 24)
+        let g4 = loadV8(gram + 32), g5 = loadV8(gram + 40), g6 = loadV8(gram + 48), g7 = loadV8(gram + 56)
+        let uev = loadV8(ue)
+        @inline(__always) func products(_ i: Int) -> (V8, V8) {
+            guard i < count else { return (V8(), V8()) }
+            let w = dense8(terms(first + i))
+            var gw = V8(repeating: w[0]) * g0
+            gw = gw.addingProduct(V8(repeating: w[1]), g1); gw = gw.addingProduct(V8(repeating: w[2]), g2)
+            gw = gw.addingProduct(V8(repeating: w[3]), g3); gw = gw.addingProduct(V8(repeating: w[4]), g4)
+            gw = gw.addingProduct(V8(repeating: w[5]), g5); gw = gw.addingProduct(V8(repeating: w[6]), g6)
+            gw = gw.addingProduct(V8(repeating: w[7]), g7)
+            return (w * uev, w * gw)
+        }
+        let (s0, n0) = products(0), (s1, n1) = products(1), (s2, n2) = products(2), (s3, n3) = products(3)
+        let (s4, n4) = products(4), (s5, n5) = products(5), (s6, n6) = products(6), (s7, n7) = products(7)
+        return (Self.sums8(s0, s1, s2, s3, s4, s5, s6, s7), Self.sums8(n0, n1, n2, n3, n4, n5, n6, n7))
+    }
+
+    /// <u, z> and ||z||^2 for the virtual vector z = sum of `terms` (any Kp; with Kp = 8,
+    /// ``dotsAndSquaredNorms8(_:first:count:)`` does eight at a time).
     @inline(__always)
     func dotAndSquaredNorm(_ terms: RecipeTerms) -> (dot: Float, squaredNorm: Float) {
-        if Kp == 8 {
-            let w = dense8(terms)
-            var gw = V8()
-            for t in 0..<8 { gw = gw.addingProduct(V8(repeating: w[t]), loadV8(gram + 8 * t)) }
-            return ((w * loadV8(ue)).sum(), (w * gw).sum())
-        }
         // G w as a sum over the terms of rows of G (G is symmetric); repeated sources add up.
         gw.update(repeating: 0, count: Kp)
         for i in 0..<terms.count {
@@ -119,15 +138,34 @@ final class VirtualRowGeometry {
         c.update(repeating: 0, count: Kp * Kp)
     }
 
-    /// a += hn w and C += cz w w^T for the recipe w given by `terms`.
+    /// Sets a and C from all of a row's recipes at once (Kp = 8 only), with a and the rows of
+    /// C held in registers: `coefficients(v)` gives recipe v's terms, hn and cz, or nil to skip it.
+    /// Returns whether any recipe contributed.
+    @inline(__always)
+    func accumulateAll8(count: Int, _ coefficients: (Int) -> (terms: RecipeTerms, hn: Float, cz: Float)?) -> Bool {
+        precondition(Kp == 8)
+        var av = V8(), c0 = V8(), c1 = V8(), c2 = V8(), c3 = V8(), c4 = V8(), c5 = V8(), c6 = V8(), c7 = V8()
+        var any = false
+        for v in 0..<count {
+            guard let (terms, hn, cz) = coefficients(v) else { continue }
+            any = true
+            let w = dense8(terms), cw = cz * w
+            av = av.addingProduct(V8(repeating: hn), w)
+            c0 = c0.addingProduct(V8(repeating: cw[0]), w); c1 = c1.addingProduct(V8(repeating: cw[1]), w)
+            c2 = c2.addingProduct(V8(repeating: cw[2]), w); c3 = c3.addingProduct(V8(repeating: cw[3]), w)
+            c4 = c4.addingProduct(V8(repeating: cw[4]), w); c5 = c5.addingProduct(V8(repeating: cw[5]), w)
+            c6 = c6.addingProduct(V8(repeating: cw[6]), w); c7 = c7.addingProduct(V8(repeating: cw[7]), w)
+        }
+        storeV8(av, a)
+        storeV8(c0, c); storeV8(c1, c + 8); storeV8(c2, c + 16); storeV8(c3, c + 24)
+        storeV8(c4, c + 32); storeV8(c5, c + 40); storeV8(c6, c + 48); storeV8(c7, c + 56)
+        return any
+    }
+
+    /// a += hn w and C += cz w w^T for the recipe w given by `terms` (any Kp; with Kp = 8,
+    /// ``accumulateAll8(count:_:)`` does a whole row in registers).
     @inline(__always)
     func accumulate(_ terms: RecipeTerms, hn: Float, cz: Float) {
-        if Kp == 8 {
-            let w = dense8(terms), cw = cz * w
-            storeV8(loadV8(a).addingProduct(V8(repeating: hn), w), a)
-            for t in 0..<8 { storeV8(loadV8(c + 8 * t).addingProduct(V8(repeating: cw[t]), w), c + 8 * t) }
-            return
-        }
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] += terms.weight[i] }
         Self.axpy(hn, w, a, Kp)
         for i in 0..<terms.count { Self.axpy(cz * terms.weight[i], w, c + (Int(terms.source[i]) + 1) * Kp, Kp) }
@@ -183,14 +221,19 @@ final class VirtualRowGeometry {
             a6 = a6.addingProduct(xv, loadV8(e6 + c)); a7 = a7.addingProduct(xv, loadV8(e7 + c))
             c += 8
         }
-        // Pairwise halving: after three rounds lane j holds the sum of a_j.
-        func fold(_ p: V8, _ q: V8) -> V8 { V8(lowHalf: p.evenHalf + p.oddHalf, highHalf: q.evenHalf + q.oddHalf) }
-        var out = fold(fold(fold(a0, a1), fold(a2, a3)), fold(fold(a4, a5), fold(a6, a7)))
+        var out = sums8(a0, a1, a2, a3, a4, a5, a6, a7)
         while c < d {
             out += x[c] * V8(e0[c], e1[c], e2[c], e3[c], e4[c], e5[c], e6[c], e7[c])
             c += 1
         }
         return out
+    }
+
+    /// (sum of a0, ..., sum of a7) by pairwise halving: after three rounds lane j holds the sum of a_j.
+    @inline(__always)
+    private static func sums8(_ a0: V8, _ a1: V8, _ a2: V8, _ a3: V8, _ a4: V8, _ a5: V8, _ a6: V8, _ a7: V8) -> V8 {
+        @inline(__always) func fold(_ p: V8, _ q: V8) -> V8 { V8(lowHalf: p.evenHalf + p.oddHalf, highHalf: q.evenHalf + q.oddHalf) }
+        return fold(fold(fold(a0, a1), fold(a2, a3)), fold(fold(a4, a5), fold(a6, a7)))
     }
 
     /// y += alpha x over `n` floats, `n` a multiple of 8.

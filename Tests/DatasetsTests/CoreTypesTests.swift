@@ -44,6 +44,18 @@ import Testing
         #expect(!sample.contains(user: 7, item: 0))
     }
 
+    /// Every list length up to 40 (odd and even halvings), every probe below, inside, between
+    /// and above the values, including the largest ids: the same answer as a linear scan.
+    @Test func sortedContainsMatchesALinearScan() {
+        for length in 0...40 {
+            let list = (0..<length).map { Int32($0 * 3 + 1) } + (length > 0 ? [Int32.max - 1] : [])
+            let probes = (0...(length * 3 + 3)).map(Int32.init) + [Int32.max - 2, Int32.max - 1, Int32.max]
+            list.withUnsafeBufferPointer { sorted in
+                for x in probes { #expect(Interactions.sortedContains(sorted, x) == list.contains(x), "length \(length), probe \(x)") }
+            }
+        }
+    }
+
     @Test func countsPerUserAndItem() {
         #expect(sample.userCounts() == [3, 0, 2])
         #expect(sample.itemCounts() == [1, 1, 1, 1, 1])

@@ -170,16 +170,31 @@ import Sampling
         VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos, batch: Self.B, temperature: Self.tau)
     }
 
+    /// `perRow` random recipes per row over the positive and `M` negatives (1 to 4 terms each).
+    private func randomRecipes(perRow: Int, M: Int, detach: Bool, _ rng: inout RandomSource) -> VirtualRecipes {
+        var r = VirtualRecipes(perRow: perRow, detachPositive: detach)
+        for _ in 0..<(Self.B * perRow) {
+            r.add((0..<(1 + rng.below(4))).map { _ in (source: Int32(rng.below(M + 1) - 1), weight: rng.unitFloat() + 0.1) })
+        }
+        return r
+    }
+
     @Test(arguments: [3, 9])
     func logitsAreUserDotsWithNormalisedWeightedSums(M: Int) {
         var rng = RandomSource(seed: 51)
         let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let pp = randomMatrix(Self.B * M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
-        let r = recipes(detach: true)
+        // Two hand-written recipes per row, and 19 random ones (eight at a time, then three).
+        for (r, V) in [(recipes(detach: true), Self.V), (randomRecipes(perRow: 19, M: M, detach: true, &rng), 19)] {
+            checkLogits(r, V: V, users, pp, pos, M: M)
+        }
+    }
+
+    private func checkLogits(_ r: VirtualRecipes, V: Int, _ users: Matrix, _ pp: Matrix, _ pos: Matrix, M: Int) {
         let v = make(r, users, pp, pos, M: M)
-        #expect(v.logits.rows == Self.B && v.logits.cols == Self.V)
-        for vr in 0..<(Self.B * Self.V) {
-            let b = vr / Self.V
+        #expect(v.logits.rows == Self.B && v.logits.cols == V)
+        for vr in 0..<(Self.B * V) {
+            let b = vr / V
             var z = [Double](repeating: 0, count: Self.d)
             for t in Int(r.termStart[vr])..<Int(r.termStart[vr + 1]) {
                 let src = Int(r.termSource[t])
@@ -201,8 +216,13 @@ import Sampling
         var rng = RandomSource(seed: 52)
         let users = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
         let pp = randomMatrix(Self.B * M, Self.d, &rng, scale: 0.5), pos = randomMatrix(Self.B, Self.d, &rng, scale: 0.5)
-        let w = randomMatrix(Self.B, Self.V, &rng)
-        let r = recipes(detach: detach)
+        checkBackward(recipes(detach: detach), V: Self.V, detach: detach, users, pp, pos, M: M, &rng)
+        checkBackward(randomRecipes(perRow: 11, M: M, detach: detach, &rng), V: 11, detach: detach, users, pp, pos, M: M, &rng)
+    }
+
+    private func checkBackward(_ r: VirtualRecipes, V: Int, detach: Bool, _ users: Matrix, _ pp: Matrix, _ pos: Matrix, M: Int,
+                               _ rng: inout RandomSource) {
+        let w = randomMatrix(Self.B, V, &rng)
         func loss() -> Double { weightedSum(make(r, users, pp, pos, M: M).logits, w) }
         let v = make(r, users, pp, pos, M: M)
         // Backward adds to the gradients it is given.
