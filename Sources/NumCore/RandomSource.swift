@@ -38,7 +38,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Next 64 random bits.
-    @inlinable public mutating func next() -> UInt64 {
+    @inlinable @inline(__always) public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -47,7 +47,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         return result
     }
 
-    @inlinable static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always) static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform integer in `0..<n` (Lemire's multiply-shift, unbiased).
     @inlinable @inline(__always) public mutating func below(_ n: Int) -> Int {
@@ -66,7 +66,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform float in [0, 1).
-    @inlinable public mutating func unitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+    @inlinable @inline(__always) public mutating func unitFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
     /// Two independent uniform floats in [0, 1) from one 64-bit draw (24 bits each).
     @inlinable @inline(__always) public mutating func unitFloatPair() -> (Float, Float) {

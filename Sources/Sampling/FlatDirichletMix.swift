@@ -6,7 +6,7 @@ import NumCore
 /// Both draws use the symmetry of the flat Dirichlet: its weights are exchangeable, so only the
 /// chosen *set* of anchors matters, not their order. A k-subset therefore costs min(k, n - k)
 /// draws (all n candidates cost none), and the weights are the gaps between k - 1 sorted
-/// uniform cuts of [0, 1], sorted by rank without data-dependent branches.
+/// uniform cuts of [0, 1], sorted without data-dependent branches.
 enum FlatDirichletMix {
     /// Reorders `slots[0..<n]` so that k consecutive slots hold a uniformly random k-subset,
     /// and returns the first of them.
@@ -25,12 +25,50 @@ enum FlatDirichletMix {
     }
 
     /// Writes k flat-Dirichlet weights into `weights`; `scratch` holds at least 2k floats.
-    /// k is at most 256.
+    /// k is at most 256. Up to six parts (five cuts, every EDIS default) the cuts are sorted by
+    /// a fixed min/max network in registers; beyond, by rank. Both draw the same uniforms.
     @inline(__always)
     static func weights(_ k: Int, into weights: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, rng: inout RandomSource) {
         precondition(k >= 1 && k <= 256)
-        let c = k - 1
-        let u = scratch, sorted = scratch + k
+        let sorted = scratch
+        @inline(__always) func exchange(_ a: inout Float, _ b: inout Float) { let lo = min(a, b); b = max(a, b); a = lo }
+        switch k - 1 {
+        case 0:
+            weights[0] = 1
+            return
+        case 1:
+            sorted[0] = rng.unitFloat()
+        case 2:
+            var (u0, u1) = rng.unitFloatPair()
+            exchange(&u0, &u1)
+            (sorted[0], sorted[1]) = (u0, u1)
+        case 3:
+            var (u0, u1) = rng.unitFloatPair()
+            var u2 = rng.unitFloat()
+            exchange(&u0, &u1); exchange(&u1, &u2); exchange(&u0, &u1)
+            (sorted[0], sorted[1], sorted[2]) = (u0, u1, u2)
+        case 4:
+            var (u0, u1) = rng.unitFloatPair(), (u2, u3) = rng.unitFloatPair()
+            exchange(&u0, &u1); exchange(&u2, &u3); exchange(&u0, &u2); exchange(&u1, &u3); exchange(&u1, &u2)
+            (sorted[0], sorted[1], sorted[2], sorted[3]) = (u0, u1, u2, u3)
+        case 5:
+            var (u0, u1) = rng.unitFloatPair(), (u2, u3) = rng.unitFloatPair()
+            var u4 = rng.unitFloat()
+            exchange(&u0, &u1); exchange(&u3, &u4); exchange(&u2, &u4); exchange(&u2, &u3); exchange(&u0, &u3)
+            exchange(&u0, &u2); exchange(&u1, &u4); exchange(&u1, &u3); exchange(&u1, &u2)
+            (sorted[0], sorted[1], sorted[2], sorted[3], sorted[4]) = (u0, u1, u2, u3, u4)
+        default:
+            sortedCutsByRank(k - 1, into: sorted, scratch: scratch + k, rng: &rng)
+        }
+        var previous: Float = 0
+        for i in 0..<(k - 1) { weights[i] = sorted[i] - previous; previous = sorted[i] }
+        weights[k - 1] = 1 - previous
+    }
+
+    /// `c` uniform cuts of [0, 1], drawn as ``weights(_:into:scratch:rng:)`` draws them, sorted
+    /// into `sorted` by rank without data-dependent branches; `scratch` holds `c` floats.
+    static func sortedCutsByRank(_ c: Int, into sorted: UnsafeMutablePointer<Float>, scratch u: UnsafeMutablePointer<Float>,
+                                 rng: inout RandomSource) {
         var i = 0
         while i + 1 < c { (u[i], u[i + 1]) = rng.unitFloatPair(); i += 2 }
         if i < c { u[i] = rng.unitFloat() }
@@ -44,8 +82,5 @@ enum FlatDirichletMix {
             for j in 0..<c { rank &+= (key(j) &- ki) >> 63 }
             sorted[Int(rank)] = u[i]
         }
-        var previous: Float = 0
-        for i in 0..<c { weights[i] = sorted[i] - previous; previous = sorted[i] }
-        weights[c] = 1 - previous
     }
 }

@@ -29,7 +29,7 @@ import NumCore
 
     /// Weights are non-negative and sum to 1; each weight of a flat Dirichlet over k parts is
     /// Beta(1, k - 1): mean 1 / k and P(w > 1/2) = 2^-(k-1).
-    @Test(arguments: [2, 3, 4, 6])
+    @Test(arguments: [2, 3, 4, 6, 8])
     func weightsFollowTheFlatDirichlet(k: Int) {
         let draws = 40_000
         var rng = RandomSource(seed: 8)
@@ -51,6 +51,23 @@ import NumCore
         for i in 0..<k {
             #expect(abs(mean[i] - 1 / Double(k)) < 0.01, "mean of weight \(i): \(mean[i])")
             #expect(abs(aboveHalf[i] - tail) < 0.015, "P(weight \(i) > 1/2) = \(aboveHalf[i]), expected \(tail)")
+        }
+    }
+    /// The sorting networks (up to five cuts) and the rank sort agree cut for cut on the same
+    /// random stream.
+    @Test func sortingNetworksMatchTheRankSort() {
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: 8), scratch = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+        let sorted = UnsafeMutablePointer<Float>.allocate(capacity: 8), cuts = UnsafeMutablePointer<Float>.allocate(capacity: 8)
+        defer { w.deallocate(); scratch.deallocate(); sorted.deallocate(); cuts.deallocate() }
+        for k in 2...6 {
+            var a = RandomSource(seed: UInt64(90 + k)), b = a
+            for _ in 0..<2_000 {
+                FlatDirichletMix.weights(k, into: w, scratch: scratch, rng: &a)
+                FlatDirichletMix.sortedCutsByRank(k - 1, into: sorted, scratch: cuts, rng: &b)
+                var previous: Float = 0
+                for i in 0..<(k - 1) { #expect(w[i] == sorted[i] - previous, "k \(k), part \(i)"); previous = sorted[i] }
+                #expect(w[k - 1] == 1 - previous)
+            }
         }
     }
 }
