@@ -20,7 +20,8 @@ struct VirtualNegatives {
     let recipes: VirtualRecipes
     /// Logits `<u_b, x_v> / tau`, `B x V`.
     let logits: Matrix
-    private let norms: Matrix, dots: Matrix
+    /// 1 / n_v and s_v per virtual vector, kept for the backward (one division per vector).
+    private let inverseNorms: Matrix, dots: Matrix
     private let users: Matrix, perPositive: Matrix?, positives: Matrix
     private let M: Int, B: Int, invTau: Float
 
@@ -32,7 +33,7 @@ struct VirtualNegatives {
         self.M = M; self.B = B; invTau = 1 / temperature
         let d = positives.cols, V = recipes.perRow, invTau = self.invTau
         let logits = Matrix(uninitializedRows: B, cols: V)
-        let norms = Matrix(uninitializedRows: 1, cols: B * V), dots = Matrix(uninitializedRows: 1, cols: B * V)
+        let inverseNorms = Matrix(uninitializedRows: 1, cols: B * V), dots = Matrix(uninitializedRows: 1, cols: B * V)
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
             let row = VirtualRowGeometry(K: M + 1, d: d)
             recipes.withTerms { terms in
@@ -41,9 +42,10 @@ struct VirtualNegatives {
                     row.computeGram(user: users.row(b))
                     @inline(__always) func store(_ r: Int, _ s: Float, _ n2: Float) {
                         let n = max(max(n2, 0).squareRoot(), 1e-12)
-                        norms.data[r] = n
+                        let rn = 1 / n
+                        inverseNorms.data[r] = rn
                         dots.data[r] = s
-                        logits.data[r] = s / n * invTau
+                        logits.data[r] = s * rn * invTau
                     }
                     if row.Kp == 8 {
                         var v = 0
@@ -63,7 +65,7 @@ struct VirtualNegatives {
             }
         }
         self.logits = logits
-        self.norms = norms
+        self.inverseNorms = inverseNorms
         self.dots = dots
     }
 
@@ -71,7 +73,7 @@ struct VirtualNegatives {
     /// gradients of the users, the per-positive negatives and (unless detached) the positives.
     func backward(_ grad: Matrix, userGrad: Matrix, perPositiveGrad: Matrix?, positiveGrad: Matrix, pool: WorkerPool = .shared) {
         let d = positives.cols, V = recipes.perRow, M = self.M, invTau = self.invTau
-        let recipes = self.recipes, norms = self.norms, dots = self.dots
+        let recipes = self.recipes, inverseNorms = self.inverseNorms, dots = self.dots
         let users = self.users, perPositive = self.perPositive, positives = self.positives
         // Row b's virtual logits touch only row b's user, negatives and positive: rows run in parallel.
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
@@ -84,8 +86,8 @@ struct VirtualNegatives {
                         let r = b * V + v
                         let h = grad.data[r] * invTau
                         if h == 0 { return nil }
-                        let n = norms.data[r], hn = h / n
-                        return (terms(r), hn, -hn * dots.data[r] / (n * n))
+                        let rn = inverseNorms.data[r], hn = h * rn
+                        return (terms(r), hn, -hn * dots.data[r] * rn * rn)
                     }
                     var any = false
                     if Kp == 8 {
