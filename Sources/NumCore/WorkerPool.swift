@@ -111,9 +111,12 @@ private final class PoolState: @unchecked Sendable {
     func workerLoop() {
         var seen = 0
         while true {
-            // Spin a little for the next job before going to sleep.
+            // Spin for the next job before going to sleep (a futex wake costs more than a
+            // short parallel region). 200,000 polls, about 0.1 ms, cover the serial gaps
+            // between the regions of a small batch: MovieLens-100K epochs at batch 256 ran
+            // 5-6% faster than with 20,000.
             var spins = 0
-            while epoch.load(ordering: .acquiring) == seen && spins < 20_000 { spins += 1 }
+            while epoch.load(ordering: .acquiring) == seen && spins < 200_000 { spins += 1 }
             lock.lock()
             while generation == seen && !stopping { lock.wait() }
             if stopping { lock.unlock(); return }
