@@ -79,50 +79,33 @@ public enum PlanCatalog {
     public static func sweep(base: RunConfig, parameter: SweepParameter, values: [String], regime: BudgetRegime,
                              seeds: [UInt64], semanticIDsPattern: String? = nil, baseline: String? = nil) throws -> ExperimentPlan {
         guard !values.isEmpty else { throw ExperimentError("--values needs at least one value") }
+        // Every value trains ESANS with one change to the base training configuration.
+        if parameter != .kp && base.training.semanticIDs == nil {
+            throw ExperimentError("sweeping \(parameter.rawValue) trains esans, which needs --semantic-ids FILE")
+        }
+        let budget = base.training.esans.hard + base.training.esans.easy
         var variants: [ExperimentVariant] = []
         for raw in values {
             let value = raw.trimmingCharacters(in: .whitespaces)
-            let name = "\(parameter.rawValue)=\(value)"
+            let change: @Sendable (inout TrainConfig) -> Void
+            let label: String
             switch parameter {
             case .lambda:
                 guard let x = Float(value), (-0.3...0.5).contains(x) else {
                     throw ExperimentError("lambda value '\(value)' is not a number in [-0.3, 0.5]")
                 }
-                guard base.training.semanticIDs != nil else {
-                    throw ExperimentError("sweeping lambda trains esans, which needs --semantic-ids FILE")
+                change = { $0.esans.lambda = x }
+                label = "λ = \(value)"
+            case .tc:
+                guard let t = Float(value), t > 0, t.isFinite else { throw ExperimentError("tc value '\(value)' is not a positive number") }
+                change = { $0.esans.clusterTemperature = t }
+                label = "T_c = \(value)"
+            case .hard:
+                guard let h = Int(value), (0...budget).contains(h) else {
+                    throw ExperimentError("hard value '\(value)' is not an integer in 0...\(budget) (the per-positive budget --hard + --easy)")
                 }
-                variants.append(ExperimentVariant(name: name, label: "λ = \(value)") { c in
-                    var c = c
-                    c.training.sampler = "esans"
-                    c.training.esans.lambda = x
-                    regime.apply(to: &c.training)
-                    return c
-                })
-            case .tc, .hard:
-                guard base.training.semanticIDs != nil else {
-                    throw ExperimentError("sweeping \(parameter.rawValue) trains esans, which needs --semantic-ids FILE")
-                }
-                let budget = base.training.esans.hard + base.training.esans.easy
-                let change: @Sendable (inout TrainConfig) -> Void
-                let label: String
-                if parameter == .tc {
-                    guard let t = Float(value), t > 0, t.isFinite else { throw ExperimentError("tc value '\(value)' is not a positive number") }
-                    change = { $0.esans.clusterTemperature = t }
-                    label = "T_c = \(value)"
-                } else {
-                    guard let h = Int(value), (0...budget).contains(h) else {
-                        throw ExperimentError("hard value '\(value)' is not an integer in 0...\(budget) (the per-positive budget --hard + --easy)")
-                    }
-                    change = { $0.esans.hard = h; $0.esans.easy = budget - h }
-                    label = "m_c = \(h), m_o = \(budget - h)"
-                }
-                variants.append(ExperimentVariant(name: name, label: label) { c in
-                    var c = c
-                    c.training.sampler = "esans"
-                    change(&c.training)
-                    regime.apply(to: &c.training)
-                    return c
-                })
+                change = { $0.esans.hard = h; $0.esans.easy = budget - h }
+                label = "m_c = \(h), m_o = \(budget - h)"
             case .kp:
                 guard let k = Int(value), k > 0 else { throw ExperimentError("kp value '\(value)' is not a positive integer") }
                 guard let pattern = semanticIDsPattern, pattern.contains("{value}") else {
@@ -132,14 +115,16 @@ public enum PlanCatalog {
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw ExperimentError("kp=\(k): \(path) does not exist (run `esans cluster` with k_p = \(k) first)")
                 }
-                variants.append(ExperimentVariant(name: name, label: "k_p = \(k)") { c in
-                    var c = c
-                    c.training.sampler = "esans"
-                    c.training.semanticIDs = path
-                    regime.apply(to: &c.training)
-                    return c
-                })
+                change = { $0.semanticIDs = path }
+                label = "k_p = \(k)"
             }
+            variants.append(ExperimentVariant(name: "\(parameter.rawValue)=\(value)", label: label) { c in
+                var c = c
+                c.training.sampler = "esans"
+                change(&c.training)
+                regime.apply(to: &c.training)
+                return c
+            })
         }
         let chosen = baseline.map { "\(parameter.rawValue)=\($0)" } ?? variants.first?.name
         var notes = regime.notes(for: ["esans"], base: base.training)

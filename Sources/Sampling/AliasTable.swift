@@ -34,7 +34,16 @@ public struct AliasTable: Sendable {
 
     /// One draw.
     @inline(__always) public func draw(_ rng: inout RandomSource) -> Int32 {
-        let i = rng.below(probability.count)
+        probability.withUnsafeBufferPointer { p in
+            alias.withUnsafeBufferPointer { a in Self.draw(probability: p.baseAddress!, alias: a.baseAddress!, count: p.count, &rng) }
+        }
+    }
+
+    /// One draw from a table stored elsewhere (`count` entries of ``probability`` and
+    /// ``alias``, for instance a row of a flattened set of tables).
+    @inline(__always)
+    static func draw(probability: UnsafePointer<Float>, alias: UnsafePointer<Int32>, count: Int, _ rng: inout RandomSource) -> Int32 {
+        let i = rng.below(count)
         return rng.unitFloat() < probability[i] ? Int32(i) : alias[i]
     }
 }

@@ -109,7 +109,7 @@ public final class ESANSSampler: NegativeSampler {
         let unfiltered = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
         defer { negatives.deallocate(); logQ.deallocate(); starts.deallocate(); sources.deallocate(); weights.deallocate(); unfiltered.deallocate() }
         pool.parallelFor(chunks) { c in
-            var scratch = RowScratch(easy: self.config.easy)
+            var scratch = RowScratch(hard: self.config.hard, easy: self.config.easy)
             defer { scratch.release() }
             var filtered = true
             for b in (c * B / chunks)..<((c + 1) * B / chunks) {
@@ -119,7 +119,7 @@ public final class ESANSSampler: NegativeSampler {
                 self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: row,
                                recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
                 assert(w.vectors == V && w.terms == T, "recipe layout")
-                if self.config.logQ { self.logProposal(positive: batch.positives[b], row, into: logQ + b * M) }
+                if self.config.logQ { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
             }
             unfiltered[c] = !filtered
         }
@@ -152,14 +152,16 @@ public final class ESANSSampler: NegativeSampler {
     /// Per-thread buffers of ``sampleRow``, so that a row allocates nothing.
     struct RowScratch {
         let group: UnsafeMutablePointer<Int>, same: UnsafeMutablePointer<Int>, candidates: UnsafeMutablePointer<Int>
-        let cuts: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<Int32>
-        init(easy: Int) {
+        let cuts: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>
+        /// The primary cluster of each of the row's negatives, kept from its draw.
+        let clusters: UnsafeMutablePointer<Int32>
+        init(hard: Int, easy: Int) {
             let n = max(easy, 1)
             group = .allocate(capacity: n); same = .allocate(capacity: n); candidates = .allocate(capacity: n)
-            cuts = .allocate(capacity: 2 * n); weights = .allocate(capacity: n); codes = .allocate(capacity: n)
+            cuts = .allocate(capacity: 2 * n); weights = .allocate(capacity: n); clusters = .allocate(capacity: max(hard + easy, 1))
         }
         func release() {
-            group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate(); weights.deallocate(); codes.deallocate()
+            group.deallocate(); same.deallocate(); candidates.deallocate(); cuts.deallocate(); weights.deallocate(); clusters.deallocate()
         }
     }
 
@@ -178,17 +180,18 @@ public final class ESANSSampler: NegativeSampler {
         let mc = config.hard, mo = config.easy
         let p = Int(tables.primary[Int(pos)])
         let userItems = train.items(of: user)
-        // codes[e]: the primary cluster of easy negative e, kept from its draw (a lookup per
-        // item would miss the cache once more per negative).
-        let codes = scratch.codes
+        // The primary cluster of every negative is kept from its draw, for the groups below and
+        // for logQ (a lookup per item would miss the cache once more per negative).
+        let clusters = scratch.clusters
         userItems.withUnsafeBufferPointer { seen in
-            for h in 0..<mc { dst[h] = hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng) }
-            for e in 0..<mo {
-                let (item, cluster) = easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
-                dst[mc + e] = item
-                codes[e] = cluster
+            for m in 0..<(mc + mo) {
+                let (item, cluster) = m < mc ? hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
+                                             : easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
+                dst[m] = item
+                clusters[m] = cluster
             }
         }
+        let codes = clusters + mc
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
@@ -230,11 +233,12 @@ public final class ESANSSampler: NegativeSampler {
     /// Rejected draws (the user's training items) are ignored, as in the other samplers. The
     /// value is relative to a uniform draw, log(n q_j), so that, as in UNS, a uniform proposal
     /// gets no correction and the virtual negatives keep their weight next to the real ones.
-    func logProposal(positive pos: Int32, _ negatives: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Float>) {
-        let t = tables, kp = t.clusters
-        let p = Int(t.primary[Int(pos)])
+    /// `clusters` holds the primary cluster of each negative, as drawn.
+    func logProposal(positive pos: Int32, clusters: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Float>) {
+        let kp = tables.clusters
+        let p = Int(tables.primary[Int(pos)])
         for m in 0..<(config.hard + config.easy) {
-            let q = Int(t.primary[Int(negatives[m])])
+            let q = Int(clusters[m])
             out[m] = q == p ? logQHard[Int(pos)] : logQEasy[p * kp + q]
         }
     }
@@ -253,14 +257,15 @@ public final class ESANSSampler: NegativeSampler {
         return (hard, easy)
     }
 
+    /// A hard negative (from the positive's cluster `p`) and its primary cluster.
     private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
-                              filtered: inout Bool, rng: inout RandomSource) -> Int32 {
+                              filtered: inout Bool, rng: inout RandomSource) -> (item: Int32, cluster: Int32) {
         for _ in 0..<32 {
             guard let it = tables.drawHard(Int(positive), &rng) else { break }
-            if it != positive, !Interactions.sortedContains(seen, it) { return it }
+            if it != positive, !Interactions.sortedContains(seen, it) { return (it, Int32(p)) }
         }
         // The primary cluster offers no usable hard negative: fall back to an easy one.
-        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng).item
+        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng)
     }
 
     /// An easy negative and its primary cluster.

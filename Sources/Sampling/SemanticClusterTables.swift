@@ -101,8 +101,8 @@ final class SemanticClusterTables: @unchecked Sendable {
 
     /// An easy cluster for a positive in cluster `p` (the caller checks `hasEasy[p]`).
     @inline(__always) func drawEasyCluster(_ p: Int, _ rng: inout RandomSource) -> Int {
-        let i = rng.below(clusters)
-        return rng.unitFloat() < easyProbability[p * clusters + i] ? i : Int(easyAlias[p * clusters + i])
+        Int(AliasTable.draw(probability: easyProbability.baseAddress! + p * clusters, alias: easyAlias.baseAddress! + p * clusters,
+                            count: clusters, &rng))
     }
 
     /// A uniform member of cluster `q`.

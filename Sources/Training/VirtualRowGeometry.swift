@@ -125,9 +125,9 @@ final class VirtualRowGeometry {
         for i in 0..<terms.count {
             let t = Int(terms.source[i]) + 1, wi = terms.weight[i]
             w[t] += wi
-            Self.axpy(wi, gram + t * Kp, gw, Kp)
+            VectorMath.axpy(wi, gram + t * Kp, gw, Kp)
         }
-        let result = (Self.dot(w, ue, Kp), Self.dot(w, gw, Kp))
+        let result = (VectorMath.dot(w, ue, Kp), VectorMath.dot(w, gw, Kp))
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
         return result
     }
@@ -167,8 +167,8 @@ final class VirtualRowGeometry {
     @inline(__always)
     func accumulate(_ terms: RecipeTerms, hn: Float, cz: Float) {
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] += terms.weight[i] }
-        Self.axpy(hn, w, a, Kp)
-        for i in 0..<terms.count { Self.axpy(cz * terms.weight[i], w, c + (Int(terms.source[i]) + 1) * Kp, Kp) }
+        VectorMath.axpy(hn, w, a, Kp)
+        for i in 0..<terms.count { VectorMath.axpy(cz * terms.weight[i], w, c + (Int(terms.source[i]) + 1) * Kp, Kp) }
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
     }
 
@@ -234,21 +234,6 @@ final class VirtualRowGeometry {
     private static func sums8(_ a0: V8, _ a1: V8, _ a2: V8, _ a3: V8, _ a4: V8, _ a5: V8, _ a6: V8, _ a7: V8) -> V8 {
         @inline(__always) func fold(_ p: V8, _ q: V8) -> V8 { V8(lowHalf: p.evenHalf + p.oddHalf, highHalf: q.evenHalf + q.oddHalf) }
         return fold(fold(fold(a0, a1), fold(a2, a3)), fold(fold(a4, a5), fold(a6, a7)))
-    }
-
-    /// y += alpha x over `n` floats, `n` a multiple of 8.
-    @inline(__always)
-    private static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i < n { storeV8(loadV8(y + i).addingProduct(V8(repeating: alpha), loadV8(x + i)), y + i); i += 8 }
-    }
-
-    /// <x, y> over `n` floats, `n` a multiple of 8.
-    @inline(__always)
-    private static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = V8(), i = 0
-        while i < n { acc = acc.addingProduct(loadV8(x + i), loadV8(y + i)); i += 8 }
-        return acc.sum()
     }
 }
 
