@@ -11,6 +11,18 @@ struct BatchNegatives {
 
     init(numItems: Int) { slotHead = [Int32](repeating: -1, count: numItems) }
 
+    /// What one scan of a batch found.
+    struct Scan {
+        /// Masked pairs as sorted flat indices `b * N + j` (shared pool).
+        var shared: [Int32] = []
+        /// Masked pairs as sorted flat indices `b * M + m` (per-positive negatives).
+        var perPositive: [Int32] = []
+        /// Sampled real negatives that are test items of the row's user.
+        var falseNegatives = 0
+        /// All sampled real negatives.
+        var total = 0
+    }
+
     /// Calls `body(j)` for every position `j` of `shared` holding `item`.
     @inline(__always)
     private func positions(of item: Int32, _ body: (Int) -> Void) {
@@ -29,66 +41,68 @@ struct BatchNegatives {
 
     private mutating func unindex(_ shared: [Int32]) { for it in shared { slotHead[Int(it)] = -1 } }
 
-    /// Masked pairs as sorted flat indices: `b * N + j` for the shared pool and `b * M + m`
-    /// for the per-positive negatives.
-    mutating func masks(batch: BatchRequest, negatives: NegativeBatch, train: Interactions, pool: WorkerPool) -> (shared: [Int32], perPositive: [Int32]) {
+    /// One pass over the batch, rows split into chunks scanned in parallel (the slot index of
+    /// the shared pool is read-only meanwhile; chunks are concatenated in order, so the mask
+    /// lists stay sorted). With `train == nil` nothing is masked; false negatives are always
+    /// counted against `test`.
+    mutating func scan(batch: BatchRequest, negatives: NegativeBatch, train: Interactions?, test: Interactions, pool: WorkerPool) -> Scan {
         let B = batch.count, N = negatives.shared.count, M = negatives.perPositiveCount
-        var shared: [Int32] = []
-        if N > 0 {
-            index(negatives.shared)
-            // Rows are split into chunks scanned in parallel (the slot index is read-only
-            // meanwhile); chunks are concatenated in order, so the list stays sorted.
-            let chunks = 2 * pool.threadCount
-            let parts = UnsafeMutablePointer<[Int32]>.allocate(capacity: chunks)
-            parts.initialize(repeating: [], count: chunks)
-            defer { parts.deinitialize(count: chunks); parts.deallocate() }
-            let me = self
-            pool.parallelFor(chunks) { c in
-                var out: [Int32] = []
-                var rowHits: [Int32] = []
-                for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+        if N > 0 { index(negatives.shared) }
+        let chunks = 2 * pool.threadCount
+        let parts = UnsafeMutablePointer<Scan>.allocate(capacity: chunks)
+        parts.initialize(repeating: Scan(), count: chunks)
+        defer { parts.deinitialize(count: chunks); parts.deallocate() }
+        // Per-positive masks are needed unless the sampler already kept training items out.
+        let maskPer = train != nil && M > 0 && !negatives.perPositiveFiltered
+        let me = self
+        pool.parallelFor(chunks) { c in
+            var out = Scan()
+            var rowHits: [Int32] = []
+            for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+                let u = Int(batch.users[b])
+                if let train, N > 0 {
                     rowHits.removeAll(keepingCapacity: true)
                     me.positions(of: batch.positives[b]) { rowHits.append(Int32(b * N + $0)) }
-                    for it in train.items(of: Int(batch.users[b])) { me.positions(of: it) { rowHits.append(Int32(b * N + $0)) } }
+                    for it in train.items(of: u) { me.positions(of: it) { rowHits.append(Int32(b * N + $0)) } }
                     // The positive may also be a training item of the user: keep entries unique.
                     rowHits.sort()
                     var last: Int32 = -1
-                    for h in rowHits where h != last { out.append(h); last = h }
+                    for h in rowHits where h != last { out.shared.append(h); last = h }
                 }
-                parts[c] = out
-            }
-            for c in 0..<chunks { shared += parts[c] }
-            unindex(negatives.shared)
-        }
-        var per: [Int32] = []
-        if M > 0 && !negatives.perPositiveFiltered {
-            for b in 0..<B {
-                let u = Int(batch.users[b])
-                for m in 0..<M {
-                    let it = negatives.perPositive[b * M + m]
-                    if it == batch.positives[b] || train.contains(user: u, item: it) { per.append(Int32(b * M + m)) }
+                if maskPer, let train {
+                    for m in 0..<M {
+                        let it = negatives.perPositive[b * M + m]
+                        if it == batch.positives[b] || train.contains(user: u, item: it) { out.perPositive.append(Int32(b * M + m)) }
+                    }
+                }
+                if u < test.numUsers {
+                    if N > 0 { for it in test.items(of: u) { me.positions(of: it) { _ in out.falseNegatives += 1 } } }
+                    for m in 0..<M where test.contains(user: u, item: negatives.perPositive[b * M + m]) { out.falseNegatives += 1 }
                 }
             }
+            parts[c] = out
         }
-        return (shared, per)
+        var result = Scan()
+        for c in 0..<chunks {
+            result.shared += parts[c].shared
+            result.perPositive += parts[c].perPositive
+            result.falseNegatives += parts[c].falseNegatives
+        }
+        result.total = B * (N + M)
+        if N > 0 { unindex(negatives.shared) }
+        return result
+    }
+
+    /// Masked pairs as sorted flat indices: `b * N + j` for the shared pool and `b * M + m`
+    /// for the per-positive negatives.
+    mutating func masks(batch: BatchRequest, negatives: NegativeBatch, train: Interactions, pool: WorkerPool) -> (shared: [Int32], perPositive: [Int32]) {
+        let s = scan(batch: batch, negatives: negatives, train: train, test: Interactions(numUsers: 0, numItems: train.numItems, lists: []), pool: pool)
+        return (s.shared, s.perPositive)
     }
 
     /// (sampled real negatives that are test items of the row's user, all sampled real negatives).
-    mutating func falseNegatives(batch: BatchRequest, negatives: NegativeBatch, test: Interactions) -> (hits: Int, total: Int) {
-        let B = batch.count, N = negatives.shared.count, M = negatives.perPositiveCount
-        var hits = 0
-        if N > 0 {
-            index(negatives.shared)
-            for b in 0..<B where Int(batch.users[b]) < test.numUsers {
-                for it in test.items(of: Int(batch.users[b])) { positions(of: it) { _ in hits += 1 } }
-            }
-            unindex(negatives.shared)
-        }
-        if M > 0 {
-            for b in 0..<B where Int(batch.users[b]) < test.numUsers {
-                for m in 0..<M where test.contains(user: Int(batch.users[b]), item: negatives.perPositive[b * M + m]) { hits += 1 }
-            }
-        }
-        return (hits, B * (N + M))
+    mutating func falseNegatives(batch: BatchRequest, negatives: NegativeBatch, test: Interactions, pool: WorkerPool = .shared) -> (hits: Int, total: Int) {
+        let s = scan(batch: batch, negatives: negatives, train: nil, test: test, pool: pool)
+        return (s.falseNegatives, s.total)
     }
 }

@@ -82,6 +82,14 @@ public struct SampledSoftmaxLoss {
                   b: s.data, ldb: d, c: logits.data + 1, ldc: width, pool: pool)
         }
         let rowLoss = workspace.matrix("rowLoss", 1, B, zeroed: false)
+        // Bounds of the shared logits by Cauchy-Schwarz: |<u, s_j>| <= |u| max_j |s_j|. They
+        // replace a max/min scan of every row as the softmax shift (see `softmaxShift`).
+        var sharedNorm: Float = 0, sharedLogQMin: Float = 0, sharedLogQMax: Float = 0
+        if let s = x.shared, N > 0 {
+            for j in 0..<N { sharedNorm = max(sharedNorm, VectorMath.dot(s.row(j), s.row(j), d)) }
+            sharedNorm = sharedNorm.squareRoot()
+            if !x.sharedLogQ.isEmpty { sharedLogQMin = x.sharedLogQ.min()!; sharedLogQMax = x.sharedLogQ.max()! }
+        }
         // Per row: remaining logits, masks, softmax; logits become d(loss_b)/d(logit).
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
             for b in range {
@@ -91,36 +99,53 @@ public struct SampledSoftmaxLoss {
                 if N > 0 {
                     if !x.sharedLogQ.isEmpty { for j in 0..<N { row[1 + j] -= x.sharedLogQ[j] } }
                 }
+                // Largest and smallest logit outside the shared block, tracked as they are written.
+                var hi = row[0], lo = row[0]
                 if let pp = x.perPositive {
                     for m in 0..<M {
                         var l = VectorMath.dot(u, pp.row(b * M + m), d) * invTau
                         if !x.perPositiveLogQ.isEmpty { l -= x.perPositiveLogQ[b * M + m] }
                         row[1 + N + m] = l
+                        hi = max(hi, l); lo = min(lo, l)
                     }
                 }
                 if let vl = x.virtualLogits {
-                    for v in 0..<V { row[1 + N + M + v] = vl.data[b * V + v] }
+                    for v in 0..<V { let l = vl.data[b * V + v]; row[1 + N + M + v] = l; hi = max(hi, l); lo = min(lo, l) }
                 }
-                // Masked logits are excluded by zeroing their exp after the shift.
-                let (mn, mx) = VectorMath.minMax(row, width)
-                let sum0 = VectorMath.expShiftedInPlace(row, width, shift: mx, minimum: mn)
-                var sum = sum0
                 if N > 0 {
-                    for f in maskedRange(x.sharedMasked, row: b, width: N) {
-                        let j = Int(x.sharedMasked[f]) - b * N
-                        sum -= row[1 + j]; row[1 + j] = 0
-                    }
+                    let reach = VectorMath.dot(u, u, d).squareRoot() * sharedNorm * invTau
+                    hi = max(hi, reach - sharedLogQMin); lo = min(lo, -reach - sharedLogQMax)
                 }
-                if M > 0 {
-                    for f in maskedRange(x.perPositiveMasked, row: b, width: M) {
-                        let m = Int(x.perPositiveMasked[f]) - b * M
-                        sum -= row[1 + N + m]; row[1 + N + m] = 0
-                    }
+                let posLogit = row[0]
+                var shift = hi
+                // Masked logits are excluded by zeroing their exp after the shift.
+                let sum0 = VectorMath.expShiftedInPlace(row, width, shift: hi, minimum: lo)
+                let sharedMask = N > 0 ? maskedRange(x.sharedMasked, row: b, width: N) : 0..<0
+                let perMask = M > 0 ? maskedRange(x.perPositiveMasked, row: b, width: M) : 0..<0
+                var sum = sum0
+                for f in sharedMask {
+                    let j = 1 + Int(x.sharedMasked[f]) - b * N
+                    sum -= row[j]; row[j] = 0
+                }
+                for f in perMask {
+                    let j = 1 + N + Int(x.perPositiveMasked[f]) - b * M
+                    sum -= row[j]; row[j] = 0
                 }
                 // Recompute the sum when masking removed a large share (cancellation safety).
                 if sum < 0.5 * sum0 { sum = 0; for j in 0..<width { sum += row[j] } }
-                let posProb = row[0] / sum
-                rowLoss.data[b] = -logf(max(posProb, Float.leastNormalMagnitude))
+                if !(sum >= 1e-25) {
+                    // The bound overshot the largest unmasked logit so far that its terms
+                    // underflowed (only with tiny temperatures): redo the row exactly.
+                    fillRow(x, b: b, row: row, invTau: invTau)
+                    for f in sharedMask { row[1 + Int(x.sharedMasked[f]) - b * N] = -.infinity }
+                    for f in perMask { row[1 + N + Int(x.perPositiveMasked[f]) - b * M] = -.infinity }
+                    shift = -.infinity
+                    for j in 0..<width { shift = max(shift, row[j]) }
+                    sum = 0
+                    for j in 0..<width { let e = row[j] == -.infinity ? 0 : expf(row[j] - shift); row[j] = e; sum += e }
+                }
+                // -log softmax of the positive, in log space (exact even if its exp underflowed).
+                rowLoss.data[b] = logf(sum) + shift - posLogit
                 let scale = 1 / (sum * Float(B))
                 for j in 0..<width { row[j] *= scale }
                 row[0] -= 1 / Float(B)
@@ -172,6 +197,22 @@ public struct SampledSoftmaxLoss {
         }
         return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtualLogits: gV))
     }
+}
+
+/// Every logit of row `b` computed directly (the slow, exact path of the shift fallback).
+private func fillRow(_ x: SampledSoftmaxLoss.Inputs, b: Int, row: UnsafeMutablePointer<Float>, invTau: Float) {
+    let d = x.users.cols, N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
+    let u = x.users.row(b)
+    row[0] = VectorMath.dot(u, x.positives.row(b), d) * invTau
+    if let s = x.shared {
+        for j in 0..<N { row[1 + j] = VectorMath.dot(u, s.row(j), d) * invTau - (x.sharedLogQ.isEmpty ? 0 : x.sharedLogQ[j]) }
+    }
+    if let pp = x.perPositive {
+        for m in 0..<M {
+            row[1 + N + m] = VectorMath.dot(u, pp.row(b * M + m), d) * invTau - (x.perPositiveLogQ.isEmpty ? 0 : x.perPositiveLogQ[b * M + m])
+        }
+    }
+    if let vl = x.virtualLogits { for v in 0..<V { row[1 + N + M + v] = vl.data[b * V + v] } }
 }
 
 /// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.

@@ -102,8 +102,10 @@ public final class Trainer: @unchecked Sendable {
         var neg = sampler.sample(batch, scorer: scorer, rng: &rng)
         if !config.logQCorrection { neg.sharedLogQ = []; neg.perPositiveLogQ = [] }
         let N = neg.shared.count, M = neg.perPositiveCount
-        let fn = negatives.falseNegatives(batch: batch, negatives: neg, test: dataset.test)
-        let masks = config.maskAccidentalHits ? negatives.masks(batch: batch, negatives: neg, train: dataset.train, pool: pool) : ([], [])
+        let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
+                                  test: dataset.test, pool: pool)
+        let fn = (hits: scan.falseNegatives, total: scan.total)
+        let masks = (scan.shared, scan.perPositive)
 
         // Forward: item tower once over [positives | shared | per-positive], user tower.
         let itemIDs = batch.positives + neg.shared + neg.perPositive

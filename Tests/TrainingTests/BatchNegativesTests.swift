@@ -77,6 +77,13 @@ import Sampling
         for batch in batches(d) {
             let neg = sampler.sample(batch, scorer: nil, rng: &rng)
             let (hits, total) = bn.falseNegatives(batch: batch, negatives: neg, test: d.test)
+            // The trainer's single scan gives the masks and the counts together, on any pool.
+            for pool in [WorkerPool.shared, WorkerPool(threads: 1)] {
+                let scan = bn.scan(batch: batch, negatives: neg, train: d.train, test: d.test, pool: pool)
+                let expectedMasks = bruteForce(batch, neg, d.train)
+                #expect(scan.shared == expectedMasks.shared && scan.perPositive == expectedMasks.per)
+                #expect(scan.falseNegatives == hits && scan.total == total)
+            }
             var expected = 0
             for b in 0..<batch.count {
                 let u = Int(batch.users[b])

@@ -76,6 +76,21 @@ import Sampling
         #expect(abs(plainLoss - loss) > 1e-2)
     }
 
+    /// The softmax shift is a Cauchy-Schwarz bound on the logits. With a tiny temperature the
+    /// bound overshoots by hundreds, every exp underflows and the row must fall back to its
+    /// real maximum; a positive far below the maximum must still get its exact loss.
+    @Test(arguments: [0.2, 0.02, 0.002] as [Float])
+    func lossStaysExactWhenTheShiftBoundOvershoots(tau: Float) {
+        let x = makeInputs(seed: 7)
+        let (loss, g) = SampledSoftmaxLoss(temperature: tau).compute(x)
+        let direct = directLoss(x, tau: tau)
+        #expect(relClose(loss, direct, 1e-4), "tau \(tau): loss \(loss) vs direct \(direct)")
+        #expect(direct > 10 || tau > 0.01, "the fixture should put some positive far below its row's maximum")
+        for m in [g.users, g.positives, g.shared!, g.perPositive!] {
+            #expect((0..<m.count).allSatisfy { m.data[$0].isFinite })
+        }
+    }
+
     @Test func gradientsMatchFiniteDifferences() {
         let x = makeInputs()
         let lossFn = SampledSoftmaxLoss(temperature: Self.tau)
