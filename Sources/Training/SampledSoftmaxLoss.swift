@@ -32,6 +32,9 @@ public struct SampledSoftmaxLoss {
         /// Logits of the virtual negatives, `B x V` (the caller back-propagates their gradient).
         public var virtualLogits: Matrix?   // B x V
         public var virtualCount: Int        // V
+        /// Virtual negatives computed row by row inside the loss (instead of `virtualLogits`):
+        /// their logits in the forward row loop, their backward in the backward row loop.
+        var virtual: VirtualNegatives? = nil
         public var batch: Int
         /// Creates inputs with no negatives; set the ones in use.
         public init(users: Matrix, positives: Matrix, batch: Int) {
@@ -91,7 +94,9 @@ public struct SampledSoftmaxLoss {
             if !x.sharedLogQ.isEmpty { sharedLogQMin = x.sharedLogQ.min()!; sharedLogQMax = x.sharedLogQ.max()! }
         }
         // Per row: remaining logits, masks, softmax; logits become d(loss_b)/d(logit).
+        precondition(x.virtual == nil || (x.virtualLogits == nil && x.virtual!.recipes.perRow == V), "virtual negatives given twice")
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
+          withRowPass(x.virtual) { pass in
             for b in range {
                 let row = logits.row(b)
                 let u = x.users.row(b)
@@ -109,8 +114,8 @@ public struct SampledSoftmaxLoss {
                         hi = max(hi, l); lo = min(lo, l)
                     }
                 }
-                if let vl = x.virtualLogits {
-                    for v in 0..<V { let l = vl.data[b * V + v]; row[1 + N + M + v] = l; hi = max(hi, l); lo = min(lo, l) }
+                if let vl = pass?.forward(b) ?? x.virtualLogits?.row(b) {
+                    for v in 0..<V { let l = vl[v]; row[1 + N + M + v] = l; hi = max(hi, l); lo = min(lo, l) }
                 }
                 if N > 0 {
                     let reach = VectorMath.dot(u, u, d).squareRoot() * sharedNorm * invTau
@@ -150,6 +155,7 @@ public struct SampledSoftmaxLoss {
                 for j in 0..<width { row[j] *= scale }
                 row[0] -= 1 / Float(B)
             }
+          }
         }
         var loss = 0.0
         for b in 0..<B { loss += Double(rowLoss.data[b]) }
@@ -174,9 +180,10 @@ public struct SampledSoftmaxLoss {
             gS = g
         }
         if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: false) }
-        if V > 0 { gV = workspace.matrix("gVL", B, V, zeroed: false) }
+        if V > 0 && x.virtual == nil { gV = workspace.matrix("gVL", B, V, zeroed: false) }
         let gNc = gN, gVc = gV
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in
+          withRowPass(x.virtual) { pass in
             for b in range {
                 let row = logits.row(b)
                 let u = x.users.row(b), gu = gU.row(b)
@@ -193,10 +200,19 @@ public struct SampledSoftmaxLoss {
                 if let gv = gVc {
                     for v in 0..<V { gv.data[b * V + v] = row[1 + N + M + v] }
                 }
+                pass?.backward(b, grad: row + 1 + N + M, userGrad: gU, perPositiveGrad: gNc, positiveGrad: gP)
             }
+          }
         }
         return (loss, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN, virtualLogits: gV))
     }
+}
+
+/// `body` with a row pass of `virtual`, or with nil when there are no fused virtual negatives.
+@inline(__always)
+private func withRowPass<R>(_ virtual: VirtualNegatives?, _ body: (RowPass?) -> R) -> R {
+    if let virtual { return virtual.withRows { body($0) } }
+    return body(nil)
 }
 
 /// Every logit of row `b` computed directly (the slow, exact path of the shift fallback).
@@ -213,6 +229,7 @@ private func fillRow(_ x: SampledSoftmaxLoss.Inputs, b: Int, row: UnsafeMutableP
         }
     }
     if let vl = x.virtualLogits { for v in 0..<V { row[1 + N + M + v] = vl.data[b * V + v] } }
+    if let v = x.virtual { let vl = v.logits.row(b); for j in 0..<V { row[1 + N + M + j] = vl[j] } }
 }
 
 /// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.

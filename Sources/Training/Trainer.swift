@@ -123,20 +123,15 @@ public final class Trainer: @unchecked Sendable {
             inputs.perPositiveLogQ = neg.perPositiveLogQ
             inputs.perPositiveMasked = masks.1
         }
-        var virtual: VirtualNegatives? = nil
         if let recipes = neg.virtual, recipes.perRow > 0 {
-            let v = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
-                                     positives: pMat, batch: B, temperature: config.temperature, pool: pool)
-            inputs.virtualLogits = v.logits
+            // Computed row by row inside the loss's own row loops (no passes of their own).
+            inputs.virtual = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
+                                              positives: pMat, batch: B, temperature: config.temperature, pool: nil)
             inputs.virtualCount = recipes.perRow
-            virtual = v
         }
         let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
 
         // Backward.
-        if let v = virtual, let gv = g.virtualLogits {
-            v.backward(gv, userGrad: g.users, perPositiveGrad: g.perPositive, positiveGrad: g.positives, pool: pool)
-        }
         let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
         dItems.row(0).update(from: g.positives.data, count: B * d)
         if let gs = g.shared { dItems.row(B).update(from: gs.data, count: N * d) }

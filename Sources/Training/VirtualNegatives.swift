@@ -16,100 +16,131 @@ import Sampling
 ///   d/du += sum_t a_t e_t,   d/de_t += a_t u + sum_t' C_tt' e_t'
 /// (no gradient to the positive when the recipes detach it). A row costs O(K^2 d) however
 /// many virtual vectors it has, instead of O(terms x d) twice over.
+///
+/// Every row depends on its own vectors only, so the work comes in two forms: whole-batch
+/// passes (``init(recipes:users:perPositive:perPositiveCount:positives:batch:temperature:pool:)``
+/// with a pool, ``backward(_:userGrad:perPositiveGrad:positiveGrad:pool:)``), or row by row
+/// through ``withRows(_:)``, which the loss calls inside its own row loops.
 struct VirtualNegatives {
     let recipes: VirtualRecipes
-    /// Logits `<u_b, x_v> / tau`, `B x V`.
+    /// Logits `<u_b, x_v> / tau`, `B x V` (rows not yet computed hold garbage).
     let logits: Matrix
     /// 1 / n_v and s_v per virtual vector, kept for the backward (one division per vector).
-    private let inverseNorms: Matrix, dots: Matrix
-    private let users: Matrix, perPositive: Matrix?, positives: Matrix
-    private let M: Int, B: Int, invTau: Float
+    fileprivate let inverseNorms: Matrix, dots: Matrix
+    fileprivate let users: Matrix, perPositive: Matrix?, positives: Matrix
+    fileprivate let M: Int, B: Int, invTau: Float
 
-    /// Forward. `users` and `positives` hold at least `B` rows, `perPositive` `B*M` rows.
+    /// Prepares a batch's virtual negatives; `users` and `positives` hold at least `B` rows,
+    /// `perPositive` `B*M` rows. With a `pool` every row's logits are computed now, in
+    /// parallel; with `nil` rows are left to ``withRows(_:)``.
     init(recipes: VirtualRecipes, users: Matrix, perPositive: Matrix?, perPositiveCount M: Int, positives: Matrix,
-         batch B: Int, temperature: Float, pool: WorkerPool = .shared) {
+         batch B: Int, temperature: Float, pool: WorkerPool? = .shared) {
         self.recipes = recipes
         self.users = users; self.perPositive = perPositive; self.positives = positives
         self.M = M; self.B = B; invTau = 1 / temperature
-        let d = positives.cols, V = recipes.perRow, invTau = self.invTau
-        let logits = Matrix(uninitializedRows: B, cols: V)
-        let inverseNorms = Matrix(uninitializedRows: 1, cols: B * V), dots = Matrix(uninitializedRows: 1, cols: B * V)
-        pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
-            let row = VirtualRowGeometry(K: M + 1, d: d)
-            recipes.withTerms { terms in
-                for b in rows {
-                    row.setVectors(b: b, M: M, perPositive, positives)
-                    row.computeGram(user: users.row(b))
-                    @inline(__always) func store(_ r: Int, _ s: Float, _ n2: Float) {
-                        let n = max(max(n2, 0).squareRoot(), 1e-12)
-                        let rn = 1 / n
-                        inverseNorms.data[r] = rn
-                        dots.data[r] = s
-                        logits.data[r] = s * rn * invTau
-                    }
-                    if row.Kp == 8 {
-                        var v = 0
-                        while v < V {
-                            let count = min(8, V - v)
-                            let (s, n2) = row.dotsAndSquaredNorms8(terms, first: b * V + v, count: count)
-                            for i in 0..<count { store(b * V + v + i, s[i], n2[i]) }
-                            v += count
-                        }
-                    } else {
-                        for v in 0..<V {
-                            let (s, n2) = row.dotAndSquaredNorm(terms(b * V + v))
-                            store(b * V + v, s, n2)
-                        }
-                    }
-                }
+        let V = recipes.perRow
+        logits = Matrix(uninitializedRows: B, cols: V)
+        inverseNorms = Matrix(uninitializedRows: 1, cols: B * V)
+        dots = Matrix(uninitializedRows: 1, cols: B * V)
+        if let pool {
+            let me = self
+            pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
+                me.withRows { pass in for b in rows { pass.forward(b) } }
             }
         }
-        self.logits = logits
-        self.inverseNorms = inverseNorms
-        self.dots = dots
+    }
+
+    /// Calls `body` with a ``RowPass``: one thread's scratch for computing rows.
+    func withRows<R>(_ body: (RowPass) -> R) -> R {
+        let geometry = VirtualRowGeometry(K: M + 1, d: positives.cols)
+        return recipes.withTable { table in body(RowPass(net: self, row: geometry, table: table)) }
     }
 
     /// Adds the gradients of the virtual logits (`grad`, `B x V`, d(loss)/d(logit)) to the
     /// gradients of the users, the per-positive negatives and (unless detached) the positives.
     func backward(_ grad: Matrix, userGrad: Matrix, perPositiveGrad: Matrix?, positiveGrad: Matrix, pool: WorkerPool = .shared) {
-        let d = positives.cols, V = recipes.perRow, M = self.M, invTau = self.invTau
-        let recipes = self.recipes, inverseNorms = self.inverseNorms, dots = self.dots
-        let users = self.users, perPositive = self.perPositive, positives = self.positives
-        // Row b's virtual logits touch only row b's user, negatives and positive: rows run in parallel.
+        let me = self
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
-            let row = VirtualRowGeometry(K: M + 1, d: d)
-            let Kp = row.Kp
-            recipes.withTerms { terms in
-                for b in rows {
-                    // Recipe v's contribution: hn = h / n and cz = -hn s / n^2, none when h = 0.
-                    @inline(__always) func coefficients(_ v: Int) -> (terms: RecipeTerms, hn: Float, cz: Float)? {
-                        let r = b * V + v
-                        let h = grad.data[r] * invTau
-                        if h == 0 { return nil }
-                        let rn = inverseNorms.data[r], hn = h * rn
-                        return (terms(r), hn, -hn * dots.data[r] * rn * rn)
-                    }
-                    var any = false
-                    if Kp == 8 {
-                        any = row.accumulateAll8(count: V, coefficients)
-                    } else {
-                        row.clearCoefficients()
-                        for v in 0..<V {
-                            guard let (t, hn, cz) = coefficients(v) else { continue }
-                            any = true
-                            row.accumulate(t, hn: hn, cz: cz)
-                        }
-                    }
-                    if !any { continue }
-                    row.setVectors(b: b, M: M, perPositive, positives)
-                    let u = UnsafePointer(users.row(b))
-                    row.combine(uCoef: 0, u, coef: row.a, into: userGrad.row(b))
-                    if !recipes.detachPositive { row.combine(uCoef: row.a[0], u, coef: row.c, into: positiveGrad.row(b)) }
-                    if let pg = perPositiveGrad {
-                        for j in 0..<M { row.combine(uCoef: row.a[1 + j], u, coef: row.c + (1 + j) * Kp, into: pg.row(b * M + j)) }
-                    }
-                }
+            me.withRows { pass in
+                for b in rows { pass.backward(b, grad: grad.row(b), userGrad: userGrad, perPositiveGrad: perPositiveGrad, positiveGrad: positiveGrad) }
             }
+        }
+    }
+}
+
+/// Row-by-row forward and backward of ``VirtualNegatives``, with one thread's scratch. Not
+/// thread-safe; rows may be split across passes on different threads.
+struct RowPass {
+    fileprivate let net: VirtualNegatives
+    fileprivate let row: VirtualRowGeometry
+    fileprivate let table: RecipeTable
+
+    /// Number of virtual negatives per row.
+    var perRow: Int { net.recipes.perRow }
+
+    /// Row `b`'s logits (also stored in `logits`), keeping what its backward needs.
+    @discardableResult
+    func forward(_ b: Int) -> UnsafeMutablePointer<Float> {
+        let V = perRow, invTau = net.invTau, table = self.table
+        let logits = net.logits.row(b), inverseNorms = net.inverseNorms.data + b * V, dots = net.dots.data + b * V
+        row.setVectors(b: b, M: net.M, net.perPositive, net.positives)
+        row.computeGram(user: net.users.row(b))
+        @inline(__always) func store(_ v: Int, _ s: Float, _ n2: Float) {
+            let n = max(max(n2, 0).squareRoot(), 1e-12)
+            let rn = 1 / n
+            inverseNorms[v] = rn
+            dots[v] = s
+            logits[v] = s * rn * invTau
+        }
+        if row.Kp == 8 {
+            var v = 0
+            while v < V {
+                let count = min(8, V - v)
+                let (s, n2) = row.dotsAndSquaredNorms8({ table[$0] }, first: b * V + v, count: count)
+                for i in 0..<count { store(v + i, s[i], n2[i]) }
+                v += count
+            }
+        } else {
+            for v in 0..<V {
+                let (s, n2) = row.dotAndSquaredNorm(table[b * V + v])
+                store(v, s, n2)
+            }
+        }
+        return logits
+    }
+
+    /// Adds row `b`'s share of the gradients, given `grad`, its V values of d(loss)/d(logit),
+    /// to row `b` of `userGrad` and `positiveGrad` (unless detached) and rows `b*M..<(b+1)*M`
+    /// of `perPositiveGrad`. Needs ``forward(_:)`` of the same row first.
+    func backward(_ b: Int, grad: UnsafePointer<Float>, userGrad: Matrix, perPositiveGrad: Matrix?, positiveGrad: Matrix) {
+        let V = perRow, M = net.M, invTau = net.invTau, table = self.table
+        let inverseNorms = net.inverseNorms.data + b * V, dots = net.dots.data + b * V
+        let Kp = row.Kp
+        // Recipe v's contribution: hn = h / n and cz = -hn s / n^2, none when h = 0.
+        @inline(__always) func coefficients(_ v: Int) -> (terms: RecipeTerms, hn: Float, cz: Float)? {
+            let h = grad[v] * invTau
+            if h == 0 { return nil }
+            let rn = inverseNorms[v], hn = h * rn
+            return (table[b * V + v], hn, -hn * dots[v] * rn * rn)
+        }
+        var any = false
+        if Kp == 8 {
+            any = row.accumulateAll8(count: V, coefficients)
+        } else {
+            row.clearCoefficients()
+            for v in 0..<V {
+                guard let (t, hn, cz) = coefficients(v) else { continue }
+                any = true
+                row.accumulate(t, hn: hn, cz: cz)
+            }
+        }
+        if !any { return }
+        row.setVectors(b: b, M: M, net.perPositive, net.positives)
+        let u = UnsafePointer(net.users.row(b))
+        row.combine(uCoef: 0, u, coef: row.a, into: userGrad.row(b))
+        if !net.recipes.detachPositive { row.combine(uCoef: row.a[0], u, coef: row.c, into: positiveGrad.row(b)) }
+        if let pg = perPositiveGrad {
+            for j in 0..<M { row.combine(uCoef: row.a[1 + j], u, coef: row.c + (1 + j) * Kp, into: pg.row(b * M + j)) }
         }
     }
 }

@@ -7,18 +7,29 @@ struct RecipeTerms {
     let source: UnsafePointer<Int32>, weight: UnsafePointer<Float>, count: Int
 }
 
-extension VirtualRecipes {
-    /// Calls `body` with a function giving the terms of virtual vector `r`, valid inside `body`.
+/// The recipes of a batch as raw pointers, valid inside ``VirtualRecipes/withTable(_:)``.
+struct RecipeTable {
+    let starts: UnsafePointer<Int32>, sources: UnsafePointer<Int32>, weights: UnsafePointer<Float>
+
+    /// The terms of virtual vector `r`.
     @inline(__always)
-    func withTerms<R>(_ body: ((Int) -> RecipeTerms) -> R) -> R {
+    subscript(r: Int) -> RecipeTerms {
+        let lo = Int(starts[r]), hi = Int(starts[r + 1])
+        return RecipeTerms(source: sources + lo, weight: weights + lo, count: hi - lo)
+    }
+}
+
+extension VirtualRecipes {
+    /// Calls `body` with the recipes as a ``RecipeTable``, valid inside `body`.
+    @inline(__always)
+    func withTable<R>(_ body: (RecipeTable) -> R) -> R {
         termStart.withUnsafeBufferPointer { starts in
             termSource.withUnsafeBufferPointer { sources in
                 termWeight.withUnsafeBufferPointer { weights in
-                    let (st, src, w) = (starts.baseAddress!, sources.baseAddress!, weights.baseAddress!)
-                    return body { r in
-                        let lo = Int(st[r]), hi = Int(st[r + 1])
-                        return RecipeTerms(source: src + lo, weight: w + lo, count: hi - lo)
-                    }
+                    // An empty array's buffer may have no base address; nothing reads it then.
+                    let src = sources.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Int32>.alignment)!
+                    let w = weights.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
+                    return body(RecipeTable(starts: starts.baseAddress!, sources: src, weights: w))
                 }
             }
         }

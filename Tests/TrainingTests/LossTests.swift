@@ -282,5 +282,19 @@ import Sampling
         expectGradientsMatch(gPP, numericGradient(of: pp, loss), "per-positive (direct + virtual)")
         expectGradientsMatch(gPos, numericGradient(of: pos, loss), "positives (direct + virtual)")
         expectGradientsMatch(gU, numericGradient(of: users, loss), "users")
+
+        // The trainer's route: the loss computes the virtual rows inside its own row loops.
+        // Same arithmetic in the same order, so the same bits.
+        var fused = SampledSoftmaxLoss.Inputs(users: users, positives: pos, batch: B)
+        fused.perPositive = pp
+        fused.perPositiveCount = M
+        fused.perPositiveMasked = [4]
+        fused.virtual = VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos,
+                                         batch: B, temperature: Self.tau, pool: nil)
+        fused.virtualCount = Self.V
+        let (fusedLoss, fg) = lossFn.compute(fused)
+        #expect(fusedLoss == loss())
+        #expect(fg.users.array == gU && fg.positives.array == gPos && fg.perPositive!.array == gPP)
+        #expect(fg.virtualLogits == nil)
     }
 }
