@@ -44,10 +44,11 @@ import Testing
         #expect(!sample.contains(user: 7, item: 0))
     }
 
-    /// Every list length up to 40 (odd and even halvings), every probe below, inside, between
-    /// and above the values, including the largest ids: the same answer as a linear scan.
+    /// Every list length up to 40 and some longer ones (several halvings before the SIMD scan,
+    /// odd and even), every probe below, inside, between and above the values, including the
+    /// largest ids: the same answer as a linear scan.
     @Test func sortedContainsMatchesALinearScan() {
-        for length in 0...40 {
+        for length in Array(0...40) + [63, 64, 65, 66, 97, 128, 257] {
             let list = (0..<length).map { Int32($0 * 3 + 1) } + (length > 0 ? [Int32.max - 1] : [])
             let probes = (0...(length * 3 + 3)).map(Int32.init) + [Int32.max - 2, Int32.max - 1, Int32.max]
             list.withUnsafeBufferPointer { sorted in
