@@ -6,10 +6,14 @@ import PackageDescription
 // `SIMD8<Float>` multiply-adds to scalar calls and the GEMM runs at a third of its speed
 // (see ../shared/design/performance-notes.md). Haswell (AVX2 + FMA) runs on every x86-64
 // server of the last decade; arm64 builds use NEON without extra flags.
+// `-fno-math-errno` for the C headers Swift imports: the standard library's square root is a
+// C inline function, and with errno semantics clang compiles it (and Float.squareRoot(), and
+// SIMD's lane by lane) as a scalar vsqrtss plus a call to sqrtf for negative inputs; without,
+// SIMD8's squareRoot() is one vsqrtps with the same IEEE results.
 #if arch(x86_64)
-let fastMath: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-fno-math-errno"])]
 #else
-let fastMath: [SwiftSetting] = []
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 #endif
 
 let package = Package(

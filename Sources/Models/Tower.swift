@@ -133,7 +133,7 @@ public final class Tower: @unchecked Sendable {
     /// the parameters' gradients. `dOut` is used as scratch.
     public func backward(_ dOut: Matrix) {
         let n = rows
-        let dPre = Matrix(rows: n, cols: dim)
+        let dPre = Matrix(uninitializedRows: n, cols: dim)   // every element written below
         L2NormalizeLayer.backward(y: output, dy: dOut, norms: norms, rows: n, into: dPre)
         var dh = dPre
         for i in stride(from: mlp.count - 1, through: 0, by: -1) {

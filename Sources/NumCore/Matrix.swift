@@ -13,6 +13,8 @@ public final class Matrix: @unchecked Sendable {
 
     /// Number of elements.
     public var count: Int { rows * cols }
+    /// For a view (``init(rowsOf:first:count:)``), the matrix whose storage it shares.
+    private let base: Matrix?
 
     /// A zero-filled `rows x cols` matrix.
     public init(rows: Int, cols: Int) {
@@ -22,6 +24,7 @@ public final class Matrix: @unchecked Sendable {
         let n = max(rows * cols, 1)
         data = HugePageAllocator.allocate(floats: n)
         data.initialize(repeating: 0, count: n)
+        base = nil
     }
 
     /// A `rows x cols` matrix whose contents are unspecified until written (for outputs a
@@ -31,6 +34,17 @@ public final class Matrix: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         data = HugePageAllocator.allocate(floats: max(rows * cols, 1))
+        base = nil
+    }
+
+    /// Rows `first..<first + count` of `base` as a matrix sharing its storage (no copy; writes
+    /// go through to `base`, which the view keeps alive).
+    public init(rowsOf base: Matrix, first: Int, count: Int) {
+        precondition(first >= 0 && count >= 0 && first + count <= base.rows, "rows \(first)..<\(first + count) of a \(base.rows)-row matrix")
+        rows = count
+        cols = base.cols
+        data = base.data + first * base.cols
+        self.base = base
     }
 
     /// A matrix holding a copy of `values` (row-major, `rows * cols` of them).
@@ -40,7 +54,7 @@ public final class Matrix: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { HugePageAllocator.free(data, floats: max(rows * cols, 1)) }
+    deinit { if base == nil { HugePageAllocator.free(data, floats: max(rows * cols, 1)) } }
 
     /// Element at row `r`, column `c`.
     @inlinable public subscript(r: Int, c: Int) -> Float {

@@ -35,6 +35,10 @@ public struct SampledSoftmaxLoss {
         /// Virtual negatives computed row by row inside the loss (instead of `virtualLogits`):
         /// their logits in the forward row loop, their backward in the backward row loop.
         var virtual: VirtualNegatives? = nil
+        /// Where to write the gradients of the item-side vectors, when given: one matrix of
+        /// `B + N + B*M` rows holding those of the positives, then the shared negatives, then
+        /// the per-positive negatives (the item tower's output order), so that no copy is needed.
+        public var itemGradient: Matrix? = nil
         public var batch: Int
         /// Creates inputs with no negatives; set the ones in use.
         public init(users: Matrix, positives: Matrix, batch: Int) {
@@ -164,7 +168,12 @@ public struct SampledSoftmaxLoss {
         // Backward: logits now hold dL/dlogit; every logit is <u, v> * invTau.
         // Every row of gP, gN and gV is written whole below, so only gU needs zeroing, and only
         // when no GEMM initialised it.
-        let gU = workspace.matrix("gU", B, d, zeroed: N == 0), gP = workspace.matrix("gP", B, d, zeroed: false)
+        if let ig = x.itemGradient { precondition(ig.rows >= B + N + B * M && ig.cols == d, "item gradient matrix too small") }
+        /// Rows `first..<first + count` of the item gradient, or a workspace buffer.
+        func itemRows(_ name: String, _ first: Int, _ count: Int) -> Matrix {
+            x.itemGradient.map { Matrix(rowsOf: $0, first: first, count: count) } ?? workspace.matrix(name, count, d, zeroed: false)
+        }
+        let gU = workspace.matrix("gU", B, d, zeroed: N == 0), gP = itemRows("gP", 0, B)
         var gS: Matrix? = nil, gN: Matrix? = nil, gV: Matrix? = nil
         if let s = x.shared, N > 0 {
             // dU += dS . S * invTau ; dS_vectors = dS^T . U * invTau
@@ -175,11 +184,11 @@ public struct SampledSoftmaxLoss {
             let gT = workspace.matrix("gST", d, N, zeroed: false)
             sgemm(transA: true, transB: false, m: d, n: N, k: B, alpha: invTau, a: x.users.data, lda: d,
                   b: logits.data + 1, ldb: width, c: gT.data, ldc: N, pool: pool)
-            let g = workspace.matrix("gS", N, d, zeroed: false)
+            let g = itemRows("gS", B, N)
             Matrix.transpose(gT.data, rows: d, cols: N, lds: N, into: g.data, ldd: d)
             gS = g
         }
-        if M > 0 { gN = workspace.matrix("gN", B * M, d, zeroed: false) }
+        if M > 0 { gN = itemRows("gN", B + N, B * M) }
         if V > 0 && x.virtual == nil { gV = workspace.matrix("gVL", B, V, zeroed: false) }
         let gNc = gN, gVc = gV
         pool.parallelRanges(B, chunksPerThread: 4, minChunk: 16) { range in

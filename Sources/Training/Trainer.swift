@@ -112,13 +112,16 @@ public final class Trainer: @unchecked Sendable {
         let items = model.itemTower.forward(Tower.Input(ids: itemIDs))
         let users = model.userTower.forward(userInput)
         // The loss reads only the first B rows of `users` and `positives`: pass the tower outputs
-        // as they are (the positives are the first B rows of the item output); only the
-        // negatives, which start at an offset, are copied into matrices of their own.
+        // as they are (the positives are the first B rows of the item output) and the negatives
+        // as views of their rows. It writes the item-side gradients straight into `dItems`,
+        // rows in the same order.
         let pMat = items
+        let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
         var inputs = SampledSoftmaxLoss.Inputs(users: users, positives: pMat, batch: B)
-        if N > 0 { inputs.shared = rowsCopy(items, B, N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = masks.0 }
+        inputs.itemGradient = dItems
+        if N > 0 { inputs.shared = Matrix(rowsOf: items, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = masks.0 }
         if M > 0 {
-            inputs.perPositive = rowsCopy(items, B + N, B * M)
+            inputs.perPositive = Matrix(rowsOf: items, first: B + N, count: B * M)
             inputs.perPositiveCount = M
             inputs.perPositiveLogQ = neg.perPositiveLogQ
             inputs.perPositiveMasked = masks.1
@@ -132,20 +135,10 @@ public final class Trainer: @unchecked Sendable {
         let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
 
         // Backward.
-        let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
-        dItems.row(0).update(from: g.positives.data, count: B * d)
-        if let gs = g.shared { dItems.row(B).update(from: gs.data, count: N * d) }
-        if let gp = g.perPositive { dItems.row(B + N).update(from: gp.data, count: B * M * d) }
         model.itemTower.backward(dItems)
         model.userTower.backward(g.users)
         optimizer.update(model.parameters, pool: pool)
         return (loss, fn)
-    }
-
-    private func rowsCopy(_ m: Matrix, _ start: Int, _ count: Int) -> Matrix {
-        let out = Matrix(uninitializedRows: count, cols: m.cols)
-        out.data.update(from: m.row(start), count: count * m.cols)
-        return out
     }
 
     /// User and item vectors for every user and item under the current model.

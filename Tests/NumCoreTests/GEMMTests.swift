@@ -32,6 +32,20 @@ func gemmMatchesReference(transA: Bool, transB: Bool) {
     }
 }
 
+/// A row view shares its base's storage both ways and keeps it alive on its own.
+@Test func rowViewSharesAndKeepsItsBase() {
+    var base: Matrix? = Matrix(rows: 4, cols: 3, values: (0..<12).map(Float.init))
+    let view = Matrix(rowsOf: base!, first: 1, count: 2)
+    #expect(view.rows == 2 && view.cols == 3 && view.array == [3, 4, 5, 6, 7, 8])
+    view[1, 2] = -1
+    #expect(base![2, 2] == -1)
+    base![1, 0] = 42
+    #expect(view[0, 0] == 42)
+    base = nil   // the view now holds the only reference
+    #expect(view.array == [42, 4, 5, 6, 7, -1])
+    #expect(Matrix(rowsOf: view, first: 2, count: 0).count == 0)
+}
+
 @Test func gemmBetaZeroIgnoresNaNInOutput() {
     let a = Matrix(rows: 2, cols: 2, values: [1, 2, 3, 4])
     let c = Matrix(rows: 2, cols: 2, values: [.nan, .nan, .nan, .nan])

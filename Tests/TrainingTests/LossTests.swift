@@ -162,6 +162,24 @@ import Sampling
             #expect(got == reference)
         }
     }
+
+    /// With `itemGradient` the loss writes the positives', shared and per-positive negatives'
+    /// gradients into one matrix, in that row order, with the same bits as its own buffers.
+    @Test func itemGradientMatrixGetsTheSameGradients() {
+        var x = makeInputs()
+        let lossFn = SampledSoftmaxLoss(temperature: Self.tau)
+        let fresh = lossFn.compute(x).grads
+        let items = Matrix(uninitializedRows: Self.B + Self.N + Self.B * Self.M + 2, cols: Self.d)
+        items.fill(.nan)
+        x.itemGradient = items
+        let g = lossFn.compute(x).grads
+        let B = Self.B, N = Self.N, d = Self.d
+        #expect(bits(Matrix(rowsOf: items, first: 0, count: B)) == bits(fresh.positives))
+        #expect(bits(Matrix(rowsOf: items, first: B, count: N)) == bits(fresh.shared!))
+        #expect(bits(Matrix(rowsOf: items, first: B + N, count: B * Self.M)) == bits(fresh.perPositive!))
+        #expect(g.positives.data == items.data && g.shared!.data == items.data + B * d && g.perPositive!.data == items.data + (B + N) * d)
+        #expect(items.row(B + N + B * Self.M)[0].isNaN, "rows past the item-side vectors stay untouched")
+    }
 }
 
 @Suite struct VirtualNegativesTests {
