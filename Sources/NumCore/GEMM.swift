@@ -51,7 +51,7 @@ public func sgemm(
                                cols: min(GEMMTile.nr, nb - panel * GEMMTile.nr), into: packedB + panel * GEMMTile.nr * kb)
                 }
             }
-            if let pool, threads > 1, nPanels * kb >= 16_384 {
+            if let pool, threads > 1, nPanels * kb >= 4_096 {
                 pool.parallelRanges(nPanels, chunksPerThread: 2, packB)
             } else {
                 packB(0..<nPanels)

@@ -65,7 +65,7 @@ struct BatchNegatives {
                     me.positions(of: batch.positives[b]) { rowHits.append(Int32(b * N + $0)) }
                     for it in train.items(of: u) { me.positions(of: it) { rowHits.append(Int32(b * N + $0)) } }
                     // The positive may also be a training item of the user: keep entries unique.
-                    rowHits.sort()
+                    if rowHits.count > 1 { rowHits.sort() }
                     var last: Int32 = -1
                     for h in rowHits where h != last { out.shared.append(h); last = h }
                 }

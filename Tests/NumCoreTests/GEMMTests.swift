@@ -13,9 +13,11 @@ private func randomMatrix(_ r: Int, _ c: Int, _ rng: inout RandomSource) -> Matr
 @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
 func gemmMatchesReference(transA: Bool, transB: Bool) {
     var rng = RandomSource(seed: 7)
-    // Ragged sizes exercise partial tiles, several K-blocks (k > 384) and both the packed and
-    // in-place A paths (n <= 16 * 8 and n > 16 * 8).
-    for (m, n, k) in [(1, 1, 1), (5, 17, 3), (13, 33, 400), (9, 150, 70), (4, 16, 8), (101, 7, 19)] {
+    // Ragged sizes exercise partial tiles, several K-blocks (k > 384), the packed and in-place
+    // A paths (n <= 16 * 8 and n > 16 * 8), several M-blocks (m = 150) and several N-blocks
+    // with a ragged last panel (n = 1043, whose B blocks are packed in parallel).
+    for (m, n, k) in [(1, 1, 1), (5, 17, 3), (13, 33, 400), (9, 150, 70), (4, 16, 8), (101, 7, 19),
+                      (150, 33, 260), (64, 1043, 300), (3, 16, 1)] {
         let a = transA ? randomMatrix(k, m, &rng) : randomMatrix(m, k, &rng)
         let b = transB ? randomMatrix(n, k, &rng) : randomMatrix(k, n, &rng)
         let c0 = randomMatrix(m, n, &rng)
