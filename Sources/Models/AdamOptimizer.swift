@@ -32,7 +32,8 @@ public final class AdamOptimizer: @unchecked Sendable {
     /// Restores the step counter (from a checkpoint).
     public func restore(step: Int) { self.step = step }
 
-    /// Applies one update to every parameter from its gradient, then clears the gradients.
+    /// Applies one update to every parameter from its gradient, then clears the gradients
+    /// (each gradient row is zeroed as it is read).
     public func update(_ parameters: [Parameter], pool: WorkerPool = .shared) {
         step += 1
         let c = config
@@ -64,7 +65,9 @@ public final class AdamOptimizer: @unchecked Sendable {
                 Self.updateRow(value: p.value.data, grad: p.grad.data, m: p.m.data, v: p.v.data, n: p.value.count,
                                c: c, lr: lr, decay: decay, mScale: 1, vScale: 1)
             }
-            p.zeroGrad()
+            // updateRow zeroed every gradient it read, in the parallel loop while the rows were
+            // in cache; only the bookkeeping of touched rows is left.
+            p.forgetTouchedRows()
         }
     }
 
@@ -79,6 +82,7 @@ public final class AdamOptimizer: @unchecked Sendable {
         while j + 8 <= n {
             let g = UnsafeRawPointer(grad + j).loadUnaligned(as: V.self)
             let mr = UnsafeMutableRawPointer(m + j), vr = UnsafeMutableRawPointer(v + j), xr = UnsafeMutableRawPointer(value + j)
+            UnsafeMutableRawPointer(grad + j).storeBytes(of: V(), as: V.self)
             let mj = b1 * mr.loadUnaligned(as: V.self) + g1 * g
             let vj = b2 * vr.loadUnaligned(as: V.self) + g2 * g * g
             mr.storeBytes(of: mj, as: V.self)
@@ -89,6 +93,7 @@ public final class AdamOptimizer: @unchecked Sendable {
         }
         while j < n {
             let g = grad[j]
+            grad[j] = 0
             let mj = b1 * m[j] + g1 * g
             let vj = b2 * v[j] + g2 * g * g
             m[j] = mj

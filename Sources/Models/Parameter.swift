@@ -61,6 +61,14 @@ public final class Parameter: @unchecked Sendable {
         }
     }
 
+    /// Forgets which rows were touched, leaving the gradient as it is (for the optimiser,
+    /// which zeroes every gradient row it reads).
+    func forgetTouchedRows() {
+        guard sparse else { return }
+        for r in touchedRows { touchedMark[Int(r)] = false }
+        touchedRows.removeAll(keepingCapacity: true)
+    }
+
     /// Fills the value with N(0, std^2) samples.
     public func initNormal(std: Float, rng: inout RandomSource) {
         for i in 0..<value.count { value.data[i] = rng.normal() * std }
