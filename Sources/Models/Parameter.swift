@@ -51,14 +51,11 @@ public final class Parameter: @unchecked Sendable {
     /// Clears the gradient (only the touched rows for sparse parameters).
     public func zeroGrad() {
         if sparse {
-            for r in touchedRows {
-                grad.row(Int(r)).update(repeating: 0, count: grad.cols)
-                touchedMark[Int(r)] = false
-            }
-            touchedRows.removeAll(keepingCapacity: true)
+            for r in touchedRows { grad.row(Int(r)).update(repeating: 0, count: grad.cols) }
         } else {
             grad.fill(0)
         }
+        forgetTouchedRows()
     }
 
     /// Forgets which rows were touched, leaving the gradient as it is (for the optimiser,

@@ -92,17 +92,4 @@ struct BatchNegatives {
         if N > 0 { unindex(negatives.shared) }
         return result
     }
-
-    /// Masked pairs as sorted flat indices: `b * N + j` for the shared pool and `b * M + m`
-    /// for the per-positive negatives.
-    mutating func masks(batch: BatchRequest, negatives: NegativeBatch, train: Interactions, pool: WorkerPool) -> (shared: [Int32], perPositive: [Int32]) {
-        let s = scan(batch: batch, negatives: negatives, train: train, test: Interactions(numUsers: 0, numItems: train.numItems, lists: []), pool: pool)
-        return (s.shared, s.perPositive)
-    }
-
-    /// (sampled real negatives that are test items of the row's user, all sampled real negatives).
-    mutating func falseNegatives(batch: BatchRequest, negatives: NegativeBatch, test: Interactions, pool: WorkerPool = .shared) -> (hits: Int, total: Int) {
-        let s = scan(batch: batch, negatives: negatives, train: nil, test: test, pool: pool)
-        return (s.falseNegatives, s.total)
-    }
 }

@@ -90,7 +90,7 @@ public struct SampledSoftmaxLoss {
         }
         let rowLoss = workspace.matrix("rowLoss", 1, B, zeroed: false)
         // Bounds of the shared logits by Cauchy-Schwarz: |<u, s_j>| <= |u| max_j |s_j|. They
-        // replace a max/min scan of every row as the softmax shift (see `softmaxShift`).
+        // replace a max/min scan of every row as the softmax shift.
         var sharedNorm: Float = 0, sharedLogQMin: Float = 0, sharedLogQMax: Float = 0
         if let s = x.shared, N > 0 {
             for j in 0..<N { sharedNorm = max(sharedNorm, VectorMath.dot(s.row(j), s.row(j), d)) }
@@ -104,23 +104,8 @@ public struct SampledSoftmaxLoss {
             for b in range {
                 let row = logits.row(b)
                 let u = x.users.row(b)
-                row[0] = VectorMath.dot(u, x.positives.row(b), d) * invTau
-                if N > 0 {
-                    if !x.sharedLogQ.isEmpty { for j in 0..<N { row[1 + j] -= x.sharedLogQ[j] } }
-                }
-                // Largest and smallest logit outside the shared block, tracked as they are written.
-                var hi = row[0], lo = row[0]
-                if let pp = x.perPositive {
-                    for m in 0..<M {
-                        var l = VectorMath.dot(u, pp.row(b * M + m), d) * invTau
-                        if !x.perPositiveLogQ.isEmpty { l -= x.perPositiveLogQ[b * M + m] }
-                        row[1 + N + m] = l
-                        hi = max(hi, l); lo = min(lo, l)
-                    }
-                }
-                if let vl = pass?.forward(b) ?? x.virtualLogits?.row(b) {
-                    for v in 0..<V { let l = vl[v]; row[1 + N + M + v] = l; hi = max(hi, l); lo = min(lo, l) }
-                }
+                if !x.sharedLogQ.isEmpty { for j in 0..<N { row[1 + j] -= x.sharedLogQ[j] } }
+                var (hi, lo) = fillOwnLogits(x, b: b, row: row, invTau: invTau, virtual: pass?.forward(b) ?? x.virtualLogits?.row(b))
                 if N > 0 {
                     let reach = VectorMath.dot(u, u, d).squareRoot() * sharedNorm * invTau
                     hi = max(hi, reach - sharedLogQMin); lo = min(lo, -reach - sharedLogQMax)
@@ -145,13 +130,16 @@ public struct SampledSoftmaxLoss {
                 if !(sum >= 1e-25) {
                     // The bound overshot the largest unmasked logit so far that its terms
                     // underflowed (only with tiny temperatures): redo the row exactly.
-                    fillRow(x, b: b, row: row, invTau: invTau)
+                    if let sh = x.shared {
+                        for j in 0..<N { row[1 + j] = VectorMath.dot(u, sh.row(j), d) * invTau - (x.sharedLogQ.isEmpty ? 0 : x.sharedLogQ[j]) }
+                    }
+                    _ = fillOwnLogits(x, b: b, row: row, invTau: invTau, virtual: x.virtual?.logits.row(b) ?? x.virtualLogits?.row(b))
                     for f in sharedMask { row[1 + Int(x.sharedMasked[f]) - b * N] = -.infinity }
                     for f in perMask { row[1 + N + Int(x.perPositiveMasked[f]) - b * M] = -.infinity }
                     shift = -.infinity
                     for j in 0..<width { shift = max(shift, row[j]) }
                     sum = 0
-                    for j in 0..<width { let e = row[j] == -.infinity ? 0 : expf(row[j] - shift); row[j] = e; sum += e }
+                    for j in 0..<width { let e = expf(row[j] - shift); row[j] = e; sum += e }   // exp(-inf) = 0
                 }
                 // -log softmax of the positive, in log space (exact even if its exp underflowed).
                 rowLoss.data[b] = logf(sum) + shift - posLogit
@@ -224,21 +212,27 @@ private func withRowPass<R>(_ virtual: VirtualNegatives?, _ body: (RowPass?) -> 
     return body(nil)
 }
 
-/// Every logit of row `b` computed directly (the slow, exact path of the shift fallback).
-private func fillRow(_ x: SampledSoftmaxLoss.Inputs, b: Int, row: UnsafeMutablePointer<Float>, invTau: Float) {
+/// Writes row `b`'s logits outside the shared block (the positive, the per-positive
+/// negatives, and the virtual negatives' given logits) and returns their largest and smallest.
+@inline(__always)
+private func fillOwnLogits(_ x: SampledSoftmaxLoss.Inputs, b: Int, row: UnsafeMutablePointer<Float>, invTau: Float,
+                           virtual: UnsafeMutablePointer<Float>?) -> (hi: Float, lo: Float) {
     let d = x.users.cols, N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
     let u = x.users.row(b)
     row[0] = VectorMath.dot(u, x.positives.row(b), d) * invTau
-    if let s = x.shared {
-        for j in 0..<N { row[1 + j] = VectorMath.dot(u, s.row(j), d) * invTau - (x.sharedLogQ.isEmpty ? 0 : x.sharedLogQ[j]) }
-    }
+    var hi = row[0], lo = row[0]
     if let pp = x.perPositive {
         for m in 0..<M {
-            row[1 + N + m] = VectorMath.dot(u, pp.row(b * M + m), d) * invTau - (x.perPositiveLogQ.isEmpty ? 0 : x.perPositiveLogQ[b * M + m])
+            var l = VectorMath.dot(u, pp.row(b * M + m), d) * invTau
+            if !x.perPositiveLogQ.isEmpty { l -= x.perPositiveLogQ[b * M + m] }
+            row[1 + N + m] = l
+            hi = max(hi, l); lo = min(lo, l)
         }
     }
-    if let vl = x.virtualLogits { for v in 0..<V { row[1 + N + M + v] = vl.data[b * V + v] } }
-    if let v = x.virtual { let vl = v.logits.row(b); for j in 0..<V { row[1 + N + M + j] = vl[j] } }
+    if let virtual {
+        for v in 0..<V { let l = virtual[v]; row[1 + N + M + v] = l; hi = max(hi, l); lo = min(lo, l) }
+    }
+    return (hi, lo)
 }
 
 /// Positions in the sorted flat index list `masked` that fall in row `row` of width `width`.

@@ -104,8 +104,6 @@ public final class Trainer: @unchecked Sendable {
         let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)
-        let fn = (hits: scan.falseNegatives, total: scan.total)
-        let masks = (scan.shared, scan.perPositive)
 
         // Forward: item tower once over [positives | shared | per-positive], user tower.
         let itemIDs = batch.positives + neg.shared + neg.perPositive
@@ -115,21 +113,20 @@ public final class Trainer: @unchecked Sendable {
         // as they are (the positives are the first B rows of the item output) and the negatives
         // as views of their rows. It writes the item-side gradients straight into `dItems`,
         // rows in the same order.
-        let pMat = items
         let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
-        var inputs = SampledSoftmaxLoss.Inputs(users: users, positives: pMat, batch: B)
+        var inputs = SampledSoftmaxLoss.Inputs(users: users, positives: items, batch: B)
         inputs.itemGradient = dItems
-        if N > 0 { inputs.shared = Matrix(rowsOf: items, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = masks.0 }
+        if N > 0 { inputs.shared = Matrix(rowsOf: items, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = scan.shared }
         if M > 0 {
             inputs.perPositive = Matrix(rowsOf: items, first: B + N, count: B * M)
             inputs.perPositiveCount = M
             inputs.perPositiveLogQ = neg.perPositiveLogQ
-            inputs.perPositiveMasked = masks.1
+            inputs.perPositiveMasked = scan.perPositive
         }
         if let recipes = neg.virtual, recipes.perRow > 0 {
             // Computed row by row inside the loss's own row loops (no passes of their own).
             inputs.virtual = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
-                                              positives: pMat, batch: B, temperature: config.temperature, pool: nil)
+                                              positives: items, batch: B, temperature: config.temperature, pool: nil)
             inputs.virtualCount = recipes.perRow
         }
         let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
@@ -138,7 +135,7 @@ public final class Trainer: @unchecked Sendable {
         model.itemTower.backward(dItems)
         model.userTower.backward(g.users)
         optimizer.update(model.parameters, pool: pool)
-        return (loss, fn)
+        return (loss, (scan.falseNegatives, scan.total))
     }
 
     /// User and item vectors for every user and item under the current model.

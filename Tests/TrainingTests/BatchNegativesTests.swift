@@ -49,7 +49,8 @@ import Sampling
         for batch in batches(d) {
             let neg = sampler.sample(batch, scorer: nil, rng: &rng)
             for pool in [WorkerPool.shared, WorkerPool(threads: 1)] {
-                let (shared, per) = bn.masks(batch: batch, negatives: neg, train: d.train, pool: pool)
+                let scan = bn.scan(batch: batch, negatives: neg, train: d.train, test: d.test, pool: pool)
+                let (shared, per) = (scan.shared, scan.perPositive)
                 let expected = bruteForce(batch, neg, d.train)
                 #expect(shared == expected.shared, "shared masks differ (\(name))")
                 #expect(per == expected.per, "per-positive masks differ (\(name))")
@@ -60,7 +61,7 @@ import Sampling
             if name == "inbatch" {
                 // Every row's own positive sits on the diagonal of the in-batch pool.
                 let N = neg.shared.count
-                let s = Set(bn.masks(batch: batch, negatives: neg, train: d.train, pool: .shared).shared)
+                let s = Set(bn.scan(batch: batch, negatives: neg, train: d.train, test: d.test, pool: .shared).shared)
                 for b in 0..<batch.count { #expect(s.contains(Int32(b * N + b))) }
             }
         }
@@ -76,7 +77,10 @@ import Sampling
         var anyHit = false
         for batch in batches(d) {
             let neg = sampler.sample(batch, scorer: nil, rng: &rng)
-            let (hits, total) = bn.falseNegatives(batch: batch, negatives: neg, test: d.test)
+            // Without a training split nothing is masked; false negatives are still counted.
+            let unmasked = bn.scan(batch: batch, negatives: neg, train: nil, test: d.test, pool: .shared)
+            #expect(unmasked.shared.isEmpty && unmasked.perPositive.isEmpty)
+            let (hits, total) = (unmasked.falseNegatives, unmasked.total)
             // The trainer's single scan gives the masks and the counts together, on any pool.
             for pool in [WorkerPool.shared, WorkerPool(threads: 1)] {
                 let scan = bn.scan(batch: batch, negatives: neg, train: d.train, test: d.test, pool: pool)
