@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Semantic", "Sampling", "Losses", "Evaluation", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,10 +39,12 @@ let package = Package(
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
+        .target(name: "Losses", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
@@ -60,23 +62,27 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
+                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Losses", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
-        .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], swiftSettings: fastMath),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"], swiftSettings: fastMath),
+        // Helpers every test target may use: scratch directories, finite differences, and the
+        // reference implementations the fast code is checked against.
+        .target(name: "TestSupport", dependencies: ["NumCore"], path: "Tests/TestSupport", swiftSettings: fastMath),
+        .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["Semantic"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
+        .testTarget(name: "LossesTests", dependencies: ["Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: fastMath),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Training"], swiftSettings: fastMath),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         .testTarget(
             name: "ServingHTTPTests",
-            dependencies: ["ServingHTTP", "Serving", "Training", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["ServingHTTP", "Serving", "Training", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: fastMath),
     ]
 )

@@ -22,7 +22,7 @@ public struct ReportContent: Sendable {
         let hidden = b.model.user.hidden.map(String.init).joined(separator: ",")
         setup = [
             "Data: `\(b.data.path)`\(b.data.format.map { " (\($0))" } ?? "").",
-            "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), tau \(t.temperature), \(t.lrSchedule) schedule.",
+            "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), loss \(t.loss.kind.rawValue), tau \(t.loss.temperature), \(t.lrSchedule.rawValue) schedule.",
             "Seeds: \(plan.seeds.map(String.init).joined(separator: ", ")) (each variant trained once per seed; mean ± sample sd over seeds).",
             "Metrics: full-corpus ranking on the test split with training items masked, final epoch.",
         ]

@@ -52,3 +52,34 @@ public enum L2NormalizeLayer {
         }
     }
 }
+
+/// Dropout settings of one forward pass: the rate and the seed of its mask.
+public struct Dropout: Sendable {
+    /// Probability of zeroing an element.
+    public var rate: Float
+    /// Seed of the mask (one per step, derived from the run seed).
+    public var seed: UInt64
+    /// Dropout at `rate` with the mask drawn from `seed`.
+    public init(rate: Float, seed: UInt64) { self.rate = rate; self.seed = seed }
+}
+
+/// Inverted dropout: each element is zeroed with probability p and the rest scaled by
+/// 1/(1-p), so that the expected value is unchanged. Backward multiplies by the same mask.
+public enum DropoutLayer {
+    /// In place over the first `n` rows of `x`, writing the factor of each element into `mask`.
+    public static func forward(_ x: Matrix, rows n: Int, rate: Float, seed: UInt64, mask: Matrix) {
+        precondition(rate >= 0 && rate < 1, "dropout rate must lie in [0, 1)")
+        var rng = RandomSource(seed: seed)
+        let keep = 1 / (1 - rate)
+        for i in 0..<(n * x.cols) {
+            let f: Float = rng.unitFloat() < rate ? 0 : keep
+            mask.data[i] = f
+            x.data[i] *= f
+        }
+    }
+
+    /// `dy *= mask`, in place over the first `n` rows.
+    public static func backward(_ dy: Matrix, rows n: Int, mask: Matrix) {
+        for i in 0..<(n * dy.cols) { dy.data[i] *= mask.data[i] }
+    }
+}

@@ -13,9 +13,17 @@ public enum Checkpoint {
     /// Current layout version.
     public static let formatVersion = "1"
 
-    /// Writes `model` (and `optimizer`, when given) to `url` with extra `metadata`.
-    public static func save(model: TwoTowerModel, optimizer: AdamOptimizer?, metadata: [String: String], to url: URL) throws {
+    /// Writes `model` (and `optimizer`, when given) to `url` with extra `metadata`, and
+    /// `extras` (training state besides the model, e.g. a loss's per-user statistics) as F32
+    /// vectors under `extra/<name>`.
+    public static func save(model: TwoTowerModel, optimizer: AdamOptimizer?, metadata: [String: String],
+                            extras: [String: [Float]] = [:], to url: URL) throws {
         var file = SafeTensorsFile()
+        for (name, values) in extras.sorted(by: { $0.key < $1.key }) {
+            let m = Matrix(rows: 1, cols: values.count)
+            if !values.isEmpty { m.data.update(from: values, count: values.count) }
+            file.add(name: "extra/" + name, matrix: m)
+        }
         for p in model.parameters {
             file.add(name: p.name, matrix: p.value)
             if optimizer != nil {
@@ -69,6 +77,34 @@ public enum Checkpoint {
         let file = try SafeTensorsFile.read(from: url)
         let header = try readHeader(file, url: url)
         let model = TwoTowerModel(config: header.config, numUsers: header.numUsers, numItems: header.numItems, seed: 0)
+        try copyParameters(file, into: model, optimizer: optimizer, header: header, url: url)
+        return (model, header)
+    }
+
+    /// Overwrites the parameters of `model` (and the state of `optimizer`, when given) with
+    /// those saved at `url`, which must have been written for the same model shape. Returns
+    /// the header and the extras.
+    @discardableResult
+    public static func restore(into model: TwoTowerModel, optimizer: AdamOptimizer?, from url: URL) throws -> (header: Header, extras: [String: [Float]]) {
+        let file = try SafeTensorsFile.read(from: url)
+        let header = try readHeader(file, url: url)
+        guard header.config == model.config, header.numUsers == model.numUsers, header.numItems == model.numItems else {
+            throw TensorIOError(url: url, problem: "was saved for another model (\(header.numUsers) users x \(header.numItems) items)")
+        }
+        try copyParameters(file, into: model, optimizer: optimizer, header: header, url: url)
+        return (header, try extras(of: file))
+    }
+
+    /// The extras saved with a checkpoint (see ``save(model:optimizer:metadata:extras:to:)``).
+    public static func extras(of file: SafeTensorsFile) throws -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for name in file.names where name.hasPrefix("extra/") {
+            out[String(name.dropFirst(6))] = try file.matrix(name).array
+        }
+        return out
+    }
+
+    private static func copyParameters(_ file: SafeTensorsFile, into model: TwoTowerModel, optimizer: AdamOptimizer?, header: Header, url: URL) throws {
         for p in model.parameters {
             try copy(file, p.name, into: p.value, url: url)
             if optimizer != nil {
@@ -84,7 +120,6 @@ public enum Checkpoint {
             }
         }
         optimizer?.restore(step: header.step)
-        return (model, header)
     }
 
     private static func copy(_ file: SafeTensorsFile, _ name: String, into target: Matrix, url: URL) throws {

@@ -26,8 +26,9 @@ public final class EmbeddingLayer: @unchecked Sendable {
         }
     }
 
-    /// `grad[ids[b]] += dOut[b]`.
-    public func backward(ids: [Int32], dOut: Matrix) {
+    /// `grad[ids[b]] += dOut[b] + l2 * table[ids[b]]` (the second term is the gradient of an
+    /// L2 penalty `l2 / 2 * ||e||^2` on every gathered row, once per occurrence).
+    public func backward(ids: [Int32], dOut: Matrix, l2: Float = 0) {
         for id in ids { table.touch(id) }
         // Thread t adds the rows whose id % T == t, in batch order: no two threads touch one
         // gradient row, and every row sums in the same order whatever the thread count.
@@ -36,6 +37,7 @@ public final class EmbeddingLayer: @unchecked Sendable {
         WorkerPool.shared.parallelFor(parts) { t in
             for (b, id) in ids.enumerated() where Int(id) % parts == t {
                 VectorMath.axpy(1, dOut.row(b), table.grad.row(Int(id)), d)
+                if l2 != 0 { VectorMath.axpy(l2, table.value.row(Int(id)), table.grad.row(Int(id)), d) }
             }
         }
     }

@@ -42,6 +42,9 @@ public final class Tower: @unchecked Sendable {
     public private(set) var output: Matrix
     private var norms: [Float] = []
     private var capacity = 0
+    /// Dropout of the last forward pass: the factor (0 or 1/(1-p)) of each pre-norm element.
+    private var dropoutMask: Matrix? = nil
+    private var dropoutBuffer: Matrix? = nil
 
     /// Builds a tower named `name` (`user` or `item`) for `vocabulary` IDs.
     /// - Parameter sharedHistoryTable: the item embedding table to pool histories from
@@ -100,8 +103,11 @@ public final class Tower: @unchecked Sendable {
     }
 
     /// Computes L2-normalised vectors for `input.ids` into ``output`` (first `ids.count` rows).
+    /// With `dropout`, each element of the vector before normalisation is zeroed with
+    /// probability `dropout.rate` (the rest scaled by 1/(1-rate)), the mask drawn from
+    /// `dropout.seed` (training only; evaluation passes none).
     @discardableResult
-    public func forward(_ input: Input) -> Matrix {
+    public func forward(_ input: Input, dropout: Dropout? = nil) -> Matrix {
         let n = input.ids.count
         reserve(n)
         rows = n
@@ -125,16 +131,29 @@ public final class Tower: @unchecked Sendable {
             if i < mlp.count - 1 { ReLULayer.forward(hidden[i], rows: n) }
             h = hidden[i]
         }
+        // In place: the pre-norm matrix is not read by the backward pass (it reads the MLP's
+        // inputs and the normalised output).
+        if let dropout, dropout.rate > 0 {
+            let mask = dropoutBuffer.flatMap { $0.rows >= n ? $0 : nil } ?? Matrix(uninitializedRows: capacity, cols: dim)
+            dropoutBuffer = mask
+            dropoutMask = mask
+            DropoutLayer.forward(h, rows: n, rate: dropout.rate, seed: dropout.seed, mask: mask)
+        } else {
+            dropoutMask = nil
+        }
         L2NormalizeLayer.forward(h, rows: n, into: output, norms: &norms)
         return output
     }
 
     /// Back-propagates `dOut` (gradient of the loss w.r.t. ``output``, first `rows` rows) into
-    /// the parameters' gradients. `dOut` is used as scratch.
-    public func backward(_ dOut: Matrix) {
+    /// the parameters' gradients. `dOut` is used as scratch. `l2` adds the gradient of
+    /// `l2 / 2 * ||e||^2` for every ID-embedding row the forward pass gathered (once per
+    /// occurrence): an L2 penalty on the batch's embeddings.
+    public func backward(_ dOut: Matrix, l2: Float = 0) {
         let n = rows
         let dPre = Matrix(uninitializedRows: n, cols: dim)   // every element written below
         L2NormalizeLayer.backward(y: output, dy: dOut, norms: norms, rows: n, into: dPre)
+        if let mask = dropoutMask { DropoutLayer.backward(dPre, rows: n, mask: mask) }
         var dh = dPre
         for i in stride(from: mlp.count - 1, through: 0, by: -1) {
             let layer = mlp[i]
@@ -144,7 +163,7 @@ public final class Tower: @unchecked Sendable {
             if i > 0 { ReLULayer.backward(y: hidden[i - 1], dy: dx, rows: n) }
             dh = dx
         }
-        if let embedding { embedding.backward(ids: input.ids, dOut: dh) }
+        if let embedding { embedding.backward(ids: input.ids, dOut: dh, l2: l2) }
         if let historyPool { historyPool.backward(histories: input.histories, dOut: dh) }
         if let featureProjection, features != nil { featureProjection.backward(x: featureRows, dy: dh, rows: n, dx: nil) }
     }

@@ -1,4 +1,5 @@
 import Sampling
+import Losses
 
 /// Settings of a training run (the optimiser has its own, ``AdamOptimizer/Config``).
 /// The defaults are the best ID-only Gowalla setup measured (see README): 50 epochs, batch
@@ -8,10 +9,27 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var epochs: Int = 50
     /// (user, positive) pairs per step.
     public var batchSize: Int = 1024
-    /// Learning-rate schedule over the whole run: `constant`, `cosine` (to 0) or `linear` (to 0).
-    public var lrSchedule: String = "cosine"
-    /// Softmax temperature tau.
-    public var temperature: Float = 0.1
+    /// Learning-rate schedule over the whole run.
+    public var lrSchedule: LRSchedule = .cosine
+    /// The loss and its knobs (temperature included).
+    public var loss = LossConfig()
+    /// Dropout rate on the user vector before normalisation (training only).
+    public var userDropout: Float = 0
+    /// L2 penalty `l2 / 2 * ||e||^2` on every embedding row a batch gathers.
+    public var embeddingL2: Float = 0
+    /// Plateau schedule: factor of each learning-rate drop.
+    public var plateauFactor: Float = 0.1
+    /// Plateau schedule: evaluations without a better validation metric before a drop.
+    public var plateauPatience: Int = 1
+    /// Plateau schedule: drops allowed before training stops at the next plateau.
+    public var plateauDrops: Int = 2
+    /// With validation: after selecting the stopping point, train again from scratch on all
+    /// training data (validation included) for the selected model's epochs and learning-rate
+    /// levels, and report that model.
+    public var refit: Bool = false
+    /// With validation: evaluate the test split at every evaluation too (for curves; never
+    /// used for any choice). Off, the test split is evaluated once, at the selected point.
+    public var testEveryEvaluation: Bool = false
     /// Sampler name (`uns`, `inbatch`, ...).
     public var sampler: String = "uns"
     /// Negatives shared by the whole batch (UNS pool size).
@@ -47,7 +65,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, epochs, batchSize, lrSchedule, temperature, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, epochs, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+
+    private enum LegacyKeys: String, CodingKey { case temperature }
 
     /// Decodes a configuration; keys missing from older `config.json` files take their defaults.
     public init(from decoder: Decoder) throws {
@@ -58,8 +78,22 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         randomClusters = try c.decodeIfPresent(Bool.self, forKey: .randomClusters) ?? d.randomClusters
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-        lrSchedule = try c.decodeIfPresent(String.self, forKey: .lrSchedule) ?? d.lrSchedule
-        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+        lrSchedule = try c.decodeIfPresent(LRSchedule.self, forKey: .lrSchedule) ?? d.lrSchedule
+        if let l = try c.decodeIfPresent(LossConfig.self, forKey: .loss) {
+            loss = l
+        } else {
+            // Runs from before the loss setting trained the softmax with a top-level temperature.
+            loss = LossConfig(kind: .softmax)
+            let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+            loss.temperature = try legacy.decodeIfPresent(Float.self, forKey: .temperature) ?? d.loss.temperature
+        }
+        userDropout = try c.decodeIfPresent(Float.self, forKey: .userDropout) ?? d.userDropout
+        embeddingL2 = try c.decodeIfPresent(Float.self, forKey: .embeddingL2) ?? d.embeddingL2
+        plateauFactor = try c.decodeIfPresent(Float.self, forKey: .plateauFactor) ?? d.plateauFactor
+        plateauPatience = try c.decodeIfPresent(Int.self, forKey: .plateauPatience) ?? d.plateauPatience
+        plateauDrops = try c.decodeIfPresent(Int.self, forKey: .plateauDrops) ?? d.plateauDrops
+        refit = try c.decodeIfPresent(Bool.self, forKey: .refit) ?? d.refit
+        testEveryEvaluation = try c.decodeIfPresent(Bool.self, forKey: .testEveryEvaluation) ?? d.testEveryEvaluation
         sampler = try c.decodeIfPresent(String.self, forKey: .sampler) ?? d.sampler
         sharedNegatives = try c.decodeIfPresent(Int.self, forKey: .sharedNegatives) ?? d.sharedNegatives
         perPositiveNegatives = try c.decodeIfPresent(Int.self, forKey: .perPositiveNegatives) ?? d.perPositiveNegatives

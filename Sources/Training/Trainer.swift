@@ -4,6 +4,7 @@ import Datasets
 import Models
 import Sampling
 import Evaluation
+import Losses
 
 /// What one epoch of training did.
 public struct EpochStats: Sendable {
@@ -33,8 +34,12 @@ public final class Trainer: @unchecked Sendable {
     public let config: TrainConfig
     private let pool: WorkerPool
     private var negatives: BatchNegatives
-    private let lossWorkspace = SampledSoftmaxLoss.Workspace()
+    /// The loss of every batch row (losses with state keep it between steps and epochs).
+    public let loss: any Loss
+    private let lossWorkspace = BatchLoss.Workspace()
     private let baseLearningRate: Float
+    /// Multiplier of the peak learning rate under the plateau schedule (factor^drops).
+    public var plateauScale: Float = 1
     private let pairs: (users: [Int32], items: [Int32])
 
     /// A trainer over `dataset.train`.
@@ -47,6 +52,7 @@ public final class Trainer: @unchecked Sendable {
         self.config = config
         self.pool = pool
         negatives = BatchNegatives(numItems: dataset.numItems)
+        loss = config.loss.make()
         baseLearningRate = optimizer.config.learningRate
         pairs = dataset.train.pairs()
     }
@@ -60,6 +66,11 @@ public final class Trainer: @unchecked Sendable {
         let root = RandomSource(seed: config.seed)
         var shuffleRNG = root.derived("shuffle").derived(UInt64(epoch))
         var samplerRNG = root.derived("sampler").derived(UInt64(epoch))
+        var dropoutRNG = root.derived("dropout").derived(UInt64(epoch))
+        if loss.usesEpochContext {
+            let (u, v) = encodeAll()
+            loss.beginEpoch(epoch, context: LossEpochContext(users: u, items: v, offsets: dataset.train.offsets, trainItems: dataset.train.items))
+        }
         var order = Array(0..<pairs.users.count)
         shuffleRNG.shuffle(&order)
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -69,7 +80,7 @@ public final class Trainer: @unchecked Sendable {
             let range = (s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)
             let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
             optimizer.config.learningRate = learningRate(epoch: epoch, step: s)
-            let (loss, fn) = step(batch, rng: &samplerRNG)
+            let (loss, fn) = step(batch, rng: &samplerRNG, dropoutSeed: config.userDropout > 0 ? dropoutRNG.next() : 0)
             lossSum += loss
             fnHits += fn.hits
             fnTotal += fn.total
@@ -86,15 +97,16 @@ public final class Trainer: @unchecked Sendable {
         let total = Double(max(1, config.epochs * stepsPerEpoch))
         let t = Double((epoch - 1) * stepsPerEpoch + step) / total
         switch config.lrSchedule {
-        case "cosine": return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))
-        case "linear": return baseLearningRate * Float(1 - t)
-        default: return baseLearningRate
+        case .cosine: return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))
+        case .linear: return baseLearningRate * Float(1 - t)
+        case .constant: return baseLearningRate
+        case .plateau: return baseLearningRate * plateauScale
         }
     }
 
     /// One optimisation step on `batch`; returns the loss and the false-negative counts.
     @discardableResult
-    public func step(_ batch: BatchRequest, rng: inout RandomSource) -> (loss: Double, fn: (hits: Int, total: Int)) {
+    public func step(_ batch: BatchRequest, rng: inout RandomSource, dropoutSeed: UInt64 = 0) -> (loss: Double, fn: (hits: Int, total: Int)) {
         let B = batch.count, d = model.config.dim
         let userInput = Tower.Input(ids: batch.users,
                                     histories: model.config.user.history ? batch.users.map { dataset.train.items(of: Int($0)) } : [])
@@ -108,14 +120,15 @@ public final class Trainer: @unchecked Sendable {
         // Forward: item tower once over [positives | shared | per-positive], user tower.
         let itemIDs = batch.positives + neg.shared + neg.perPositive
         let items = model.itemTower.forward(Tower.Input(ids: itemIDs))
-        let users = model.userTower.forward(userInput)
+        let users = model.userTower.forward(userInput, dropout: config.userDropout > 0 ? Dropout(rate: config.userDropout, seed: dropoutSeed) : nil)
         // The loss reads only the first B rows of `users` and `positives`: pass the tower outputs
         // as they are (the positives are the first B rows of the item output) and the negatives
         // as views of their rows. It writes the item-side gradients straight into `dItems`,
         // rows in the same order.
         let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
-        var inputs = SampledSoftmaxLoss.Inputs(users: users, positives: items, batch: B)
+        var inputs = BatchLoss.Inputs(users: users, positives: items, batch: B)
         inputs.itemGradient = dItems
+        inputs.userIDs = batch.users
         if N > 0 { inputs.shared = Matrix(rowsOf: items, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = scan.shared }
         if M > 0 {
             inputs.perPositive = Matrix(rowsOf: items, first: B + N, count: B * M)
@@ -126,16 +139,16 @@ public final class Trainer: @unchecked Sendable {
         if let recipes = neg.virtual, recipes.perRow > 0 {
             // Computed row by row inside the loss's own row loops (no passes of their own).
             inputs.virtual = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
-                                              positives: items, batch: B, temperature: config.temperature, pool: nil)
-            inputs.virtualCount = recipes.perRow
+                                              positives: items, batch: B, logitScale: loss.logitScale, pool: nil)
         }
-        let (loss, g) = SampledSoftmaxLoss(temperature: config.temperature).compute(inputs, workspace: lossWorkspace, pool: pool)
+        let (value, g) = BatchLoss(loss).compute(inputs, workspace: lossWorkspace, pool: pool)
 
-        // Backward.
-        model.itemTower.backward(dItems)
-        model.userTower.backward(g.users)
+        // Backward (the L2 penalty is on the rows each tower gathered, scaled like BSL's by 1/B).
+        let l2 = config.embeddingL2 / Float(B)
+        model.itemTower.backward(dItems, l2: l2)
+        model.userTower.backward(g.users, l2: l2)
         optimizer.update(model.parameters, pool: pool)
-        return (loss, (scan.falseNegatives, scan.total))
+        return (value, (scan.falseNegatives, scan.total))
     }
 
     /// User and item vectors for every user and item under the current model.

@@ -10,8 +10,13 @@ import Evaluation
 /// run continues with `resume` and ends exactly where an uninterrupted one would. At the end
 /// it exports `embeddings/` (`.npy` + id maps as TSV).
 ///
-/// Layout of `RUNDIR`: `config.json`, `metrics.json`, `model.safetensors`,
-/// `embeddings/{user,item}_embeddings.npy`, `embeddings/{user,item}_ids.tsv`.
+/// With a validation split, every choice is made on it: the best evaluation is kept in
+/// `best.safetensors`, the plateau schedule drops the learning rate (reloading the best
+/// weights), training stops early, and the test split is evaluated once, on the selected
+/// weights (or on a refit of them on all training data, with `refit`).
+///
+/// Layout of `RUNDIR`: `config.json`, `metrics.json`, `model.safetensors`, `best.safetensors`,
+/// `refit.safetensors`, `embeddings/{user,item}_embeddings.npy`, `embeddings/{user,item}_ids.tsv`.
 public final class TrainingRun {
     /// Events reported while the run goes on (the CLI draws progress bars from them).
     public enum Event {
@@ -19,7 +24,13 @@ public final class TrainingRun {
         case resumed(fromEpoch: Int)
         case step(epoch: Int, step: Int, of: Int, loss: Double)
         case epochDone(EpochStats, metrics: RankingMetrics?, evalSeconds: Double)
+        /// A validation evaluation (its metrics, and whether it is the best so far).
+        case validated(epoch: Int, metrics: RankingMetrics, best: Bool)
+        /// The plateau schedule dropped the learning rate after `epoch` and reloaded `bestEpoch`.
+        case learningRateDropped(epoch: Int, learningRate: Float, bestEpoch: Int)
         case earlyStop(epoch: Int)
+        /// Refit on all training data starts, for `epochs` epochs.
+        case refitStarted(epochs: Int)
         case note(String)
     }
 
@@ -35,6 +46,8 @@ public final class TrainingRun {
     }
 
     public var checkpointURL: URL { directory.appendingPathComponent("model.safetensors") }
+    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
+    public var refitURL: URL { directory.appendingPathComponent("refit.safetensors") }
     public var metricsURL: URL { directory.appendingPathComponent("metrics.json") }
     public var configURL: URL { directory.appendingPathComponent("config.json") }
 
@@ -50,23 +63,29 @@ public final class TrainingRun {
         guard SamplerFactory.names.contains(tc.sampler) else {
             throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
         }
+        var samplerNotes: [String] = []
+        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes) else {
+            throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
+        }
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let optimizer = AdamOptimizer(config: config.optimizer)
-        var model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
         var log = MetricsLog()
+        var selection = ModelSelection()
         var startEpoch = 1
         if resume, fm.fileExists(atPath: checkpointURL.path) {
             let saved = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL))
             guard saved.sameRun(as: config) else {
                 throw TensorIOError(url: configURL, problem: "the run in this directory was made with different settings; use a new --output or the same options to resume")
             }
-            let (m, header) = try Checkpoint.load(from: checkpointURL, optimizer: optimizer)
-            guard m.numUsers == dataset.numUsers, m.numItems == dataset.numItems else {
-                throw TensorIOError(url: checkpointURL, problem: "was trained on \(m.numUsers) users x \(m.numItems) items, the data has \(dataset.numUsers) x \(dataset.numItems)")
-            }
-            model = m
+            let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: checkpointURL)
+            try trainer.loss.restore(Self.lossState(extras))
             let done = Int(header.metadata["esans.epoch"] ?? "0") ?? 0
+            if let json = header.metadata["esans.selection"] {
+                selection = try JSONDecoder().decode(ModelSelection.self, from: Data(json.utf8))
+            }
             log = try MetricsLog.read(from: metricsURL)
             log.epochs = Array(log.epochs.prefix(done))
             log.final = nil
@@ -79,58 +98,87 @@ public final class TrainingRun {
         log.info = [
             "dataset": dataset.name, "users": String(dataset.numUsers), "items": String(dataset.numItems),
             "train_interactions": String(dataset.train.count), "test_interactions": String(dataset.test.count),
-            "sampler": tc.sampler, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
+            "sampler": tc.sampler, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
         ]
-
-        var samplerNotes: [String] = []
-        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes) else {
-            throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
-        }
         for n in samplerNotes { observe(.note(n)) }
-        let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
-        var bestValidation = -Double.infinity, sinceBest = 0
+        let validating = dataset.validation != nil
+        if tc.lrSchedule == .plateau && !validating {
+            observe(.note("the plateau schedule needs a validation split (--validation): the learning rate stays constant"))
+        }
+        let evaluator = FullCorpusEvaluator(cutoffs: tc.cutoffs)
+        let metricKey = "recall@\(tc.cutoffs[0])"
         var lastMetrics: RankingMetrics? = nil
         var epoch = startEpoch
-        while epoch <= tc.epochs {
+        while epoch <= tc.epochs && !selection.finished {
             let e = epoch
+            trainer.plateauScale = Self.levelScale(selection.level, factor: tc.plateauFactor)
             let stats = trainer.trainEpoch(e) { s, n, loss in self.observe(.step(epoch: e, step: s, of: n, loss: loss)) }
+            selection.epochTrained()
             var entry: [String: Double] = ["epoch": Double(e), "loss": stats.loss, "train_seconds": stats.seconds,
-                                           "false_negative_rate": stats.falseNegativeRate]
+                                           "false_negative_rate": stats.falseNegativeRate,
+                                           "learning_rate": Double(trainer.learningRate(epoch: e, step: 0))]
             var metrics: RankingMetrics? = nil
             var evalSeconds = 0.0
-            var stop = false
             if e % max(1, tc.evalEvery) == 0 || e == tc.epochs {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let (u, v) = trainer.encodeAll()
-                let evaluator = FullCorpusEvaluator(cutoffs: tc.cutoffs)
                 if let val = dataset.validation {
                     let vm = evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val)
                     for (k, x) in vm.values { entry["valid_" + k] = x }
-                    let score = vm.values["recall@\(tc.cutoffs[0])"] ?? 0
-                    if score > bestValidation { bestValidation = score; sinceBest = 0 } else { sinceBest += 1 }
-                    stop = tc.patience > 0 && sinceBest >= tc.patience
+                    let plateau = tc.lrSchedule == .plateau
+                    let decision = selection.observe(epoch: e, score: vm.values[metricKey] ?? 0,
+                                                     patience: plateau ? tc.plateauPatience : tc.patience,
+                                                     maxDrops: plateau ? tc.plateauDrops : 0)
+                    observe(.validated(epoch: e, metrics: vm, best: decision == .improved))
+                    switch decision {
+                    case .improved:
+                        try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: bestURL)
+                    case .dropLearningRate:
+                        let (_, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: bestURL)
+                        try trainer.loss.restore(Self.lossState(extras))
+                        entry["lr_drop"] = 1
+                        observe(.learningRateDropped(epoch: e, learningRate: config.optimizer.learningRate * Self.levelScale(selection.level, factor: tc.plateauFactor),
+                                                     bestEpoch: selection.bestEpoch))
+                    case .stop, .keepGoing:
+                        break
+                    }
                 }
-                let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: dataset.test)
+                if !validating || tc.testEveryEvaluation {
+                    let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: dataset.test)
+                    for (k, x) in m.values { entry[k] = x }
+                    metrics = m
+                    lastMetrics = m
+                }
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                for (k, x) in m.values { entry[k] = x }
                 entry["eval_seconds"] = evalSeconds
-                metrics = m
-                lastMetrics = m
             }
             log.epochs.append(entry)
-            try Checkpoint.save(model: model, optimizer: optimizer, metadata: [
-                "esans.epoch": String(e), "esans.seed": String(tc.seed), "esans.dataset": dataset.name,
-                "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
-            ], to: checkpointURL)
+            try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: checkpointURL)
             try log.write(to: metricsURL)
             observe(.epochDone(stats, metrics: metrics, evalSeconds: evalSeconds))
             epoch += 1
-            if stop { observe(.earlyStop(epoch: e)); break }
+            if selection.finished { observe(.earlyStop(epoch: e)) }
         }
 
-        // Final entry: the last evaluated metrics plus timing summaries.
+        // The final entry: test metrics of the selected weights, plus timing summaries.
         var final = log.epochs.last ?? [:]
-        if lastMetrics == nil, !log.epochs.isEmpty {
+        for key in final.keys where key.hasPrefix("valid_") || key == "lr_drop" { final[key] = nil }
+        var exported = trainer
+        if validating, selection.bestEpoch > 0 {
+            let (_, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: bestURL)
+            try trainer.loss.restore(Self.lossState(extras))
+            final["selected_epoch"] = Double(selection.bestEpoch)
+            final["selected_valid_" + metricKey] = selection.bestScore
+            final["lr_drops"] = Double(selection.drops.count)
+            log.info["selected_on"] = "valid_" + metricKey
+            log.info["lr_drops_after_epochs"] = selection.drops.map(String.init).joined(separator: ",")
+            if tc.refit {
+                exported = try refit(lineage: selection.bestLineage, resume: resume)
+                final["refit_epochs"] = Double(selection.bestLineage.reduce(0, +))
+            }
+            let m = exported.evaluate(on: exported.dataset.test)
+            for (k, x) in m.values { final[k] = x }
+        } else if lastMetrics == nil, !log.epochs.isEmpty {
             // Resumed after the last epoch had already finished: evaluate once more.
             let m = trainer.evaluate(on: dataset.test)
             for (k, x) in m.values { final[k] = x }
@@ -140,9 +188,73 @@ public final class TrainingRun {
         final["train_seconds_total"] = trainTimes.reduce(0, +)
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
         log.final = final
-        try exportEmbeddings(trainer: trainer, dataset: dataset)
+        try exportEmbeddings(trainer: exported, dataset: exported.dataset)
         try log.write(to: metricsURL)
         return log
+    }
+
+    /// Trains a new model on all training data (validation included) for the epochs of
+    /// `lineage` at each learning-rate level, checkpointing to `refit.safetensors`.
+    private func refit(lineage: [Int], resume: Bool) throws -> Trainer {
+        var full = config
+        full.training.validationFraction = 0
+        let tc = full.training
+        let dataset = try full.loadDataset()
+        var notes: [String] = []
+        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes) else {
+            preconditionFailure("sampler validated before training")
+        }
+        let optimizer = AdamOptimizer(config: full.optimizer)
+        let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        let total = lineage.reduce(0, +)
+        var done = 0
+        if resume, FileManager.default.fileExists(atPath: refitURL.path) {
+            let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: refitURL)
+            try trainer.loss.restore(Self.lossState(extras))
+            done = Int(header.metadata["esans.refit_epoch"] ?? "0") ?? 0
+        }
+        observe(.refitStarted(epochs: total))
+        var epoch = 0
+        for (level, count) in lineage.enumerated() {
+            for _ in 0..<count {
+                epoch += 1
+                if epoch <= done { continue }
+                trainer.plateauScale = Self.levelScale(level, factor: tc.plateauFactor)
+                let e = epoch
+                let stats = trainer.trainEpoch(e) { s, n, loss in self.observe(.step(epoch: e, step: s, of: n, loss: loss)) }
+                try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed)],
+                                    extras: Self.prefixed(trainer.loss.state()), to: refitURL)
+                observe(.epochDone(stats, metrics: nil, evalSeconds: 0))
+            }
+        }
+        return trainer
+    }
+
+    /// The learning-rate multiplier at plateau level `level`.
+    static func levelScale(_ level: Int, factor: Float) -> Float {
+        var s: Float = 1
+        for _ in 0..<level { s *= factor }
+        return s
+    }
+
+    private static func prefixed(_ state: [String: [Float]]) -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: state.map { ("loss." + $0.key, $0.value) })
+    }
+
+    private static func lossState(_ extras: [String: [Float]]) -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for (k, v) in extras where k.hasPrefix("loss.") { out[String(k.dropFirst(5))] = v }
+        return out
+    }
+
+    /// Saves the trainer's model, optimiser and loss state with the run's metadata.
+    private func saveCheckpoint(_ trainer: Trainer, epoch: Int, selection: ModelSelection, dataset: Dataset, to url: URL) throws {
+        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, metadata: [
+            "esans.epoch": String(epoch), "esans.seed": String(config.training.seed), "esans.dataset": dataset.name,
+            "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
+            "esans.selection": String(decoding: try JSONEncoder.sorted.encode(selection), as: UTF8.self),
+        ], extras: Self.prefixed(trainer.loss.state()), to: url)
     }
 
     /// Writes `embeddings/` for the trained model.

@@ -8,7 +8,7 @@ import Sampling
 /// Virtual vector v of row b is x_v = z_v / n_v with z_v = sum_t w_vt e_t, so
 ///   s_v   = <u_b, z_v> = sum_t w_vt <u_b, e_t>,
 ///   n_v^2 = ||z_v||^2 = w_v^T G w_v,  with G = E E^T the row's K x K Gram matrix,
-/// and the logit is s_v / (n_v tau).
+/// and the logit is a s_v / n_v, with a the loss's logit scale (1/tau for the softmax family).
 ///
 /// Backward, with h_v = d(loss)/d<u, x_v>, hn_v = h_v / n_v and c_v = -hn_v s_v / n_v^2:
 ///   d/dz_v = hn_v u + c_v z_v,   d/de_t = sum_v w_vt d/dz_v,   d/du = sum_v hn_v z_v.
@@ -18,7 +18,7 @@ import Sampling
 /// many virtual vectors it has, instead of O(terms x d) twice over.
 ///
 /// Every row depends on its own vectors only, so the work comes in two forms: whole-batch
-/// passes (``init(recipes:users:perPositive:perPositiveCount:positives:batch:temperature:pool:)``
+/// passes (``init(recipes:users:perPositive:perPositiveCount:positives:batch:logitScale:pool:)``
 /// with a pool, ``backward(_:userGrad:perPositiveGrad:positiveGrad:pool:)``), or row by row
 /// through ``withRows(_:)``, which the loss calls inside its own row loops.
 struct VirtualNegatives {
@@ -34,10 +34,10 @@ struct VirtualNegatives {
     /// `perPositive` `B*M` rows. With a `pool` every row's logits are computed now, in
     /// parallel; with `nil` rows are left to ``withRows(_:)``.
     init(recipes: VirtualRecipes, users: Matrix, perPositive: Matrix?, perPositiveCount M: Int, positives: Matrix,
-         batch B: Int, temperature: Float, pool: WorkerPool? = .shared) {
+         batch B: Int, logitScale: Float, pool: WorkerPool? = .shared) {
         self.recipes = recipes
         self.users = users; self.perPositive = perPositive; self.positives = positives
-        self.M = M; self.B = B; invTau = 1 / temperature
+        self.M = M; self.B = B; invTau = logitScale
         let V = recipes.perRow
         logits = Matrix(uninitializedRows: B, cols: V)
         inverseNorms = Matrix(uninitializedRows: 1, cols: B * V)

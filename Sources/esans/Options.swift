@@ -2,6 +2,8 @@ import ArgumentParser
 import Models
 import Sampling
 import Training
+import Losses
+import NumCore
 
 /// Where the interactions come from.
 struct DataOptions: ParsableArguments {
@@ -49,8 +51,18 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
     @Option(help: "Batch size.") var batchSize = TrainConfig().batchSize
     @Option(help: "Adam learning rate (peak of the schedule).") var lr: Float = 0.02
-    @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run).") var lrSchedule = TrainConfig().lrSchedule
-    @Option(help: "Softmax temperature.") var tau = TrainConfig().temperature
+    @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run), or plateau (drop by --plateau-factor when validation stops improving, best checkpoint reloaded).") var lrSchedule = TrainConfig().lrSchedule
+    @Option(help: "Loss: softmax, bsl, ccl, adaptau or bpr.") var loss = TrainConfig().loss.kind
+    @Option(help: "Temperature of the logits (softmax, bsl, bpr).") var tau = TrainConfig().loss.temperature
+    @Option(help: "bsl: weight of the negatives' log-partition.") var bslWeight = LossConfig().bslWeight
+    @Option(help: "ccl: margin below which a negative costs nothing.") var cclMargin = LossConfig().cclMargin
+    @Option(help: "ccl: weight of the negatives' mean.") var cclWeight = LossConfig().cclWeight
+    @Option(help: "adaptau: epochs before the global temperature follows the model.") var adaptauWarmup = LossConfig().adaptauWarmupEpochs
+    @Option(help: "Dropout rate on the user vector before normalisation.") var userDropout = TrainConfig().userDropout
+    @Option(help: "L2 penalty on the embedding rows of each batch.") var embeddingL2 = TrainConfig().embeddingL2
+    @Option(help: "Plateau schedule: factor of each learning-rate drop.") var plateauFactor = TrainConfig().plateauFactor
+    @Option(help: "Plateau schedule: evaluations without improvement before a drop.") var plateauPatience = TrainConfig().plateauPatience
+    @Option(help: "Plateau schedule: drops before training stops at the next plateau.") var plateauDrops = TrainConfig().plateauDrops
     @Option(help: "Decoupled weight decay (AdamW).") var weightDecay: Float = 0
     @Option(help: "Embedding / output dimension.") var dim = ModelConfig().dim
     @Option(help: "Std of the normal initialisation of embeddings.") var initStd = ModelConfig().initStd
@@ -75,6 +87,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Evaluate every N epochs.") var evalEvery = TrainConfig().evalEvery
     @Option(help: "Share of each user's training items held out for validation (0 = none).") var validation = 0.0
     @Option(help: "Stop after N evaluations without a better validation Recall (needs --validation).") var patience = 0
+    @Flag(help: "With --validation: after selecting the stopping point, train again on all training data for the selected epochs and report that model.") var refit = false
+    @Flag(help: "With --validation: evaluate the test split at every evaluation too (curves only; never used for a choice).") var testEveryEvaluation = false
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
 
     func runConfig(data: RunConfig.DataSource) throws -> RunConfig {
@@ -111,15 +125,32 @@ struct TrainingOptions: ParsableArguments {
         if sampler == "esans" && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
         t.epochs = epochs
         t.batchSize = batchSize
-        t.temperature = tau
-        guard ["constant", "cosine", "linear"].contains(lrSchedule) else { throw ValidationError("--lr-schedule must be constant, cosine or linear") }
+        t.loss.kind = loss
+        t.loss.temperature = tau
+        t.loss.bslWeight = bslWeight
+        t.loss.cclMargin = cclMargin
+        t.loss.cclWeight = cclWeight
+        t.loss.adaptauWarmupEpochs = adaptauWarmup
+        if let problem = t.loss.problems().first { throw ValidationError(problem) }
         t.lrSchedule = lrSchedule
+        guard (0..<1).contains(userDropout) else { throw ValidationError("--user-dropout must lie in [0, 1)") }
+        guard embeddingL2 >= 0 else { throw ValidationError("--embedding-l2 must not be negative") }
+        guard plateauFactor > 0 && plateauFactor < 1, plateauPatience >= 1, plateauDrops >= 0 else {
+            throw ValidationError("--plateau-factor must lie in (0, 1), --plateau-patience be at least 1 and --plateau-drops not negative")
+        }
+        t.userDropout = userDropout
+        t.embeddingL2 = embeddingL2
+        t.plateauFactor = plateauFactor
+        t.plateauPatience = plateauPatience
+        t.plateauDrops = plateauDrops
         t.logQCorrection = !noLogq
         t.maskAccidentalHits = !noMask
         t.seed = seed
         t.evalEvery = evalEvery
         t.validationFraction = validation
         t.patience = patience
+        t.refit = refit
+        t.testEveryEvaluation = testEveryEvaluation
         t.threads = threads
         guard epochs > 0, batchSize > 0, tau > 0, lr > 0, dim > 0, negatives >= 0, perPositive >= 0 else {
             throw ValidationError("--epochs, --batch-size, --tau, --lr and --dim must be positive; --negatives and --per-positive not negative")
@@ -135,3 +166,6 @@ struct TrainingOptions: ParsableArguments {
 }
 
 import Foundation
+
+extension LossKind: ExpressibleByArgument {}
+extension LRSchedule: ExpressibleByArgument {}

@@ -29,6 +29,8 @@ struct TrainCommand: ParsableCommand {
 /// Runs training with progress output; shared by `train` and `demo`.
 func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool = false) throws -> MetricsLog {
     var bar: ProgressBar? = nil
+    var validation: (metrics: RankingMetrics, best: Bool)? = nil
+    var refitting = false
     let run = TrainingRun(directory: URL(fileURLWithPath: output), config: config) { event in
         switch event {
         case .loaded(let ds):
@@ -39,11 +41,16 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
         case .resumed(let e):
             print("resuming after epoch \(e)")
         case .step(let epoch, let step, let of, let loss):
-            if step == 1 { bar = ProgressBar(total: of, label: "epoch \(epoch)", unit: "steps") }
+            if step == 1 { bar = ProgressBar(total: of, label: refitting ? "refit epoch \(epoch)" : "epoch \(epoch)", unit: "steps") }
             bar?.update(step, suffix: String(format: "loss %.4f", loss))
         case .epochDone(let stats, let metrics, let evalSeconds):
             if quiet { return }
-            var line = String(format: "epoch %3d  loss %.4f  train %.2fs", stats.epoch, stats.loss, stats.seconds)
+            var line = String(format: "%@epoch %3d  loss %.4f  train %.2fs", refitting ? "refit " : "", stats.epoch, stats.loss, stats.seconds)
+            if let (v, best) = validation {
+                line += String(format: "  eval %.2fs  valid recall@20 %.4f  ndcg@20 %.4f%@", evalSeconds,
+                               v.values["recall@20"] ?? 0, v.values["ndcg@20"] ?? 0, best ? "  (best)" : "")
+                validation = nil
+            }
             if let m = metrics {
                 line += String(format: "  eval %.2fs  recall@20 %.4f  ndcg@20 %.4f  recall@50 %.4f", evalSeconds,
                                m.values["recall@20"] ?? 0, m.values["ndcg@20"] ?? 0, m.values["recall@50"] ?? 0)
@@ -52,7 +59,14 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
         case .note(let n):
             if !quiet { print("note: \(n)") }
         case .earlyStop(let e):
-            print("early stop after epoch \(e): no better validation recall for the configured patience")
+            if !quiet { print("early stop after epoch \(e): no better validation recall for the configured patience") }
+        case .validated(_, let m, let best):
+            validation = (m, best)
+        case .learningRateDropped(let e, let lr, let best):
+            if !quiet { print("plateau after epoch \(e): learning rate now \(lr), weights of epoch \(best) reloaded") }
+        case .refitStarted(let epochs):
+            refitting = true
+            if !quiet { print("refit on all training data (validation included) for \(epochs) epochs") }
         }
     }
     return try run.run(resume: resume)
@@ -61,6 +75,11 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
 /// Prints the final entry of a metrics log as a small table.
 func printFinal(_ log: MetricsLog) {
     guard let f = log.final else { return }
+    if let e = f["selected_epoch"] {
+        let refit = f["refit_epochs"].map { String(format: ", refit on all training data for %d epochs", Int($0)) } ?? ""
+        print(String(format: "\nselected on validation: epoch %d (valid recall@20 %.4f, %d learning-rate drops)%@", Int(e),
+                     f["selected_valid_recall@20"] ?? 0, Int(f["lr_drops"] ?? 0), refit))
+    }
     print("\nfinal (test split, train items masked):")
     print("  K      recall    ndcg      hit       mrr")
     for k in [20, 50, 100, 200] {

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import NumCore
@@ -17,7 +18,7 @@ private func trainConfig(seed: UInt64 = 5, epochs: Int = 3) -> TrainConfig {
     t.epochs = epochs
     t.batchSize = 32
     t.sharedNegatives = 16
-    t.temperature = 0.2
+    t.loss.temperature = 0.2
     t.seed = seed
     return t
 }
@@ -273,22 +274,34 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
         expectSameEntries(try #require(again.final), finalA, "final after resuming a finished run")
     }
 
-    @Test func validationAndEvaluationInterval() throws {
+    @Test(arguments: [false, true])
+    func validationAndEvaluationInterval(testEveryEvaluation: Bool) throws {
         let tmp = TempDir()
         let dataDir = tmp.file("data"), dir = tmp.file("run")
         try writeLightGCN(tinyDataset(), to: dataDir)
         var config = runConfig(dataDir: dataDir)
         config.training.validationFraction = 0.2
         config.training.evalEvery = 2
-        var evaluated: [Int: Bool] = [:]
+        config.training.testEveryEvaluation = testEveryEvaluation
+        var validated: [Int] = [], tested: [Int] = []
         let log = try TrainingRun(directory: dir, config: config) { event in
-            if case .epochDone(let stats, let metrics, _) = event { evaluated[stats.epoch] = metrics != nil }
+            if case .epochDone(let stats, let metrics, _) = event, metrics != nil { tested.append(stats.epoch) }
+            if case .validated(let epoch, _, _) = event { validated.append(epoch) }
         }.run(resume: false)
-        #expect(evaluated == [1: false, 2: true, 3: true], "evaluated after the 2nd and the last epoch")
+        #expect(validated == [2, 3], "validated after the 2nd and the last epoch")
+        #expect(tested == (testEveryEvaluation ? [2, 3] : []), "the test split only on request before the end")
         #expect(log.epochs.count == 3)
         #expect(log.epochs[0]["recall@20"] == nil && log.epochs[0]["valid_recall@20"] == nil)
-        for e in log.epochs[1...] { #expect(e["recall@20"] != nil && e["valid_recall@20"] != nil) }
-        #expect(log.final?["recall@20"] == log.epochs[2]["recall@20"])
+        for e in log.epochs[1...] { #expect((e["recall@20"] != nil) == testEveryEvaluation && e["valid_recall@20"] != nil) }
+        // The final entry is the test split at the epoch chosen on validation.
+        let final = try #require(log.final)
+        let selected = try #require(final["selected_epoch"])
+        let scored = log.epochs.filter { $0["valid_recall@20"] != nil }
+        let top = scored.map { $0["valid_recall@20"]! }.max()!
+        let best = scored.first { $0["valid_recall@20"] == top }!   // the first of equal scores
+        #expect(selected == best["epoch"])
+        #expect(final["recall@20"] != nil)
+        if testEveryEvaluation { #expect(final["recall@20"] == best["recall@20"]) }
     }
 
     @Test func resumingWithDifferentSettingsIsRefused() throws {
@@ -299,7 +312,7 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
         config.training.epochs = 1
         try TrainingRun(directory: dir, config: config).run(resume: false)
         var changed = config
-        changed.training.temperature = 0.5
+        changed.training.loss.temperature = 0.5
         do {
             try TrainingRun(directory: dir, config: changed).run(resume: true)
             Issue.record("resuming with other settings must throw")

@@ -1,26 +1,24 @@
-// Finite-difference and scratch-file helpers shared by the test targets that check explicit
-// backward passes. ModelsTests uses this file through a symbolic link, so it imports only
-// what both targets have.
+// Finite-difference helpers shared by the test targets that check explicit backward passes.
 import Foundation
 import Testing
 import NumCore
 
 /// Step of the central differences: values are Float32 of scale 0.1-1.
-let fdEpsilon: Float = 1e-2
+public let fdEpsilon: Float = 1e-2
 /// An analytic and a numeric derivative agree when within this relative error...
-let fdRelativeTolerance = 2e-2
+public let fdRelativeTolerance = 2e-2
 /// ... or this absolute error.
-let fdAbsoluteTolerance = 2e-3
+public let fdAbsoluteTolerance = 2e-3
 
 /// A `rows x cols` matrix of N(0, scale^2) samples.
-func randomMatrix(_ rows: Int, _ cols: Int, _ rng: inout RandomSource, scale: Float = 1) -> Matrix {
+public func randomMatrix(_ rows: Int, _ cols: Int, _ rng: inout RandomSource, scale: Float = 1) -> Matrix {
     let m = Matrix(rows: rows, cols: cols)
     for i in 0..<m.count { m.data[i] = rng.normal() * scale }
     return m
 }
 
 /// `sum(w ⊙ y)` over the first `w.count` elements of `y`, in Double.
-func weightedSum(_ y: Matrix, _ w: Matrix) -> Double {
+public func weightedSum(_ y: Matrix, _ w: Matrix) -> Double {
     var s = 0.0
     for i in 0..<w.count { s += Double(y.data[i]) * Double(w.data[i]) }
     return s
@@ -28,7 +26,7 @@ func weightedSum(_ y: Matrix, _ w: Matrix) -> Double {
 
 /// Central differences of `loss` w.r.t. every element of `x`; each element is restored
 /// bitwise afterwards. The divisor is the actual Float step taken.
-func numericGradient(of x: Matrix, eps: Float = fdEpsilon, _ loss: () -> Double) -> [Double] {
+public func numericGradient(of x: Matrix, eps: Float = fdEpsilon, _ loss: () -> Double) -> [Double] {
     var g = [Double](repeating: 0, count: x.count)
     for i in 0..<x.count {
         let original = x.data[i]
@@ -44,14 +42,14 @@ func numericGradient(of x: Matrix, eps: Float = fdEpsilon, _ loss: () -> Double)
 }
 
 /// Whether an analytic derivative matches a numeric one.
-func derivativesAgree(_ a: Double, _ n: Double) -> Bool {
+public func derivativesAgree(_ a: Double, _ n: Double) -> Bool {
     let diff = abs(a - n)
     return diff <= fdAbsoluteTolerance || diff <= fdRelativeTolerance * max(abs(a), abs(n))
 }
 
 /// Expects every analytic derivative to match its finite difference, and the gradient not
 /// to be identically zero (unless `allowZero`).
-func expectGradientsMatch(_ analytic: [Float], _ numeric: [Double], _ label: String, allowZero: Bool = false,
+public func expectGradientsMatch(_ analytic: [Float], _ numeric: [Double], _ label: String, allowZero: Bool = false,
                           sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(analytic.count == numeric.count, "\(label): sizes differ", sourceLocation: sourceLocation)
     var bad: [String] = []
@@ -67,5 +65,5 @@ func expectGradientsMatch(_ analytic: [Float], _ numeric: [Double], _ label: Str
 }
 
 /// Bit patterns of a matrix (bitwise comparisons of checkpoints and optimiser state).
-func bits(_ m: Matrix) -> [UInt32] { m.array.map(\.bitPattern) }
+public func bits(_ m: Matrix) -> [UInt32] { m.array.map(\.bitPattern) }
 

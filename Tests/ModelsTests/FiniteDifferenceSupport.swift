@@ -1,1 +1,0 @@
-../TrainingTests/FiniteDifferenceSupport.swift

@@ -1,1 +1,0 @@
-../DatasetsTests/TempDir.swift
