@@ -1,8 +1,10 @@
 import Foundation
+import NumCore
+import Sampling
 import Training
 
 /// The hyperparameters `esans sweep` can vary.
-public enum SweepParameter: String, CaseIterable, Sendable {
+public enum SweepParameter: String, NamedSetting {
     /// ESANS hard-interpolation coefficient lambda (`esans.lambda`).
     case lambda
     /// Number of primary clusters k_p: each value needs its own `semantic_ids.tsv`.
@@ -11,14 +13,12 @@ public enum SweepParameter: String, CaseIterable, Sendable {
     case tc
     /// Hard negatives m_c out of the per-positive budget; the rest are easy (m_o = budget - m_c).
     case hard
+
+    public static var settingName: String { "sweep parameter" }
 }
 
 /// The standard plans behind `esans compare`, `esans compare --ablation` and `esans sweep`.
 public enum PlanCatalog {
-    /// Display names of the samplers.
-    public static let samplerLabels = ["uns": "UNS", "pns": "PNS", "inbatch": "In-batch", "mns": "MNS", "dns": "DNS",
-                                       "mixgcf": "MixGCF", "esans": "ESANS"]
-
     /// The ESANS ablation arms, in report order: (name, label, change to the configuration).
     public static let ablationArms: [(name: String, label: String, change: @Sendable (inout TrainConfig) -> Void)] = [
         ("esans", "ESANS (full)", { _ in }),
@@ -32,17 +32,14 @@ public enum PlanCatalog {
     /// Samplers trained with identical model, epochs, seeds and budget (`regime`), plus the
     /// ESANS ablation arms when `ablation` is set. Relative changes are against full ESANS in
     /// an ablation, otherwise against `uns` when it is among the samplers, else the first variant.
-    public static func comparison(base: RunConfig, samplers: [String], regime: BudgetRegime, seeds: [UInt64],
+    public static func comparison(base: RunConfig, samplers: [SamplerKind], regime: BudgetRegime, seeds: [UInt64],
                                   ablation: Bool = false) throws -> ExperimentPlan {
-        for s in samplers where !SamplerFactory.names.contains(s) {
-            throw ExperimentError("unknown sampler '\(s)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
-        }
-        let needsIDs = samplers.contains("esans") || ablation
+        let needsIDs = samplers.contains { $0.needsSemanticIDs } || ablation
         if needsIDs && base.training.semanticIDs == nil {
             throw ExperimentError("esans (and the ablation) needs --semantic-ids FILE (semantic_ids.tsv from `esans cluster`)")
         }
-        var variants = samplers.filter { !(ablation && $0 == "esans") }.map { s in
-            ExperimentVariant(name: s, label: samplerLabels[s]) { c in
+        var variants = samplers.filter { !(ablation && $0 == .esans) }.map { s in
+            ExperimentVariant(name: s.rawValue, label: s.label) { c in
                 var c = c
                 c.training.sampler = s
                 regime.apply(to: &c.training)
@@ -54,7 +51,7 @@ public enum PlanCatalog {
                 let change = arm.change
                 variants.append(ExperimentVariant(name: arm.name, label: arm.label) { c in
                     var c = c
-                    c.training.sampler = "esans"
+                    c.training.sampler = .esans
                     change(&c.training)
                     regime.apply(to: &c.training)
                     return c
@@ -63,7 +60,7 @@ public enum PlanCatalog {
         }
         let names = variants.map(\.name)
         let baseline = ablation ? "esans" : names.contains("uns") ? "uns" : names.first
-        var notes = regime.notes(for: names.filter { SamplerFactory.names.contains($0) } + (ablation ? ["esans"] : []), base: base.training)
+        var notes = regime.notes(for: samplers + (ablation ? [.esans] : []), base: base.training)
         if ablation {
             notes.append("Ablation arms change one thing each in full ESANS: EDIS off, one interpolation off, semantic IDs permuted across items (same cluster sizes), or hard negatives from the whole primary cluster.")
         }
@@ -120,14 +117,14 @@ public enum PlanCatalog {
             }
             variants.append(ExperimentVariant(name: "\(parameter.rawValue)=\(value)", label: label) { c in
                 var c = c
-                c.training.sampler = "esans"
+                c.training.sampler = .esans
                 change(&c.training)
                 regime.apply(to: &c.training)
                 return c
             })
         }
         let chosen = baseline.map { "\(parameter.rawValue)=\($0)" } ?? variants.first?.name
-        var notes = regime.notes(for: ["esans"], base: base.training)
+        var notes = regime.notes(for: [.esans], base: base.training)
         notes.append("Sweep of `\(parameter.rawValue)` over \(values.joined(separator: ", ")) with ESANS; everything else as in the base configuration.")
         return try ExperimentPlan(title: "Sweep of \(parameter.rawValue)", base: base, variants: variants, seeds: seeds,
                                   baseline: chosen, notes: notes,

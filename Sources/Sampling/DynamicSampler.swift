@@ -5,7 +5,7 @@ import Datasets
 /// model and keep the `perPositive` highest-scoring ones as negatives (the hardest). The
 /// proposal depends on the model, so no logQ is given.
 public final class DynamicSampler: NegativeSampler {
-    public let name = "dns"
+    public var kind: SamplerKind { .dns }
     public var needsScorer: Bool { true }
     private let numItems: Int
     /// Candidates scored per positive, and negatives kept per positive.

@@ -33,16 +33,11 @@ public final class ESANSSampler: NegativeSampler {
         /// False: primary-only clusters (hard negatives from the whole primary cluster, no
         /// secondary-cell filter), for the ablation.
         public var useSecondary = true
-        /// Uniform negatives shared by the batch (the `production` regime), 0 = none.
-        public var sharedUniform = 0
-        /// Subtract log q_j, the probability of drawing negative j for this positive, from its
-        /// logit, as for the other non-uniform samplers (in-batch, MNS, PNS).
-        public var logQ = true
         /// The defaults of the `paper` regime (m_c + m_o = 7).
         public init() {}
 
         private enum CodingKeys: String, CodingKey {
-            case hard, easy, clusterTemperature, lambda, edis, simpleInterpolation, hardInterpolation, useSecondary, sharedUniform, logQ
+            case hard, easy, clusterTemperature, lambda, edis, simpleInterpolation, hardInterpolation, useSecondary
         }
 
         /// Decodes a configuration; keys missing from older run files keep their defaults.
@@ -57,30 +52,34 @@ public final class ESANSSampler: NegativeSampler {
             simpleInterpolation = try c.decodeIfPresent(Bool.self, forKey: .simpleInterpolation) ?? d.simpleInterpolation
             hardInterpolation = try c.decodeIfPresent(Bool.self, forKey: .hardInterpolation) ?? d.hardInterpolation
             useSecondary = try c.decodeIfPresent(Bool.self, forKey: .useSecondary) ?? d.useSecondary
-            sharedUniform = try c.decodeIfPresent(Int.self, forKey: .sharedUniform) ?? d.sharedUniform
-            logQ = try c.decodeIfPresent(Bool.self, forKey: .logQ) ?? d.logQ
         }
     }
 
-    public let name = "esans"
+    public var kind: SamplerKind { .esans }
     public let config: Config
     private let tables: SemanticClusterTables
     private let train: Interactions
     private let numItems: Int
     private let uniform: UniformSampler?
     private let logQHard: [Float], logQEasy: [Float]
+    /// Whether each hard and easy negative carries log q_j, the log of its draw probability
+    /// for this positive relative to a uniform draw (as for the other non-uniform samplers).
+    public let logQCorrection: Bool
 
     /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
     /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
-    public init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: Config) {
+    /// `sharedUniform` uniform negatives are shared by each batch (the `production` regime).
+    public init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: Config,
+                sharedUniform: Int = 0, logQCorrection: Bool = true) {
         precondition(primary.count == context.numItems && secondary.count == context.numItems, "one semantic ID per item")
         self.config = config
+        self.logQCorrection = logQCorrection
         tables = SemanticClusterTables(primary: primary, secondary: secondary, excludeOwnCell: config.useSecondary,
                                        centroidDistances: centroidDistances, temperature: config.clusterTemperature)
         train = context.train
         numItems = context.numItems
         (logQHard, logQEasy) = Self.logProposalTables(tables, config, numItems: context.numItems)
-        uniform = config.sharedUniform > 0 ? UniformSampler(context: context, shared: config.sharedUniform, perPositive: 0) : nil
+        uniform = sharedUniform > 0 ? UniformSampler(context: context, shared: sharedUniform, perPositive: 0) : nil
     }
 
     /// Virtual negatives per row under `config`.
@@ -103,7 +102,7 @@ public final class ESANSSampler: NegativeSampler {
         // Rows write straight into these (uninitialised) buffers, which become the arrays of the
         // result at the end.
         let negatives = UnsafeMutablePointer<Int32>.allocate(capacity: B * M)
-        let logQ = UnsafeMutablePointer<Float>.allocate(capacity: config.logQ ? B * M : 0)
+        let logQ = UnsafeMutablePointer<Float>.allocate(capacity: logQCorrection ? B * M : 0)
         let starts = UnsafeMutablePointer<Int32>.allocate(capacity: B * V + 1)
         let sources = UnsafeMutablePointer<Int32>.allocate(capacity: B * T), weights = UnsafeMutablePointer<Float>.allocate(capacity: B * T)
         let unfiltered = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
@@ -119,12 +118,12 @@ public final class ESANSSampler: NegativeSampler {
                 self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: row,
                                recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
                 assert(w.vectors == V && w.terms == T, "recipe layout")
-                if self.config.logQ { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
+                if self.logQCorrection { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
             }
             unfiltered[c] = !filtered
         }
         func array<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> [T] { Array(UnsafeBufferPointer(start: p, count: n)) }
-        if config.logQ { out.perPositiveLogQ = array(logQ, B * M) }
+        if logQCorrection { out.perPositiveLogQ = array(logQ, B * M) }
         out.perPositive = array(negatives, B * M)
         out.perPositiveFiltered = !UnsafeBufferPointer(start: unfiltered, count: chunks).contains(true)
         if V > 0 {

@@ -11,7 +11,7 @@ import Datasets
 ///   batch (all rows' positives when `shared >= batch size`; none when 0);
 /// - `perPositive`: each row also gets that many positives of other rows, drawn uniformly.
 public final class InBatchSampler: NegativeSampler {
-    public let name = "inbatch"
+    public var kind: SamplerKind { .inbatch }
     private let logQ: [Float]
     /// Whether to apply the logQ correction.
     public let correct: Bool

@@ -7,7 +7,7 @@ import Datasets
 /// synthetic negatives the current model scores highest are kept as virtual negatives, and
 /// their underlying candidates are the row's real per-positive negatives.
 public final class MixGCFSampler: NegativeSampler {
-    public let name = "mixgcf"
+    public var kind: SamplerKind { .mixgcf }
     public var needsScorer: Bool { true }
     private let numItems: Int
     /// Candidates drawn per positive, and negatives kept per positive.

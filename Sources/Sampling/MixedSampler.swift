@@ -12,15 +12,18 @@ import Datasets
 /// `perPositive` negatives of a row is another row's positive or a uniform item with
 /// probability one half each.
 public final class MixedSampler: NegativeSampler {
-    public let name = "mns"
+    public var kind: SamplerKind { .mns }
     private let uniform: UniformSampler
     private let frequency: [Double]
     private let numItems: Int
     /// Size of the shared pool, and negatives per positive.
     public let sharedCount: Int, perPositive: Int
+    /// Whether each negative carries its logQ.
+    public let logQCorrection: Bool
 
     /// A mixed sampler with a shared pool of `shared` items and `perPositive` per row.
-    public init(context: SamplingContext, shared: Int, perPositive: Int) {
+    public init(context: SamplingContext, shared: Int, perPositive: Int, logQCorrection: Bool = true) {
+        self.logQCorrection = logQCorrection
         uniform = UniformSampler(context: context, shared: 0, perPositive: 0)
         let total = Double(max(1, context.itemCounts.reduce(0, +)))
         frequency = context.itemCounts.map { Double($0) / total }
@@ -37,7 +40,7 @@ public final class MixedSampler: NegativeSampler {
             let uniformPart = uniform.distinctUniform(min(numItems, sharedCount - inBatch.count), rng: &rng)
             out.shared = inBatch + uniformPart
             let a = Double(inBatch.count) / Double(out.shared.count)
-            out.sharedLogQ = out.shared.map { Float(log(a * frequency[Int($0)] + (1 - a) / n)) }
+            if logQCorrection { out.sharedLogQ = out.shared.map { Float(log(a * frequency[Int($0)] + (1 - a) / n)) } }
         }
         if perPositive > 0 {
             let B = batch.count
@@ -52,7 +55,7 @@ public final class MixedSampler: NegativeSampler {
                     }
                 }
             }
-            out.perPositiveLogQ = out.perPositive.map { Float(log(0.5 * frequency[Int($0)] + 0.5 / n)) }
+            if logQCorrection { out.perPositiveLogQ = out.perPositive.map { Float(log(0.5 * frequency[Int($0)] + 0.5 / n)) } }
         }
         return out
     }

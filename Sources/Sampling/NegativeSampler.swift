@@ -117,8 +117,8 @@ public struct SamplingContext: Sendable {
 /// A negative sampler. One small type per strategy; the trainer calls ``sample(_:scorer:rng:)``
 /// once per batch and never needs to know which strategy it has.
 public protocol NegativeSampler: AnyObject {
-    /// Short name used on the command line and in reports (`uns`, `inbatch`, ...).
-    var name: String { get }
+    /// Which sampler this is.
+    var kind: SamplerKind { get }
     /// True when ``sample(_:scorer:rng:)`` needs a scorer.
     var needsScorer: Bool { get }
     /// Draws the negatives for `batch`. All randomness comes from `rng`.

@@ -5,7 +5,7 @@ import Datasets
 /// built around per-positive candidates (DNS, MixGCF) get the same real-negative budget as the
 /// others in the `production` regime (a shared pool plus per-positive negatives).
 public final class SharedPoolSampler: NegativeSampler {
-    public var name: String { inner.name }
+    public var kind: SamplerKind { inner.kind }
     public var needsScorer: Bool { inner.needsScorer }
     private let inner: NegativeSampler
     private let pool: UniformSampler

@@ -6,7 +6,7 @@ import Datasets
 /// items) and/or a number per positive. The proposal is uniform, so logQ is a constant and is
 /// left out.
 public final class UniformSampler: NegativeSampler {
-    public let name = "uns"
+    public var kind: SamplerKind { .uns }
     /// Size of the shared pool per batch.
     public let sharedCount: Int
     /// Negatives per positive.

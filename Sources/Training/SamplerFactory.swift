@@ -5,22 +5,19 @@ import Sampling
 
 /// Builds the sampler a run configuration names.
 public enum SamplerFactory {
-    /// Sampler names this build knows.
-    public static let names = ["uns", "pns", "inbatch", "mns", "dns", "mixgcf", "esans"]
-
-    /// The sampler called `config.sampler` for `dataset`, or nil if there is none by that name.
-    /// Notes about what was loaded (e.g. ignored semantic IDs) go to `notes`.
-    public static func make(_ config: TrainConfig, context: SamplingContext, dataset: Dataset, notes: inout [String]) throws -> NegativeSampler? {
+    /// The sampler `config.sampler` for `dataset`. Notes about what was loaded (e.g. ignored
+    /// semantic IDs) go to `notes`. Every sampler whose proposal is not uniform attaches logQ
+    /// to its negatives exactly when `config.logQCorrection` is on.
+    public static func make(_ config: TrainConfig, context: SamplingContext, dataset: Dataset, notes: inout [String]) throws -> NegativeSampler {
+        let logQ = config.logQCorrection
         switch config.sampler {
-        case "esans":
+        case .esans:
             guard let path = config.semanticIDs else {
                 throw DataError(file: "<options>", line: nil, field: "semantic-ids", message: "the esans sampler needs --semantic-ids FILE (semantic_ids.tsv written by `esans cluster`)")
             }
             var (table, n) = try SemanticIDTable.read(URL(fileURLWithPath: path), items: dataset.items)
             notes += n
             if config.randomClusters { table = table.shuffled(seed: config.seed) }
-            var e = config.esans
-            e.sharedUniform = config.sharedNegatives
             // Primary-centroid distances for the easy-cluster softmax, from msac.safetensors beside the IDs.
             let msac = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("msac.safetensors")
             var distances: Matrix? = nil
@@ -30,22 +27,21 @@ public enum SamplerFactory {
             } else {
                 notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
             }
-            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: distances, config: e)
-        case "uns": return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
-        case "pns": return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
-        case "inbatch":
-            return InBatchSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives,
-                                  logQCorrection: config.logQCorrection)
-        case "mns": return MixedSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
-        case "dns":
+            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: distances,
+                                config: config.esans, sharedUniform: config.sharedNegatives, logQCorrection: logQ)
+        case .uns: return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
+        case .pns: return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)
+        case .inbatch:
+            return InBatchSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)
+        case .mns: return MixedSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)
+        case .dns:
             let m = max(1, config.perPositiveNegatives)
             let dns = DynamicSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
             return config.sharedNegatives > 0 ? SharedPoolSampler(dns, context: context, shared: config.sharedNegatives) : dns
-        case "mixgcf":
+        case .mixgcf:
             let m = max(1, config.perPositiveNegatives)
             let mix = MixGCFSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
             return config.sharedNegatives > 0 ? SharedPoolSampler(mix, context: context, shared: config.sharedNegatives) : mix
-        default: return nil
         }
     }
 

@@ -30,8 +30,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// With validation: evaluate the test split at every evaluation too (for curves; never
     /// used for any choice). Off, the test split is evaluated once, at the selected point.
     public var testEveryEvaluation: Bool = false
-    /// Sampler name (`uns`, `inbatch`, ...).
-    public var sampler: String = "uns"
+    /// The negative sampler.
+    public var sampler: SamplerKind = .uns
     /// Negatives shared by the whole batch (UNS pool size).
     public var sharedNegatives: Int = 1024
     /// Negatives drawn for each positive.
@@ -44,7 +44,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var randomClusters = false
     /// DNS / MixGCF: candidates scored per kept negative.
     public var candidateFactor: Int = 4
-    /// Subtract log proposal probability from negative logits where the sampler gives it.
+    /// The logQ correction, one switch for every sampler: subtract the log of each negative's
+    /// proposal probability from its logit, where the proposal is not uniform.
     public var logQCorrection: Bool = true
     /// Mask negatives that are the positive or one of the user's training items.
     public var maskAccidentalHits: Bool = true
@@ -68,6 +69,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, epochs, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
 
     private enum LegacyKeys: String, CodingKey { case temperature }
+    private enum LegacyESANSKeys: String, CodingKey { case logQ }
 
     /// Decodes a configuration; keys missing from older `config.json` files take their defaults.
     public init(from decoder: Decoder) throws {
@@ -94,7 +96,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         plateauDrops = try c.decodeIfPresent(Int.self, forKey: .plateauDrops) ?? d.plateauDrops
         refit = try c.decodeIfPresent(Bool.self, forKey: .refit) ?? d.refit
         testEveryEvaluation = try c.decodeIfPresent(Bool.self, forKey: .testEveryEvaluation) ?? d.testEveryEvaluation
-        sampler = try c.decodeIfPresent(String.self, forKey: .sampler) ?? d.sampler
+        sampler = try c.decodeIfPresent(SamplerKind.self, forKey: .sampler) ?? d.sampler
         sharedNegatives = try c.decodeIfPresent(Int.self, forKey: .sharedNegatives) ?? d.sharedNegatives
         perPositiveNegatives = try c.decodeIfPresent(Int.self, forKey: .perPositiveNegatives) ?? d.perPositiveNegatives
         candidateFactor = try c.decodeIfPresent(Int.self, forKey: .candidateFactor) ?? d.candidateFactor
@@ -106,5 +108,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        // ESANS runs from before the single logQ switch kept their own (esans.logQ).
+        if sampler == .esans, c.contains(.esans),
+           try c.nestedContainer(keyedBy: LegacyESANSKeys.self, forKey: .esans).decodeIfPresent(Bool.self, forKey: .logQ) == false {
+            logQCorrection = false
+        }
     }
 }

@@ -111,8 +111,7 @@ public final class Trainer: @unchecked Sendable {
         let userInput = Tower.Input(ids: batch.users,
                                     histories: model.config.user.history ? batch.users.map { dataset.train.items(of: Int($0)) } : [])
         let scorer: CandidateScorer? = sampler.needsScorer ? ModelScorer(model: model, users: userInput) : nil
-        var neg = sampler.sample(batch, scorer: scorer, rng: &rng)
-        if !config.logQCorrection { neg.sharedLogQ = []; neg.perPositiveLogQ = [] }
+        let neg = sampler.sample(batch, scorer: scorer, rng: &rng)
         let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)

@@ -60,13 +60,8 @@ public final class TrainingRun {
         // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
-        guard SamplerFactory.names.contains(tc.sampler) else {
-            throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
-        }
         var samplerNotes: [String] = []
-        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes) else {
-            throw DataError(file: "<options>", line: nil, field: "sampler", message: "unknown sampler '\(tc.sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
-        }
+        let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes)
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let optimizer = AdamOptimizer(config: config.optimizer)
@@ -98,7 +93,7 @@ public final class TrainingRun {
         log.info = [
             "dataset": dataset.name, "users": String(dataset.numUsers), "items": String(dataset.numItems),
             "train_interactions": String(dataset.train.count), "test_interactions": String(dataset.test.count),
-            "sampler": tc.sampler, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
+            "sampler": tc.sampler.rawValue, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
         ]
         for n in samplerNotes { observe(.note(n)) }
         let validating = dataset.validation != nil
@@ -201,9 +196,7 @@ public final class TrainingRun {
         let tc = full.training
         let dataset = try full.loadDataset()
         var notes: [String] = []
-        guard let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes) else {
-            preconditionFailure("sampler validated before training")
-        }
+        let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes)
         let optimizer = AdamOptimizer(config: full.optimizer)
         let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)

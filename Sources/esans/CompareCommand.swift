@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Training
 import Experiments
+import Sampling
+import NumCore
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,26 +23,24 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @Option(help: "Samplers, comma-separated (default: all, esans only with --semantic-ids; none with --ablation).") var samplers: String?
-    @Option(help: "Budget regime: paper, production or custom.") var regime = "paper"
+    @Option(help: "Budget regime: paper, production or custom.") var regime = BudgetRegime.paper
     @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
     @Flag(help: "Run the ESANS ablation (full, w/o EDIS, w/o simple / hard interpolation, random clusters, primary-only).") var ablation = false
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
         let base = try training.runConfig(data: dataOptions.source)
-        guard let budget = BudgetRegime(rawValue: regime) else {
-            throw ValidationError("--regime must be one of \(BudgetRegime.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let budget = regime
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
-        var names: [String]
+        var names: [SamplerKind]
         if let samplers {
-            names = samplers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            names = try parseList(samplers, option: "--samplers", as: SamplerKind.self)
         } else if ablation {
             names = []
         } else {
-            names = SamplerFactory.names
+            names = SamplerKind.allCases
             if base.training.semanticIDs == nil {
-                names.removeAll { $0 == "esans" }
+                names.removeAll { $0.needsSemanticIDs }
                 printErr("note: esans left out (it needs --semantic-ids FILE from `esans cluster`)")
             }
         }

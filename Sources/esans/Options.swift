@@ -2,6 +2,7 @@ import ArgumentParser
 import Models
 import Sampling
 import Training
+import Experiments
 import Losses
 import NumCore
 
@@ -45,7 +46,7 @@ struct DataOptions: ParsableArguments {
 
 /// Model and training hyperparameters.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Negative sampler: \(SamplerFactory.names.joined(separator: ", ")).") var sampler = "uns"
+    @Option(help: "Negative sampler: \(SamplerKind.acceptedNames).") var sampler = TrainConfig().sampler
     @Option(help: "Negatives shared by each batch (UNS pool).") var negatives = TrainConfig().sharedNegatives
     @Option(help: "Negatives drawn for each positive.") var perPositive = TrainConfig().perPositiveNegatives
     @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
@@ -69,7 +70,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "MLP hidden widths for both towers, comma-separated (e.g. 128); empty = none.") var hidden = ""
     @Flag(help: "User tower: add the mean of the user's training-item embeddings.") var history = false
     @Flag(help: "User tower: no ID embedding (history only; needs --history).") var noUserId = false
-    @Flag(help: "No logQ correction.") var noLogq = false
+    @Flag(help: "No logQ correction (for every sampler whose proposal is not uniform: pns, inbatch, mns, esans).") var noLogq = false
     @Flag(help: "Do not mask accidental hits (negatives that are the user's training items).") var noMask = false
     @Option(help: "DNS / MixGCF: candidates scored per kept negative.") var candidateFactor = TrainConfig().candidateFactor
     @Option(help: "ESANS: semantic_ids.tsv written by `esans cluster`.") var semanticIds: String?
@@ -77,7 +78,6 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
     @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
     @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
-    @Flag(inversion: .prefixedNo, help: "ESANS: subtract log q_j of each hard/easy negative's sampling probability from its logit.") var esansLogq = ESANSSampler.Config().logQ
     @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
@@ -112,7 +112,6 @@ struct TrainingOptions: ParsableArguments {
         t.esans.easy = easy
         t.esans.lambda = lambda
         t.esans.clusterTemperature = clusterTemperature
-        t.esans.logQ = esansLogq
         t.esans.edis = !noEdis
         t.esans.simpleInterpolation = !noSimpleInterp
         t.esans.hardInterpolation = !noHardInterp
@@ -122,7 +121,7 @@ struct TrainingOptions: ParsableArguments {
         guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
             throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")
         }
-        if sampler == "esans" && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
+        if sampler.needsSemanticIDs && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
         t.epochs = epochs
         t.batchSize = batchSize
         t.loss.kind = loss
@@ -155,9 +154,6 @@ struct TrainingOptions: ParsableArguments {
         guard epochs > 0, batchSize > 0, tau > 0, lr > 0, dim > 0, negatives >= 0, perPositive >= 0 else {
             throw ValidationError("--epochs, --batch-size, --tau, --lr and --dim must be positive; --negatives and --per-positive not negative")
         }
-        guard SamplerFactory.names.contains(sampler) else {
-            throw ValidationError("unknown sampler '\(sampler)' (known: \(SamplerFactory.names.joined(separator: ", ")))")
-        }
         var o = AdamOptimizer.Config()
         o.learningRate = lr
         o.weightDecay = weightDecay
@@ -168,4 +164,16 @@ struct TrainingOptions: ParsableArguments {
 import Foundation
 
 extension LossKind: ExpressibleByArgument {}
+extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
+extension BudgetRegime: ExpressibleByArgument {}
+extension SweepParameter: ExpressibleByArgument {}
+
+/// The comma-separated values of a list option (`--samplers uns,dns`), each a name of `T`; an
+/// unknown name fails with the option, the name and the accepted names.
+func parseList<T: NamedSetting>(_ text: String, option: String, as: T.Type) throws -> [T] {
+    try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { name in
+        guard let value = T(rawValue: name) else { throw ValidationError("\(option): \(T.unknownValueMessage(name))") }
+        return value
+    }
+}

@@ -20,22 +20,17 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
-    @Option(help: "Hyperparameter: \(SweepParameter.allCases.map(\.rawValue).joined(separator: " or ")).") var param: String
+    @Option(help: "Hyperparameter: \(SweepParameter.acceptedNames).") var param: SweepParameter
     @Option(parsing: .unconditional, help: "Values, comma-separated (e.g. -0.3,-0.1,0.1,0.3,0.5).") var values: String
     @Option(help: "kp: path of each value's semantic_ids.tsv with {value} in it.") var semanticIdsPattern: String?
     @Option(help: "Value the relative changes are computed against (default: the first).") var baseline: String?
-    @Option(help: "Budget regime: paper, production or custom.") var regime = "paper"
+    @Option(help: "Budget regime: paper, production or custom.") var regime = BudgetRegime.paper
     @Option(help: "Seeds per value (--seed, --seed + 1, ...).") var seeds = 3
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
         let base = try training.runConfig(data: dataOptions.source)
-        guard let parameter = SweepParameter(rawValue: param) else {
-            throw ValidationError("--param must be \(SweepParameter.allCases.map(\.rawValue).joined(separator: " or "))")
-        }
-        guard let budget = BudgetRegime(rawValue: regime) else {
-            throw ValidationError("--regime must be one of \(BudgetRegime.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let parameter = param, budget = regime
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let plan: ExperimentPlan

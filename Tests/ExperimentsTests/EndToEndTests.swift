@@ -10,7 +10,7 @@ import Training
         let tmp = TempDir()
         let data = try writeTinyLightGCN(to: tmp.url.appendingPathComponent("data"))
         let base = tinyRunConfig(path: data.path)
-        let plan = try PlanCatalog.comparison(base: base, samplers: ["uns", "pns"], regime: .paper, seeds: [1, 2])
+        let plan = try PlanCatalog.comparison(base: base, samplers: [.uns, .pns], regime: .paper, seeds: [1, 2])
         let out = tmp.url.appendingPathComponent("cmp")
         var trained = 0
         let runner = ExperimentRunner(plan: plan, output: out) { dir, config, resume, observe in

@@ -54,19 +54,18 @@ import Training
 
     @Test func plansValidateAndApplyBudgets() throws {
         let base = tinyRunConfig(path: "unused")
-        let paper = try PlanCatalog.comparison(base: base, samplers: ["uns", "pns", "inbatch"], regime: .paper, seeds: [1, 2])
+        let paper = try PlanCatalog.comparison(base: base, samplers: [.uns, .pns, .inbatch], regime: .paper, seeds: [1, 2])
         #expect(paper.baseline == "uns")
         #expect(paper.runs.count == 6)
         let c = paper.config(for: RunKey(variant: "pns", seed: 2))
-        #expect(c.training.sampler == "pns" && c.training.seed == 2)
+        #expect(c.training.sampler == .pns && c.training.seed == 2)
         #expect(c.training.sharedNegatives == 0 && c.training.perPositiveNegatives == 7)
-        let prod = try PlanCatalog.comparison(base: base, samplers: ["uns"], regime: .production, seeds: [1])
+        let prod = try PlanCatalog.comparison(base: base, samplers: [.uns], regime: .production, seeds: [1])
         #expect(prod.config(for: RunKey(variant: "uns", seed: 1)).training.sharedNegatives == 1024)
-        #expect(throws: ExperimentError.self) { try PlanCatalog.comparison(base: base, samplers: ["nope"], regime: .paper, seeds: [1]) }
-        #expect(throws: ExperimentError.self) { try PlanCatalog.comparison(base: base, samplers: ["esans"], regime: .paper, seeds: [1]) }
+        #expect(throws: ExperimentError.self) { try PlanCatalog.comparison(base: base, samplers: [.esans], regime: .paper, seeds: [1]) }
         var withIDs = base
         withIDs.training.semanticIDs = "ids.tsv"
-        let abl = try PlanCatalog.comparison(base: withIDs, samplers: ["uns"], regime: .paper, seeds: [1], ablation: true)
+        let abl = try PlanCatalog.comparison(base: withIDs, samplers: [.uns], regime: .paper, seeds: [1], ablation: true)
         #expect(abl.variants.map(\.name) == ["uns", "esans", "no-edis", "no-simple-interp", "no-hard-interp", "random-clusters", "primary-only"])
         #expect(abl.baseline == "esans")
         #expect(abl.config(for: RunKey(variant: "no-edis", seed: 1)).training.esans.edis == false)
@@ -90,7 +89,7 @@ import Training
         let plan = try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .kp, values: ["4", "8"], regime: .paper,
                                          seeds: [1], semanticIDsPattern: pattern)
         #expect(plan.config(for: RunKey(variant: "kp=8", seed: 1)).training.semanticIDs == tmp.url.path + "/kp8/semantic_ids.tsv")
-        #expect(plan.config(for: RunKey(variant: "kp=8", seed: 1)).training.sampler == "esans")
+        #expect(plan.config(for: RunKey(variant: "kp=8", seed: 1)).training.sampler == .esans)
         #expect(throws: ExperimentError.self) {
             try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .kp, values: ["16"], regime: .paper, seeds: [1], semanticIDsPattern: pattern)
         }
@@ -100,7 +99,7 @@ import Training
         base.training.semanticIDs = "ids.tsv"
         let tc = try PlanCatalog.sweep(base: base, parameter: .tc, values: ["0.1", "1"], regime: .paper, seeds: [1])
         #expect(tc.config(for: RunKey(variant: "tc=0.1", seed: 1)).training.esans.clusterTemperature == 0.1)
-        #expect(tc.config(for: RunKey(variant: "tc=1", seed: 1)).training.sampler == "esans")
+        #expect(tc.config(for: RunKey(variant: "tc=1", seed: 1)).training.sampler == .esans)
         let hard = try PlanCatalog.sweep(base: base, parameter: .hard, values: ["0", "3"], regime: .paper, seeds: [1])
         let h3 = hard.config(for: RunKey(variant: "hard=3", seed: 1)).training
         #expect(h3.esans.hard == 3 && h3.esans.easy == 4 && h3.perPositiveNegatives == 7)

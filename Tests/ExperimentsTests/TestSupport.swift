@@ -47,7 +47,7 @@ func handMadeLog(final: [String: Double], recall50: [Double], seconds: [Double],
 func twoVariantPlan(base: RunConfig) throws -> ExperimentPlan {
     try ExperimentPlan(title: "test", base: base, variants: [
         ExperimentVariant(name: "a", label: "A") { $0 },
-        ExperimentVariant(name: "b", label: "B") { c in var c = c; c.training.sampler = "pns"; return c },
+        ExperimentVariant(name: "b", label: "B") { c in var c = c; c.training.sampler = .pns; return c },
     ], seeds: [1, 2], baseline: "a")
 }
 

@@ -170,7 +170,6 @@ private struct IdentityScorer: CandidateScorer {
     @Test func logQIsTheEmpiricalDrawProbability() {
         let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 2, 3,  0.1, 0, 2, 2,  2, 2, 0, 2,  3, 2, 2, 0])
         var c = Self.threeFour
-        c.logQ = true
         // A user without training items, so no draw is rejected.
         let free = makeContext([[], [1]], numItems: 40)
         let s = ESANSSampler(context: free, primary: primary, secondary: secondary, centroidDistances: d, config: c)
@@ -230,7 +229,7 @@ private struct IdentityScorer: CandidateScorer {
 @Test func sharedPoolWrapperAddsUniformNegativesToDNS() {
     let ctx = makeContext([[0], [1]], numItems: 60)
     let s = SharedPoolSampler(DynamicSampler(context: ctx, candidates: 8, perPositive: 2), context: ctx, shared: 10)
-    #expect(s.name == "dns" && s.needsScorer)
+    #expect(s.kind == .dns && s.needsScorer)
     var rng = RandomSource(seed: 8)
     let n = s.sample(BatchRequest(users: [0, 1], positives: [3, 4]), scorer: IdentityScorer(), rng: &rng)
     #expect(n.perPositiveCount == 2 && n.perPositive.count == 4)

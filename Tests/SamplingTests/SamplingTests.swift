@@ -15,7 +15,7 @@ private func context(_ lists: [[Int32]], numItems: Int) -> SamplingContext {
     @Test func sharedPoolIsDistinctAndInRange() {
         let ctx = context([[1, 2], [3], [4, 5, 6]], numItems: 40)
         let s = UniformSampler(context: ctx, shared: 6, perPositive: 0)
-        #expect(s.name == "uns" && !s.needsScorer)
+        #expect(s.kind == .uns && !s.needsScorer)
         var rng = RandomSource(seed: 1)
         for _ in 0..<50 {
             let n = s.sample(batch, scorer: nil, rng: &rng)
@@ -97,7 +97,7 @@ private func context(_ lists: [[Int32]], numItems: Int) -> SamplingContext {
         let ctx = context([[0, 1, 2], [0, 2], [0]], numItems: 4)
         #expect(ctx.itemCounts == [3, 1, 2, 0])
         let s = InBatchSampler(context: ctx)
-        #expect(s.name == "inbatch" && s.correct)
+        #expect(s.kind == .inbatch && s.correct)
         var rng = RandomSource(seed: 5)
         let batch = BatchRequest(users: [0, 1, 2, 0], positives: [2, 0, 0, 1])
         let n = s.sample(batch, scorer: nil, rng: &rng)

@@ -33,7 +33,7 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
     let tc = trainConfig(seed: seed)
     let model = TwoTowerModel(config: modelConfig(), numUsers: d.numUsers, numItems: d.numItems, seed: modelSeed)
     var notes: [String] = []
-    let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)!
+    let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)
     return Trainer(dataset: d, model: model, optimizer: AdamOptimizer(config: adamConfig()), sampler: sampler, config: tc)
 }
 
@@ -71,23 +71,30 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
 
     @Test func perPositiveAndInBatchSamplersTrain() {
         let d = tinyDataset()
-        for name in ["uns", "inbatch", "pns", "mns", "dns", "mixgcf"] {
+        for kind in [SamplerKind.uns, .inbatch, .pns, .mns, .dns, .mixgcf] {
             var tc = trainConfig()
-            tc.sampler = name
-            tc.perPositiveNegatives = name == "inbatch" ? 0 : 2
+            tc.sampler = kind
+            tc.perPositiveNegatives = kind == .inbatch ? 0 : 2
             let model = TwoTowerModel(config: modelConfig(), numUsers: d.numUsers, numItems: d.numItems, seed: 5)
             var notes: [String] = []
-            let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)!
-            #expect(sampler.name == name)
+            let sampler = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)
+            #expect(sampler.kind == kind)
             let t = Trainer(dataset: d, model: model, optimizer: AdamOptimizer(config: adamConfig()), sampler: sampler, config: tc)
             let l1 = t.trainEpoch(1).loss, l2 = t.trainEpoch(2).loss
-            #expect(l1.isFinite && l2 < l1, "\(name): \(l1) -> \(l2)")
+            #expect(l1.isFinite && l2 < l1, "\(kind): \(l1) -> \(l2)")
+            // The one logQ switch reaches the samplers: none attach logQ when it is off.
+            tc.logQCorrection = false
+            let plain = try! SamplerFactory.make(tc, context: SamplingContext(train: d.train), dataset: d, notes: &notes)
+            var rng = RandomSource(seed: 3)
+            let neg = plain.sample(BatchRequest(users: [0, 1], positives: [1, 2]), scorer: kind.scoresCandidates ? ConstantScorer() : nil, rng: &rng)
+            #expect(neg.sharedLogQ.isEmpty && neg.perPositiveLogQ.isEmpty, "\(kind) attached logQ with the switch off")
         }
-        var bad = trainConfig()
-        bad.sampler = "nope"
-        var notes: [String] = []
-        #expect(try! SamplerFactory.make(bad, context: SamplingContext(train: d.train), dataset: d, notes: &notes) == nil)
     }
+}
+
+/// Scores every candidate 0 (samplers that score candidates need a scorer).
+private struct ConstantScorer: CandidateScorer {
+    func scores(candidates: [Int32], perRow: Int) -> [Float] { [Float](repeating: 0, count: candidates.count) }
 }
 
 @Suite struct RunConfigTests {
