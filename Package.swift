@@ -46,7 +46,7 @@ let package = Package(
         // Floor 4: the training loop and the sampled-softmax loss.
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
-        .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Evaluation", "Training"], swiftSettings: fastMath),
+        .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Losses", "Evaluation", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
         .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Semantic", "Training"], swiftSettings: fastMath),
         // Floor 5: the HTTP service (Hummingbird) over Serving.
@@ -80,6 +80,8 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        // The command-line tool run as a subprocess (it is built before these tests).
+        .testTarget(name: "esansTests", dependencies: ["esans", "TestSupport"], swiftSettings: fastMath),
         .testTarget(
             name: "ServingHTTPTests",
             dependencies: ["ServingHTTP", "Serving", "Training", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],

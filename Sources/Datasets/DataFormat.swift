@@ -1,7 +1,8 @@
 import Foundation
+import NumCore
 
 /// The on-disk layouts ``DatasetLoader`` reads.
-public enum DataFormat: String, CaseIterable, Sendable {
+public enum DataFormat: String, NamedSetting {
     /// LightGCN / NGCF text: a directory with `train.txt` and `test.txt`, one line per user,
     /// `user item item ...`, non-negative integer ids.
     case lightgcn
@@ -11,6 +12,8 @@ public enum DataFormat: String, CaseIterable, Sendable {
     case csv
     /// Tab-separated values (no quoting), one interaction per record.
     case tsv
+
+    public static var settingName: String { "data format" }
 
     /// Guesses the format of `path`: a directory with `train.txt` is LightGCN, a directory
     /// with an `.inter` file or an `.inter` file is RecBole, `.csv` is CSV, `.tsv`/`.tab` is TSV.

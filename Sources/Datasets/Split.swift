@@ -1,10 +1,12 @@
+import NumCore
+
 /// How interactions are divided into train and test.
 ///
 /// The ratio is the **train** share per user. Every user keeps at least one train
 /// interaction; a user with at least two interactions gets at least one test interaction
 /// when the ratio is below 1 (RecBole's rounding: `test = floor((1 - ratio) * n)`, raised to 1
 /// when that is 0 and `n >= 2`).
-public enum Split: Sendable, Equatable, CustomStringConvertible {
+public enum Split: Sendable, Equatable, CustomStringConvertible, Codable {
     /// Use the separate train and test files (LightGCN `train.txt`/`test.txt`, RecBole
     /// `NAME.train.inter`/`NAME.test.inter`).
     case givenFiles
@@ -42,6 +44,31 @@ public enum Split: Sendable, Equatable, CustomStringConvertible {
         case .ratioByTime(let r): return "time:\(r)"
         case .randomRatio(let r): return "random:\(r)"
         }
+    }
+
+    /// The forms ``init(parsing:)`` accepts, for messages.
+    public static let acceptedForms = "given, loo, time:RATIO or random:RATIO with RATIO in (0, 1], e.g. time:0.8"
+
+    /// The split written as `text`, or an error that says which forms are accepted.
+    public static func named(_ text: String) throws -> Split {
+        guard let s = Split(parsing: text) else { throw UnknownSettingValue(message: "unknown split '\(text)' (accepted: \(acceptedForms))") }
+        return s
+    }
+
+    /// Decodes the short form (`time:0.8`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let s = Split(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown split '\(text)' (accepted: \(Self.acceptedForms))")
+        }
+        self = s
+    }
+
+    /// Encodes the short form (`time:0.8`).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
     }
 
     /// Test count for a user with `n` interactions under train share `ratio`.

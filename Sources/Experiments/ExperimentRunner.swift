@@ -64,7 +64,7 @@ public struct ExperimentRunner {
         let configURL = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else { return .empty }
         let saved: RunConfig
-        do { saved = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL)) } catch {
+        do { saved = try RunConfig.read(from: configURL) } catch {
             throw ExperimentError("\(configURL.path) is not a run configuration (\(error)); move it away or use another --output")
         }
         guard saved.sameRun(as: config) else {

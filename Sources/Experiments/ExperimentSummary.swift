@@ -27,7 +27,8 @@ public struct VariantSummary: Sendable {
 /// - Relative change: (mean - baseline mean) / baseline mean.
 /// - Training speed: median of a run's per-epoch `train_seconds`, then the mean over seeds.
 /// - False-negative rate: mean of the per-epoch `false_negative_rate` over epochs and seeds.
-/// - Curve: per-epoch `recall@50` (the curve metric), mean over seeds.
+/// - Curve: per-epoch `recall@50` (the curve metric), mean over seeds; `valid_recall@50` when
+///   the runs held out a validation split (their test split is evaluated once, at the end).
 public struct ExperimentSummary: Sendable {
     /// The plan's title, baseline and notes.
     public var title: String, baseline: String?, notes: [String]
@@ -58,11 +59,12 @@ public struct ExperimentSummary: Sendable {
         baseline = plan.baseline
         notes = plan.notes
         self.cutoffs = cutoffs
-        self.curveMetric = curveMetric
         let testNames = cutoffs.map { "recall@\($0)" } + cutoffs.map { "ndcg@\($0)" }
         // Validation metrics (runs with --validation) are kept too, for choosing settings.
         let names = testNames + testNames.map { Self.validationPrefix + $0 }
         var out: [VariantSummary] = []
+        let curve = plan.base.training.validationFraction > 0 ? Self.validationPrefix + curveMetric : curveMetric
+        self.curveMetric = curve
         for v in plan.variants {
             var runLogs: [MetricsLog] = []
             for seed in plan.seeds {
@@ -72,7 +74,7 @@ public struct ExperimentSummary: Sendable {
                 runLogs.append(log)
             }
             out.append(Self.summarise(name: v.name, label: v.label, seeds: plan.seeds, logs: runLogs,
-                                      metrics: names, curveMetric: curveMetric))
+                                      metrics: names, curveMetric: curve))
         }
         variants = out
         if let b = baseline, let base = out.first(where: { $0.name == b }) {

@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Sampling
+import Losses
 import Training
 
 /// The hyperparameters `esans sweep` can vary.
@@ -67,6 +68,35 @@ public enum PlanCatalog {
         return try ExperimentPlan(title: ablation ? "ESANS ablation" : "Sampler comparison", base: base, variants: variants,
                                   seeds: seeds, baseline: baseline, notes: notes,
                                   settings: ["kind": ablation ? "ablation" : "compare", "regime": regime.rawValue])
+    }
+
+    /// Losses trained with identical model, sampler, budget, epochs and seeds: each variant
+    /// changes only the loss, with that loss's own default knobs unless the base configuration
+    /// sets them (a temperature given on the command line applies to every loss that has one).
+    /// Relative changes are against `softmax` when it is among the losses, else the first.
+    public static func lossComparison(base: RunConfig, losses: [LossKind], seeds: [UInt64]) throws -> ExperimentPlan {
+        guard !losses.isEmpty else { throw ExperimentError("--losses needs at least one loss") }
+        if base.training.sampler.needsSemanticIDs && base.training.semanticIDs == nil {
+            throw ExperimentError("esans needs --semantic-ids FILE (semantic_ids.tsv from `esans cluster`)")
+        }
+        let variants = losses.map { kind in
+            ExperimentVariant(name: kind.rawValue, label: kind.label) { c in
+                var c = c
+                c.training.loss.kind = kind
+                return c
+            }
+        }
+        let t = base.training
+        let notes = [
+            "Every loss trains \(t.sampler.label) negatives (\(t.sharedNegatives) shared per batch, \(t.perPositiveNegatives) per positive) with the same model, schedule and seeds; only the loss differs.",
+            "Temperatures: " + losses.filter(\.usesTemperature).map { k in
+                "\(k.rawValue) \(t.loss.temperature ?? k.defaultTemperature)" }.joined(separator: ", ") +
+                (losses.contains(.ccl) ? "; ccl margin \(t.loss.cclMargin), weight \(t.loss.cclWeight)" : "") +
+                (losses.contains(.bsl) ? "; bsl weight \(t.loss.bslWeight)" : "") + ".",
+        ]
+        return try ExperimentPlan(title: "Loss comparison", base: base, variants: variants, seeds: seeds,
+                                  baseline: losses.contains(.softmax) ? "softmax" : losses[0].rawValue, notes: notes,
+                                  settings: ["kind": "losses", "sampler": t.sampler.rawValue])
     }
 
     /// ESANS trained once per value of `parameter`, everything else identical. For `kp`,

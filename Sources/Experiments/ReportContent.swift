@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import Losses
 
 /// What the report says, independent of its format: the description of the setup, the
 /// tables and the charts, built from an ``ExperimentSummary`` and its ``ExperimentPlan``.
@@ -22,9 +23,11 @@ public struct ReportContent: Sendable {
         let hidden = b.model.user.hidden.map(String.init).joined(separator: ",")
         setup = [
             "Data: `\(b.data.path)`\(b.data.format.map { " (\($0))" } ?? "").",
-            "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), loss \(t.loss.kind.rawValue), tau \(t.loss.temperature), \(t.lrSchedule.rawValue) schedule.",
+            "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), loss \(t.loss.kind.rawValue)\(t.loss.kind.usesTemperature ? ", tau \(t.loss.resolvedTemperature)" : ""), \(t.lrSchedule.rawValue) schedule.",
             "Seeds: \(plan.seeds.map(String.init).joined(separator: ", ")) (each variant trained once per seed; mean ± sample sd over seeds).",
-            "Metrics: full-corpus ranking on the test split with training items masked, final epoch.",
+            t.validationFraction > 0
+                ? "Metrics: full-corpus ranking with training items masked; each run's stopping point chosen on a validation split (\(t.validationFraction) of each user's training items), the test split evaluated once, there\(t.refit ? " (after a refit on all training data)" : "")."
+                : "Metrics: full-corpus ranking on the test split with training items masked, final epoch.",
         ]
         if !plan.settings.isEmpty {
             setup.append("Settings: " + plan.settings.keys.sorted().map { "\($0) `\(plan.settings[$0]!)`" }.joined(separator: ", ") + ".")
@@ -53,7 +56,15 @@ public struct ReportContent: Sendable {
 
     static func tables(_ s: ExperimentSummary) -> [ReportTable] {
         let recall = s.cutoffs.map { "recall@\($0)" }, ndcg = s.cutoffs.map { "ndcg@\($0)" }
-        var out = [
+        var out: [ReportTable] = []
+        if s.hasValidation {
+            // Settings should be chosen on these, never on the test metrics below.
+            let valid = (recall + ndcg).map { ExperimentSummary.validationPrefix + $0 }
+            out.append(ReportTable(caption: "Validation split at each run's selected epoch (choose settings on these, not on test)",
+                                   header: ["Variant"] + (recall + ndcg).map(pretty),
+                                   rows: s.variants.map { v in [v.label] + valid.map { meanSD(v.metrics[$0]) } }))
+        }
+        out += [
             ReportTable(caption: "Recall@K (mean ± sd over seeds)", header: ["Variant"] + recall.map(pretty),
                         rows: s.variants.map { v in [v.label] + recall.map { meanSD(v.metrics[$0]) } }),
             ReportTable(caption: "NDCG@K (mean ± sd over seeds)", header: ["Variant"] + ndcg.map(pretty),
@@ -62,13 +73,6 @@ public struct ReportContent: Sendable {
         if let b = s.baseline, let base = s.variants.first(where: { $0.name == b }) {
             out.append(ReportTable(caption: "Relative change vs \(base.label)", header: ["Variant"] + (recall + ndcg).map(pretty),
                                    rows: s.variants.map { v in [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) } }))
-        }
-        if s.hasValidation {
-            // Settings should be chosen on these, never on the test metrics above.
-            let valid = (recall + ndcg).map { ExperimentSummary.validationPrefix + $0 }
-            out.append(ReportTable(caption: "Validation split (held out from training; choose settings on these, not on test)",
-                                   header: ["Variant"] + (recall + ndcg).map(pretty),
-                                   rows: s.variants.map { v in [v.label] + valid.map { meanSD(v.metrics[$0]) } }))
         }
         out.append(ReportTable(
             caption: "Cost and false negatives", header: ["Variant", "Training s / epoch", "False-negative rate", "Seeds"],

@@ -5,8 +5,9 @@ import NumCore
 public struct LossConfig: Codable, Sendable, Equatable {
     /// The loss.
     public var kind: LossKind = .softmax
-    /// Temperature tau of the logits (softmax, bsl, bpr).
-    public var temperature: Float = 0.1
+    /// Temperature tau of the logits (softmax, bsl, bpr); nil: the loss's default
+    /// (``LossKind/defaultTemperature``).
+    public var temperature: Float? = nil
     /// bsl: weight of the negatives' log-partition (the authors' tau2).
     public var bslWeight: Float = 1.22
     /// ccl: margin below which a negative costs nothing.
@@ -29,7 +30,7 @@ public struct LossConfig: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = LossConfig()
         kind = try c.decodeIfPresent(LossKind.self, forKey: .kind) ?? d.kind
-        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature)
         bslWeight = try c.decodeIfPresent(Float.self, forKey: .bslWeight) ?? d.bslWeight
         cclMargin = try c.decodeIfPresent(Float.self, forKey: .cclMargin) ?? d.cclMargin
         cclWeight = try c.decodeIfPresent(Float.self, forKey: .cclWeight) ?? d.cclWeight
@@ -39,7 +40,7 @@ public struct LossConfig: Codable, Sendable, Equatable {
     /// Problems with the knobs, one message each (empty when valid).
     public func problems() -> [String] {
         var out: [String] = []
-        if !(temperature > 0 && temperature.isFinite) { out.append("loss temperature must be a positive number, got \(temperature)") }
+        if let t = temperature, !(t > 0 && t.isFinite) { out.append("loss temperature must be a positive number, got \(t)") }
         if !(bslWeight > 0 && bslWeight.isFinite) { out.append("bsl weight must be a positive number, got \(bslWeight)") }
         if !(cclMargin > -1 && cclMargin < 1) { out.append("ccl margin must lie in (-1, 1), got \(cclMargin)") }
         if !(cclWeight >= 0 && cclWeight.isFinite) { out.append("ccl weight must be a number >= 0, got \(cclWeight)") }
@@ -47,8 +48,12 @@ public struct LossConfig: Codable, Sendable, Equatable {
         return out
     }
 
+    /// The temperature in use: the given one or the loss's default.
+    public var resolvedTemperature: Float { temperature ?? kind.defaultTemperature }
+
     /// A new loss object of this configuration (losses with state start fresh).
     public func make() -> any Loss {
+        let temperature = resolvedTemperature
         switch kind {
         case .softmax: return SoftmaxLoss(temperature: temperature)
         case .bsl: return BSLLoss(temperature: temperature, weight: bslWeight)

@@ -40,5 +40,7 @@ extension NamedSetting {
 public struct UnknownSettingValue: Error, CustomStringConvertible {
     /// Names the setting and lists the accepted values.
     public let message: String
+    /// An error with `message`.
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -50,7 +50,9 @@ public final class ServingRun: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ServingError(.badInput, "\(url.path): not found; is \(dir.path) a run directory written by `esans train`?")
         }
-        do { return try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: url)) } catch {
+        do { return try RunConfig.read(from: url) } catch let e as ConfigFileError {
+            throw ServingError(.badInput, e.description)
+        } catch {
             throw ServingError(.badInput, "\(url.path): not a valid run configuration (\(error))")
         }
     }

@@ -8,8 +8,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// How to load the data.
     public struct DataSource: Codable, Sendable, Equatable {
         public var path: String
-        public var format: String?
-        public var split: String?
+        /// The input format (nil: detected from the path).
+        public var format: DataFormat?
+        /// How to split train and test (nil: the format's default).
+        public var split: Split?
         public var strict: Bool = false
         public var dedupe: Bool = false
         public var userColumn: String?
@@ -23,18 +25,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// The loader options these settings stand for; the split seed is the run seed.
         public func loadOptions(seed: UInt64) throws -> LoadOptions {
             var o = LoadOptions()
-            if let format {
-                guard let f = DataFormat(rawValue: format) else {
-                    throw DataError(file: path, line: nil, field: "format", message: "unknown format '\(format)' (expected one of \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                o.format = f
-            }
-            if let split {
-                guard let s = Split(parsing: split) else {
-                    throw DataError(file: path, line: nil, field: "split", message: "unknown split '\(split)' (expected given, loo, time:0.8 or random:0.8)")
-                }
-                o.split = s
-            }
+            o.format = format
+            o.split = split
             o.strict = strict
             o.dedupe = dedupe
             o.seed = seed
@@ -94,5 +86,48 @@ public struct RunConfig: Codable, Sendable, Equatable {
             ds = ds.carvingValidation(fraction: training.validationFraction, seed: training.seed)
         }
         return ds
+    }
+}
+
+extension RunConfig {
+    /// Reads a `config.json`, with errors that name the file, the setting at fault (its path
+    /// in the JSON, e.g. `training.loss.kind`) and the problem (an unknown name lists the
+    /// accepted ones).
+    public static func read(from url: URL) throws -> RunConfig {
+        let data = try Data(contentsOf: url)
+        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch let error as DecodingError {
+            throw ConfigFileError(url: url, error: error)
+        }
+    }
+}
+
+/// A `config.json` that does not decode: which file, which setting, what is wrong.
+public struct ConfigFileError: Error, CustomStringConvertible {
+    /// The file.
+    public let url: URL
+    /// The setting's path in the JSON (`training.sampler`), empty for the whole file.
+    public let setting: String
+    /// What is wrong.
+    public let problem: String
+
+    init(url: URL, error: DecodingError) {
+        self.url = url
+        func path(_ keys: [CodingKey]) -> String { keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
+        switch error {
+        case .dataCorrupted(let c):
+            setting = path(c.codingPath); problem = c.debugDescription
+        case .keyNotFound(let key, let c):
+            setting = path(c.codingPath + [key]); problem = "is missing"
+        case .typeMismatch(let type, let c):
+            setting = path(c.codingPath); problem = "is not a \(type) (\(c.debugDescription))"
+        case .valueNotFound(let type, let c):
+            setting = path(c.codingPath); problem = "has no \(type) value"
+        @unknown default:
+            setting = ""; problem = "\(error)"
+        }
+    }
+
+    public var description: String {
+        setting.isEmpty ? "\(url.path): \(problem)" : "\(url.path): \(setting): \(problem)"
     }
 }

@@ -87,7 +87,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             // Runs from before the loss setting trained the softmax with a top-level temperature.
             loss = LossConfig(kind: .softmax)
             let legacy = try decoder.container(keyedBy: LegacyKeys.self)
-            loss.temperature = try legacy.decodeIfPresent(Float.self, forKey: .temperature) ?? d.loss.temperature
+            loss.temperature = try legacy.decodeIfPresent(Float.self, forKey: .temperature) ?? 0.1
         }
         userDropout = try c.decodeIfPresent(Float.self, forKey: .userDropout) ?? d.userDropout
         embeddingL2 = try c.decodeIfPresent(Float.self, forKey: .embeddingL2) ?? d.embeddingL2

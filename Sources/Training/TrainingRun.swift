@@ -71,7 +71,7 @@ public final class TrainingRun {
         var selection = ModelSelection()
         var startEpoch = 1
         if resume, fm.fileExists(atPath: checkpointURL.path) {
-            let saved = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: configURL))
+            let saved = try RunConfig.read(from: configURL)
             guard saved.sameRun(as: config) else {
                 throw TensorIOError(url: configURL, problem: "the run in this directory was made with different settings; use a new --output or the same options to resume")
             }
@@ -157,13 +157,16 @@ public final class TrainingRun {
 
         // The final entry: test metrics of the selected weights, plus timing summaries.
         var final = log.epochs.last ?? [:]
-        for key in final.keys where key.hasPrefix("valid_") || key == "lr_drop" { final[key] = nil }
+        for key in final.keys where key.hasPrefix("valid_") || key == "lr_drop" || key == "learning_rate" { final[key] = nil }
         var exported = trainer
         if validating, selection.bestEpoch > 0 {
             let (_, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: bestURL)
             try trainer.loss.restore(Self.lossState(extras))
             final["selected_epoch"] = Double(selection.bestEpoch)
-            final["selected_valid_" + metricKey] = selection.bestScore
+            // The validation metrics of the selected epoch, beside the test metrics below.
+            for (k, x) in log.epochs.first(where: { $0["epoch"] == Double(selection.bestEpoch) }) ?? [:] where k.hasPrefix("valid_") {
+                final[k] = x
+            }
             final["lr_drops"] = Double(selection.drops.count)
             log.info["selected_on"] = "valid_" + metricKey
             log.info["lr_drops_after_epochs"] = selection.drops.map(String.init).joined(separator: ",")

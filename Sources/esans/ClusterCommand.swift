@@ -29,7 +29,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
-        let source = dataOptions.source
+        let source = try dataOptions.source()
         let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: seed))
         let side = sideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []

@@ -3,12 +3,13 @@ import Foundation
 import Training
 import Experiments
 import Sampling
+import Losses
 import NumCore
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Train several samplers with identical model, budget, epochs and seeds, and write a comparison report.",
+        abstract: "Train several samplers (or losses) with identical model, budget, epochs and seeds, and write a comparison report.",
         discussion: """
         Each (sampler, seed) is one run in OUTPUT/runs/<sampler>-seed<k>/; finished runs are reused and \
         unfinished ones resumed when the command is started again with the same options. Writes \
@@ -17,21 +18,37 @@ struct CompareCommand: ParsableCommand {
         epoch and false-negative rate. Budgets: --regime paper gives every sampler hard + easy (7) \
         negatives per positive and no shared pool; production adds a shared pool of 1024; custom keeps \
         --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
-        or hard interpolation, random clusters, primary-only).
+        or hard interpolation, random clusters, primary-only). --losses softmax,bsl,ccl,adaptau,bpr \
+        compares losses instead, all with --sampler and the budget given (each loss with its own \
+        default temperature unless --tau is given). Add --validation 0.1 so that every run selects its \
+        stopping point on a validation split; the report then leads with the validation table.
         """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
     @Option(help: "Samplers, comma-separated (default: all, esans only with --semantic-ids; none with --ablation).") var samplers: String?
-    @Option(help: "Budget regime: paper, production or custom.") var regime = BudgetRegime.paper
+    @Option(help: "Losses, comma-separated (\(LossKind.acceptedNames)): compare losses with the one --sampler instead of samplers.") var losses: String?
+    @Option(help: "Budget regime: paper, production or custom (default: paper for samplers, custom for --losses).") var regime: BudgetRegime?
     @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
     @Flag(help: "Run the ESANS ablation (full, w/o EDIS, w/o simple / hard interpolation, random clusters, primary-only).") var ablation = false
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
-        let base = try training.runConfig(data: dataOptions.source)
-        let budget = regime
+        let base = try training.runConfig(data: dataOptions.source())
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
+        if let losses {
+            guard samplers == nil, !ablation else { throw ValidationError("--losses compares losses with one --sampler; it cannot be combined with --samplers or --ablation") }
+            var b = base
+            (regime ?? .custom).apply(to: &b.training)
+            let plan: ExperimentPlan
+            do {
+                plan = try PlanCatalog.lossComparison(base: b, losses: try parseList(losses, option: "--losses", as: LossKind.self),
+                                                      seeds: ExperimentPlan.seeds(count: seeds, first: training.seed))
+            } catch let e as ExperimentError { throw ValidationError(e.message) }
+            try runExperiment(plan, output: output)
+            return
+        }
+        let budget = regime ?? .paper
         var names: [SamplerKind]
         if let samplers {
             names = try parseList(samplers, option: "--samplers", as: SamplerKind.self)

@@ -18,7 +18,7 @@ struct DataInfoCommand: ParsableCommand {
     @Option(help: "Seed for random splits.") var seed: UInt64 = 1
 
     func run() throws {
-        let ds = try DatasetLoader.load(path: dataOptions.data, options: dataOptions.source.loadOptions(seed: seed))
+        let ds = try DatasetLoader.load(path: dataOptions.data, options: try dataOptions.source().loadOptions(seed: seed))
         print(DatasetInfo(ds).description)
     }
 }

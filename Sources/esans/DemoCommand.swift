@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
         do {
             let dir = try DataFetcher.fetch(.ml100k)
             source = RunConfig.DataSource(path: dir.path)
-            source.format = "recbole"
+            source.format = .recbole
             print("MovieLens-100K: \(dir.path)")
         } catch {
             printErr("notice: could not get MovieLens-100K (\(error)).\nnotice: continuing with a generated dataset (1,500 users, 1,200 items, 24 taste clusters).")

@@ -35,7 +35,9 @@ func loadRunConfig(_ dir: URL) throws -> RunConfig {
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw ValidationError("\(url.path): not found; is \(dir.path) a run directory written by `esans train`?")
     }
-    do { return try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: url)) } catch {
+    do { return try RunConfig.read(from: url) } catch let e as ConfigFileError {
+        throw ValidationError(e.description)
+    } catch {
         throw ValidationError("\(url.path): not a valid run configuration (\(error))")
     }
 }

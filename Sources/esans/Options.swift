@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Models
 import Sampling
 import Training
@@ -11,8 +12,8 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Dataset: a LightGCN directory (train.txt, test.txt), a RecBole atomic directory or .inter file, a CSV/TSV file, or 'synthetic'.")
     var data: String
 
-    @Option(help: "Input format: lightgcn, recbole, csv, tsv (default: detected from the path).")
-    var format: String?
+    @Option(help: "Input format: \(DataFormat.acceptedNames) (default: detected from the path).")
+    var format: DataFormat?
 
     @Option(help: "Split: given (LightGCN files), loo (leave last out by time), time:0.8 (per-user by time), random:0.8.")
     var split: String?
@@ -29,10 +30,11 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "CSV/TSV: the file has no header line.") var noHeader = false
     @Option(help: "CSV/TSV: field delimiter (default: ',' for csv, tab for tsv).") var delimiter: String?
 
-    var source: RunConfig.DataSource {
+    /// The data source the options describe.
+    func source() throws -> RunConfig.DataSource {
         var s = RunConfig.DataSource(path: data)
         s.format = format
-        s.split = split
+        do { s.split = try split.map(Split.named) } catch { throw ValidationError("--split: \(error)") }
         s.strict = strict
         s.dedupe = dedupe
         s.userColumn = userColumn
@@ -54,7 +56,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Adam learning rate (peak of the schedule).") var lr: Float = 0.02
     @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run), or plateau (drop by --plateau-factor when validation stops improving, best checkpoint reloaded).") var lrSchedule = TrainConfig().lrSchedule
     @Option(help: "Loss: softmax, bsl, ccl, adaptau or bpr.") var loss = TrainConfig().loss.kind
-    @Option(help: "Temperature of the logits (softmax, bsl, bpr).") var tau = TrainConfig().loss.temperature
+    @Option(help: "Temperature of the logits (softmax, bsl, bpr; default: the loss's own, \(LossKind.allCases.filter(\.usesTemperature).map { "\($0.rawValue) \($0.defaultTemperature)" }.joined(separator: ", "))).") var tau: Float?
     @Option(help: "bsl: weight of the negatives' log-partition.") var bslWeight = LossConfig().bslWeight
     @Option(help: "ccl: margin below which a negative costs nothing.") var cclMargin = LossConfig().cclMargin
     @Option(help: "ccl: weight of the negatives' mean.") var cclWeight = LossConfig().cclWeight
@@ -151,7 +153,7 @@ struct TrainingOptions: ParsableArguments {
         t.refit = refit
         t.testEveryEvaluation = testEveryEvaluation
         t.threads = threads
-        guard epochs > 0, batchSize > 0, tau > 0, lr > 0, dim > 0, negatives >= 0, perPositive >= 0 else {
+        guard epochs > 0, batchSize > 0, (tau ?? 1) > 0, lr > 0, dim > 0, negatives >= 0, perPositive >= 0 else {
             throw ValidationError("--epochs, --batch-size, --tau, --lr and --dim must be positive; --negatives and --per-positive not negative")
         }
         var o = AdamOptimizer.Config()
@@ -164,6 +166,7 @@ struct TrainingOptions: ParsableArguments {
 import Foundation
 
 extension LossKind: ExpressibleByArgument {}
+extension DataFormat: ExpressibleByArgument {}
 extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}

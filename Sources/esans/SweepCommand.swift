@@ -29,7 +29,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
-        let base = try training.runConfig(data: dataOptions.source)
+        let base = try training.runConfig(data: dataOptions.source())
         let parameter = param, budget = regime
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue the run in --output from its last finished epoch.") var resume = false
 
     func run() throws {
-        let config = try training.runConfig(data: dataOptions.source)
+        let config = try training.runConfig(data: dataOptions.source())
         let log = try runTraining(config, output: output, resume: resume)
         printFinal(log)
     }
@@ -78,7 +78,7 @@ func printFinal(_ log: MetricsLog) {
     if let e = f["selected_epoch"] {
         let refit = f["refit_epochs"].map { String(format: ", refit on all training data for %d epochs", Int($0)) } ?? ""
         print(String(format: "\nselected on validation: epoch %d (valid recall@20 %.4f, %d learning-rate drops)%@", Int(e),
-                     f["selected_valid_recall@20"] ?? 0, Int(f["lr_drops"] ?? 0), refit))
+                     f["valid_recall@20"] ?? 0, Int(f["lr_drops"] ?? 0), refit))
     }
     print("\nfinal (test split, train items masked):")
     print("  K      recall    ndcg      hit       mrr")

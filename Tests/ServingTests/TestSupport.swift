@@ -47,7 +47,7 @@ func makeRun(in dir: URL, users: Int = 40, items: Int = 60, dim: Int = 8, histor
     try train.write(to: data.appendingPathComponent("train.txt"), atomically: true, encoding: .utf8)
     try test.write(to: data.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
     var source = RunConfig.DataSource(path: data.path)
-    source.format = "lightgcn"
+    source.format = .lightgcn
     var model = ModelConfig()
     model.dim = dim
     model.user = TowerConfig(idEmbedding: idEmbedding, history: history)

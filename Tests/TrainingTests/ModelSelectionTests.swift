@@ -101,7 +101,7 @@ import Losses
             embeddings.append(bits(try NPY.readMatrix(from: run.appendingPathComponent("embeddings/item_embeddings.npy"))))
         }
         let (a, b) = (try #require(logs[0].final), try #require(logs[1].final))
-        for key in ["selected_epoch", "lr_drops", "refit_epochs", "epochs_trained", "selected_valid_recall@20"] {
+        for key in ["selected_epoch", "lr_drops", "refit_epochs", "epochs_trained", "valid_recall@20", "valid_ndcg@20"] {
             #expect(a[key] != nil && a[key] == b[key], "\(key): \(String(describing: a[key])) vs \(String(describing: b[key]))")
         }
         #expect(logs[0].info["lr_drops_after_epochs"] == logs[1].info["lr_drops_after_epochs"])

@@ -134,10 +134,45 @@ private struct ConstantScorer: CandidateScorer {
         #expect(!relative.sameRun(as: other))
     }
 
-    @Test func unknownFormatIsAnError() {
+    /// Every enum-valued setting of config.json: an unknown name fails with the file, the
+    /// setting's path and the accepted names.
+    @Test(arguments: [
+        (#""format" : "lightgcn""#, #""format" : "parquet""#, "data.format", "lightgcn, recbole, csv, tsv"),
+        (#""split" : "time:0.8""#, #""split" : "half""#, "data.split", "given, loo, time:RATIO"),
+        (#""sampler" : "uns""#, #""sampler" : "random""#, "training.sampler", "uns, pns, inbatch, mns, dns, mixgcf, esans"),
+        (#""kind" : "softmax""#, #""kind" : "hinge""#, "training.loss.kind", "softmax, bsl, ccl, adaptau, bpr"),
+        (#""lrSchedule" : "cosine""#, #""lrSchedule" : "step""#, "training.lrSchedule", "constant, cosine, linear, plateau"),
+    ])
+    func unknownSettingValuesInConfigJSONAreNamed(_ original: String, _ replacement: String, _ setting: String, _ accepted: String) throws {
         var source = RunConfig.DataSource(path: "/nowhere")
-        source.format = "parquet"
-        #expect(throws: DataError.self) { _ = try source.loadOptions(seed: 1) }
+        source.format = .lightgcn
+        source.split = .ratioByTime(0.8)
+        var t = TrainConfig()
+        t.loss.kind = .softmax
+        t.lrSchedule = .cosine
+        let config = RunConfig(data: source, model: ModelConfig(), training: t, optimizer: AdamOptimizer.Config())
+        let text = String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self)
+        #expect(text.contains(original), "\(original) not in \(text)")
+        let tmp = TempDir()
+        let url = tmp.file("config.json")
+        try text.replacingOccurrences(of: original, with: replacement).write(to: url, atomically: true, encoding: .utf8)
+        do {
+            _ = try RunConfig.read(from: url)
+            Issue.record("decoded \(replacement)")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(url.path) && message.contains(setting) && message.contains(accepted), "\(message)")
+        }
+    }
+
+    /// Runs written before the loss setting (a top-level temperature, no loss) load as softmax.
+    @Test func oldConfigsLoadAsSoftmaxWithTheirTemperature() throws {
+        let old = #"{"epochs": 3, "temperature": 0.07, "sampler": "pns", "lrSchedule": "linear"}"#
+        let t = try JSONDecoder().decode(TrainConfig.self, from: Data(old.utf8))
+        #expect(t.loss.kind == .softmax && t.loss.temperature == 0.07 && t.sampler == .pns && t.lrSchedule == .linear)
+        let esans = #"{"sampler": "esans", "esans": {"logQ": false, "hard": 2}}"#
+        let e = try JSONDecoder().decode(TrainConfig.self, from: Data(esans.utf8))
+        #expect(!e.logQCorrection && e.esans.hard == 2, "an old ESANS run without logQ keeps it off")
     }
 }
 

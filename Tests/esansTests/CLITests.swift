@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `esans` executable, run as a user would: exit codes, messages, `--help`, and a run on
+/// generated data. The binary is built beside the test bundle (this target depends on it).
+struct CLI {
+    static let binary: URL = {
+        var dir = Bundle.main.bundleURL
+        // swift-corelibs-xctest runs from <build>/debug/esansPackageTests.xctest.
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("esans").path) && dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("esans")
+    }()
+
+    /// Runs `esans args` and returns its exit code, standard output and standard error.
+    static func run(_ args: [String], in directory: URL? = nil) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        if let directory { p.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    static let subcommands: [[String]] = [
+        [], ["train"], ["evaluate"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["compare"], ["sweep"],
+        ["data"], ["data", "info"], ["data", "fetch"], ["bench"], ["demo"],
+    ]
+
+    @Test(arguments: CLITests.subcommands)
+    func everySubcommandHasHelp(_ path: [String]) throws {
+        let (code, out, _) = try CLI.run(path + ["--help"])
+        #expect(code == 0, "\(path) --help exited \(code)")
+        #expect(out.contains("USAGE:") && out.contains("--help"), "\(path): \(out.prefix(200))")
+    }
+
+    /// Every enum-valued option: an unknown value exits with the usage code (64) and a message
+    /// that names the option and lists the accepted values.
+    @Test(arguments: [
+        (["train", "--loss", "hinge"], "--loss", "softmax"),
+        (["train", "--sampler", "random"], "--sampler", "esans"),
+        (["train", "--lr-schedule", "step"], "--lr-schedule", "plateau"),
+        (["train", "--format", "parquet"], "--format", "lightgcn"),
+        (["train", "--split", "half"], "--split", "time:RATIO"),
+        (["compare", "--regime", "huge"], "--regime", "production"),
+        (["compare", "--samplers", "uns,random"], "--samplers", "mixgcf"),
+        (["sweep", "--param", "depth", "--values", "1"], "--param", "lambda"),
+    ])
+    func unknownEnumValuesNameTheOptionAndTheAcceptedValues(_ args: [String], _ option: String, _ accepted: String) throws {
+        let tmp = TempDir()
+        let (code, _, err) = try CLI.run(args + ["--data", "synthetic", "--output", tmp.file("out").path])
+        #expect(code == 64, "\(args): exit \(code)")
+        #expect(err.contains(option) && err.contains(accepted), "\(args): \(err)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("out").path), "a rejected command writes nothing")
+    }
+
+    /// A config.json with an unknown value: `esans evaluate` names the file, the setting and
+    /// the accepted values.
+    @Test(arguments: [
+        ("\"sampler\" : \"uns\"", "\"sampler\" : \"random\"", "training.sampler", "uns, pns"),
+        ("\"kind\" : \"softmax\"", "\"kind\" : \"hinge\"", "training.loss.kind", "softmax, bsl"),
+        ("\"lrSchedule\" : \"cosine\"", "\"lrSchedule\" : \"step\"", "training.lrSchedule", "constant, cosine"),
+    ])
+    func unknownValuesInConfigJSONAreNamed(_ original: String, _ replacement: String, _ setting: String, _ accepted: String) throws {
+        let tmp = TempDir()
+        let run = tmp.file("run")
+        let trained = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--negatives", "16",
+                                   "--loss", "softmax", "--lr-schedule", "cosine", "--output", run.path])
+        #expect(trained.code == 0, "\(trained.err)")
+        let configURL = run.appendingPathComponent("config.json")
+        let text = try String(contentsOf: configURL, encoding: .utf8)
+        #expect(text.contains(original), "config.json lacks \(original)")
+        try text.replacingOccurrences(of: original, with: replacement).write(to: configURL, atomically: true, encoding: .utf8)
+        let (code, _, err) = try CLI.run(["evaluate", "--run", run.path])
+        #expect(code != 0)
+        #expect(err.contains("config.json") && err.contains(setting) && err.contains(accepted), "\(err)")
+    }
+
+    @Test func trainsOnGeneratedDataAndEvaluates() throws {
+        let tmp = TempDir()
+        let run = tmp.file("run")
+        let (code, out, err) = try CLI.run(["train", "--data", "synthetic", "--epochs", "2", "--dim", "8", "--negatives", "32",
+                                            "--loss", "bsl", "--validation", "0.1", "--lr-schedule", "plateau", "--output", run.path])
+        #expect(code == 0, "\(err)")
+        #expect(out.contains("selected on validation") && out.contains("final (test split"), "\(out)")
+        for name in ["config.json", "metrics.json", "model.safetensors", "best.safetensors", "embeddings/item_embeddings.npy"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(name).path), "missing \(name)")
+        }
+        let evaluated = try CLI.run(["evaluate", "--run", run.path])
+        #expect(evaluated.code == 0 && evaluated.out.contains("recall"), "\(evaluated.err)")
+        // A missing run directory is an error that names it, not a crash.
+        let missing = try CLI.run(["evaluate", "--run", tmp.file("nothing").path])
+        #expect(missing.code != 0 && missing.err.contains("nothing"), "\(missing.err)")
+    }
+}
