@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).

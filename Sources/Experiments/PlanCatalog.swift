@@ -4,20 +4,6 @@ import Sampling
 import Losses
 import Training
 
-/// The hyperparameters `esans sweep` can vary.
-public enum SweepParameter: String, NamedSetting {
-    /// ESANS hard-interpolation coefficient lambda (`esans.lambda`).
-    case lambda
-    /// Number of primary clusters k_p: each value needs its own `semantic_ids.tsv`.
-    case kp
-    /// Temperature T_c of the softmax over centroid distances that picks easy clusters.
-    case tc
-    /// Hard negatives m_c out of the per-positive budget; the rest are easy (m_o = budget - m_c).
-    case hard
-
-    public static var settingName: String { "sweep parameter" }
-}
-
 /// The standard plans behind `esans compare`, `esans compare --ablation` and `esans sweep`.
 public enum PlanCatalog {
     /// The ESANS ablation arms, in report order: (name, label, change to the configuration).
@@ -97,67 +83,5 @@ public enum PlanCatalog {
         return try ExperimentPlan(title: "Loss comparison", base: base, variants: variants, seeds: seeds,
                                   baseline: losses.contains(.softmax) ? "softmax" : losses[0].rawValue, notes: notes,
                                   settings: ["kind": "losses", "sampler": t.sampler.rawValue])
-    }
-
-    /// ESANS trained once per value of `parameter`, everything else identical. For `kp`,
-    /// `semanticIDsPattern` names each value's `semantic_ids.tsv` with `{value}` standing for
-    /// the value (e.g. `clusters/kp{value}/semantic_ids.tsv`). Relative changes are against
-    /// `baseline` (a value as written) or the first value.
-    public static func sweep(base: RunConfig, parameter: SweepParameter, values: [String], regime: BudgetRegime,
-                             seeds: [UInt64], semanticIDsPattern: String? = nil, baseline: String? = nil) throws -> ExperimentPlan {
-        guard !values.isEmpty else { throw ExperimentError("--values needs at least one value") }
-        // Every value trains ESANS with one change to the base training configuration.
-        if parameter != .kp && base.training.semanticIDs == nil {
-            throw ExperimentError("sweeping \(parameter.rawValue) trains esans, which needs --semantic-ids FILE")
-        }
-        let budget = base.training.esans.hard + base.training.esans.easy
-        var variants: [ExperimentVariant] = []
-        for raw in values {
-            let value = raw.trimmingCharacters(in: .whitespaces)
-            let change: @Sendable (inout TrainConfig) -> Void
-            let label: String
-            switch parameter {
-            case .lambda:
-                guard let x = Float(value), (-0.3...0.5).contains(x) else {
-                    throw ExperimentError("lambda value '\(value)' is not a number in [-0.3, 0.5]")
-                }
-                change = { $0.esans.lambda = x }
-                label = "λ = \(value)"
-            case .tc:
-                guard let t = Float(value), t > 0, t.isFinite else { throw ExperimentError("tc value '\(value)' is not a positive number") }
-                change = { $0.esans.clusterTemperature = t }
-                label = "T_c = \(value)"
-            case .hard:
-                guard let h = Int(value), (0...budget).contains(h) else {
-                    throw ExperimentError("hard value '\(value)' is not an integer in 0...\(budget) (the per-positive budget --hard + --easy)")
-                }
-                change = { $0.esans.hard = h; $0.esans.easy = budget - h }
-                label = "m_c = \(h), m_o = \(budget - h)"
-            case .kp:
-                guard let k = Int(value), k > 0 else { throw ExperimentError("kp value '\(value)' is not a positive integer") }
-                guard let pattern = semanticIDsPattern, pattern.contains("{value}") else {
-                    throw ExperimentError("sweeping kp needs --semantic-ids-pattern with {value}, e.g. 'clusters/kp{value}/semantic_ids.tsv'")
-                }
-                let path = pattern.replacingOccurrences(of: "{value}", with: String(k))
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw ExperimentError("kp=\(k): \(path) does not exist (run `esans cluster` with k_p = \(k) first)")
-                }
-                change = { $0.semanticIDs = path }
-                label = "k_p = \(k)"
-            }
-            variants.append(ExperimentVariant(name: "\(parameter.rawValue)=\(value)", label: label) { c in
-                var c = c
-                c.training.sampler = .esans
-                change(&c.training)
-                regime.apply(to: &c.training)
-                return c
-            })
-        }
-        let chosen = baseline.map { "\(parameter.rawValue)=\($0)" } ?? variants.first?.name
-        var notes = regime.notes(for: [.esans], base: base.training)
-        notes.append("Sweep of `\(parameter.rawValue)` over \(values.joined(separator: ", ")) with ESANS; everything else as in the base configuration.")
-        return try ExperimentPlan(title: "Sweep of \(parameter.rawValue)", base: base, variants: variants, seeds: seeds,
-                                  baseline: chosen, notes: notes,
-                                  settings: ["kind": "sweep", "parameter": parameter.rawValue, "regime": regime.rawValue])
     }
 }

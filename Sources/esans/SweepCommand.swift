@@ -6,7 +6,7 @@ import Experiments
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Train ESANS once per value of a hyperparameter (lambda, kp, tc or hard) and write a comparison report.",
+        abstract: "Train once per value of a hyperparameter (ESANS: lambda, kp, tc, hard; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
         discussion: """
         Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
         --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids. \
@@ -14,6 +14,8 @@ struct SweepCommand: ParsableCommand {
         --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'. \
         --param tc sets the easy-cluster temperature T_c (positive values); --param hard splits the \
         per-positive budget (--hard + --easy) into that many hard negatives and the rest easy. \
+        The loss's knobs (tau, bsl-weight, ccl-margin, ccl-weight) train the --sampler and --loss given, \
+        with the budget given. \
         Add --validation 0.1 to hold out part of each user's training items: the report then has a \
         validation table, on which settings should be chosen (never on the test split).
         """)
@@ -24,13 +26,13 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Values, comma-separated (e.g. -0.3,-0.1,0.1,0.3,0.5).") var values: String
     @Option(help: "kp: path of each value's semantic_ids.tsv with {value} in it.") var semanticIdsPattern: String?
     @Option(help: "Value the relative changes are computed against (default: the first).") var baseline: String?
-    @Option(help: "Budget regime: paper, production or custom.") var regime = BudgetRegime.paper
+    @Option(help: "Budget regime: paper, production or custom (default: paper for ESANS's knobs, custom for the loss's).") var regime: BudgetRegime?
     @Option(help: "Seeds per value (--seed, --seed + 1, ...).") var seeds = 3
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
         let base = try training.runConfig(data: dataOptions.source())
-        let parameter = param, budget = regime
+        let parameter = param, budget = regime ?? (param.trainsESANS ? .paper : .custom)
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let plan: ExperimentPlan

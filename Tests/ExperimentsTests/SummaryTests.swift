@@ -1,6 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
+import Losses
 import Training
 @testable import Experiments
 
@@ -110,6 +111,28 @@ import Training
         #expect(throws: ExperimentError.self) {
             try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .tc, values: ["1"], regime: .paper, seeds: [1])
         }
+    }
+
+    /// Loss knobs sweep the base sampler and loss (no semantic IDs needed); loss comparisons
+    /// change only the loss, each with its own default temperature.
+    @Test func lossSweepsAndLossComparisons() throws {
+        var base = tinyRunConfig(path: "unused")
+        base.training.loss.kind = .bsl
+        let tau = try PlanCatalog.sweep(base: base, parameter: .tau, values: ["0.05", "0.2"], regime: .custom, seeds: [1])
+        let c = tau.config(for: RunKey(variant: "tau=0.2", seed: 1)).training
+        #expect(c.loss.temperature == 0.2 && c.loss.kind == .bsl && c.sampler == base.training.sampler)
+        let w = try PlanCatalog.sweep(base: base, parameter: .cclMargin, values: ["0.5"], regime: .custom, seeds: [1])
+        #expect(w.config(for: RunKey(variant: "ccl-margin=0.5", seed: 1)).training.loss.cclMargin == 0.5)
+        #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .tau, values: ["-1"], regime: .custom, seeds: [1]) }
+        #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .cclMargin, values: ["1.5"], regime: .custom, seeds: [1]) }
+
+        let cmp = try PlanCatalog.lossComparison(base: base, losses: [.softmax, .bsl, .ccl], seeds: [1, 2])
+        #expect(cmp.variants.map(\.name) == ["softmax", "bsl", "ccl"] && cmp.baseline == "softmax" && cmp.runs.count == 6)
+        for kind in [LossKind.softmax, .bsl, .ccl] {
+            let t = cmp.config(for: RunKey(variant: kind.rawValue, seed: 2)).training
+            #expect(t.loss.kind == kind && t.loss.resolvedTemperature == kind.defaultTemperature && t.sampler == base.training.sampler)
+        }
+        #expect(throws: ExperimentError.self) { try PlanCatalog.lossComparison(base: base, losses: [], seeds: [1]) }
     }
 
     @Test func validationMetricsGetTheirOwnTable() throws {
