@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Semantic", "Sampling", "Losses", "Evaluation", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,20 +35,23 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 2: layers with explicit forward/backward, towers, Adam, checkpoints.
         .target(name: "Models", dependencies: ["NumCore"], swiftSettings: fastMath),
+        // Floor 2: what a run is on disk: settings (RunConfig and its typed parts), the metrics
+        // log, embedding export. Plain data: training, serving and the harness all read it.
+        .target(name: "Runs", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
         // Floor 2: MSAC — text encoder (MiniLM), featurisers, alignment, cascaded codebooks.
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
-        .target(name: "Sampling", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
-        .target(name: "Losses", dependencies: ["NumCore"], swiftSettings: fastMath),
+        .target(name: "Losses", dependencies: ["NumCore", "Runs"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
-        .target(name: "Experiments", dependencies: ["NumCore", "Datasets", "Models", "Sampling", "Losses", "Evaluation", "Training"], swiftSettings: fastMath),
+        .target(name: "Experiments", dependencies: ["NumCore", "Runs", "Sampling", "Losses", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
-        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Semantic", "Training"], swiftSettings: fastMath),
+        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Semantic", "Runs"], swiftSettings: fastMath),
         // Floor 5: the HTTP service (Hummingbird) over Serving.
         .target(
             name: "ServingHTTP",
@@ -62,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Semantic", "Sampling", "Losses", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
+                "NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -70,21 +73,23 @@ let package = Package(
         // Helpers every test target may use: scratch directories, finite differences, and the
         // reference implementations the fast code is checked against.
         .target(name: "TestSupport", dependencies: ["NumCore"], path: "Tests/TestSupport", swiftSettings: fastMath),
-        .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SemanticTests", dependencies: ["Semantic"], swiftSettings: fastMath),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling"], swiftSettings: fastMath),
-        .testTarget(name: "LossesTests", dependencies: ["Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: fastMath),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic"], swiftSettings: fastMath),
+        .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
+        .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "TestSupport"], swiftSettings: fastMath),
         .testTarget(
             name: "ServingHTTPTests",
-            dependencies: ["ServingHTTP", "Serving", "Training", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["NumCore", "Datasets", "Models", "Runs", "ServingHTTP", "Serving", "Training", "TestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: fastMath),
     ]
 )

@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 import Sampling
 import Training
 

@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 import Training
 
 /// The machine-readable result, `compare.json`:

@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 import Training
 
 /// One arm of an experiment: a name and how it changes the base run configuration.

@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 import Training
 
 /// The aggregated results of one variant over its seeds.

@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 
 #if canImport(Glibc)
 import Glibc
@@ -108,23 +109,33 @@ public final class AdapTauLoss: Loss, @unchecked Sendable {
         var raw = VectorMath.sumExpShifted(row + 1, width - 1, shift: 1)
         r.forEachMasked { j in raw -= expf(row[j] - 1) }
         rowStatistic[r.index] = raw > 0 ? logf(raw) + 1 - pos : 0
-        // Negative logits at the user's scale, then a softmax over them.
-        @inline(__always) func scale() -> (hi: Float, lo: Float) {
-            var hi = -Float.infinity, lo = Float.infinity
+        // Negative logits at the user's scale, then a softmax over them. The engine's bounds
+        // hold for the raw cosines, so scaled they bound the new logits: no scan for a shift.
+        let q = logQBounds(r)
+        @inline(__always) func scale() {
             if let logQ = r.logQ {
-                for j in 1..<width { let z = wu * row[j] - logQ[j]; row[j] = z; hi = max(hi, z); lo = min(lo, z) }
+                for j in 1..<width { row[j] = wu * row[j] - logQ[j] }
             } else {
-                for j in 1..<width { let z = wu * row[j]; row[j] = z; hi = max(hi, z); lo = min(lo, z) }
+                for j in 1..<width { row[j] *= wu }
             }
-            return (hi, lo)
         }
-        let (hi, lo) = scale()
-        let (sum, shift) = MaskedExp.expInPlace(r, from: 1, shift: hi, minimum: lo) { refill(); _ = scale() }
+        scale()
+        let (sum, shift) = MaskedExp.expInPlace(r, from: 1, shift: wu * r.upperBound - q.min, minimum: wu * r.lowerBound - q.max) {
+            refill(); scale()
+        }
         row[0] = -w0 / r.batchSize
         guard sum > 0 else { return -w0 * pos }
         let g = wu / (sum * r.batchSize)
         for j in 1..<width { row[j] *= g }
         return logf(sum) + shift - w0 * pos
+    }
+
+    /// Smallest and largest logQ of the row's negatives (0 when there is none).
+    private func logQBounds(_ r: LossRow) -> (min: Float, max: Float) {
+        guard let logQ = r.logQ, r.width > 1 else { return (0, 0) }
+        var lo = Float.infinity, hi = -Float.infinity
+        for j in 1..<r.width { lo = Swift.min(lo, logQ[j]); hi = Swift.max(hi, logQ[j]) }
+        return (lo, hi)
     }
 
     public func endBatch(users: [Int32]) {

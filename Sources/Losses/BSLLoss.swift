@@ -1,3 +1,4 @@
+import Runs
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

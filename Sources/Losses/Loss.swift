@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 
 /// A training loss on the logits of one batch row: the positive in column 0, then the row's
 /// negatives (shared pool, per-positive, virtual) in the columns after it.

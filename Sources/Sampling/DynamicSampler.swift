@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 import Datasets
 
 /// DNS (Zhang et al. 2013): for each positive, score `candidates` uniform items with the current

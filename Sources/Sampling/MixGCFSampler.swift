@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 import Datasets
 
 /// MixGCF-style positive mixing (Huang et al. 2021), for two towers without graph hops: for

@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 import Datasets
 
 /// The positives of one training batch.

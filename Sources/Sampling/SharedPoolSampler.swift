@@ -1,4 +1,5 @@
 import NumCore
+import Runs
 import Datasets
 
 /// Adds a uniform pool shared by the batch to another sampler's negatives, so that samplers

@@ -103,7 +103,7 @@ public final class Retriever: @unchecked Sendable {
         case .user(let id):
             let u = try user(id, field: "user_id")
             vector = run.users.rowArray(u)
-            if query.excludeSeen { excluded += run.dataset.train.items(of: u) }
+            if query.excludeSeen { excluded += run.known.items(of: u) }
         case .history(let ids, let userID):
             guard supportsHistory else {
                 throw ServingError(.unsupported, "this model's user tower does not pool a history (train with --history); send user_id or vector")

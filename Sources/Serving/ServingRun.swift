@@ -1,8 +1,8 @@
 import Foundation
+import Runs
 import NumCore
 import Datasets
 import Models
-import Training
 
 /// A finished training run read back from its directory: configuration, data, model, and the
 /// L2-normalised vectors of every user and item (what `evaluate`, `export`, `index` and
@@ -20,6 +20,9 @@ public final class ServingRun: @unchecked Sendable {
     public let users: Matrix
     /// Item vectors (`numItems x d`).
     public let items: Matrix
+    /// The interactions known in training (the training split and any validation split): the
+    /// items a user has seen, masked from recommendations and from test evaluation.
+    public let known: Interactions
 
     /// Loads the run in `directory`.
     /// - Throws: ``ServingError`` (`badInput`) when a file is missing or does not fit, or the
@@ -28,17 +31,20 @@ public final class ServingRun: @unchecked Sendable {
         self.directory = directory
         config = try Self.loadConfig(directory)
         dataset = try config.loadDataset()
-        let url = directory.appendingPathComponent("model.safetensors")
+        // The model the run reports: the one chosen on validation (or its refit) when there is one.
+        let url = URL(fileURLWithPath: RunFiles.reportedModel(in: directory.path) { FileManager.default.fileExists(atPath: $0) })
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ServingError(.badInput, "\(url.path): not found; has the run finished an epoch?")
         }
         (model, _) = try Checkpoint.load(from: url)
         guard model.numUsers == dataset.numUsers, model.numItems == dataset.numItems else {
-            throw ServingError(.badInput, "model.safetensors was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)")
+            throw ServingError(.badInput, "\(url.lastPathComponent) was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)")
         }
-        let ds = dataset
-        items = TwoTowerModel.encodeAll(model.itemTower, count: ds.numItems)
-        users = TwoTowerModel.encodeAll(model.userTower, count: ds.numUsers) { ds.train.items(of: $0) }
+        // Everything known in training (validation included) is the users' history and the mask.
+        let seen = dataset.knownInteractions
+        known = seen
+        items = TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems)
+        users = TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers) { seen.items(of: $0) }
     }
 
     /// Vector dimension.

@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 import NumCore
 import Datasets
 import Models
@@ -151,17 +152,23 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// User and item vectors for every user and item under the current model.
-    public func encodeAll() -> (users: Matrix, items: Matrix) {
+    /// History towers pool `histories` (default: the training split).
+    public func encodeAll(histories: Interactions? = nil) -> (users: Matrix, items: Matrix) {
         let items = TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems)
-        let users = TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers) { self.dataset.train.items(of: $0) }
+        let h = histories ?? dataset.train
+        let users = TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers) { h.items(of: $0) }
         return (users, items)
     }
 
-    /// Full-corpus ranking metrics on `target` (e.g. the test split), masking `dataset.train`.
-    public func evaluate(on target: Interactions) -> RankingMetrics {
-        let (u, v) = encodeAll()
-        return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: target)
+    /// Full-corpus ranking metrics on the test split, masking every interaction known in
+    /// training (the validation split included).
+    public func evaluateTest() -> RankingMetrics {
+        let (u, v) = encodeAll(histories: knownInteractions)
+        return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: knownInteractions, test: dataset.test)
     }
+
+    /// The training and validation interactions, the mask of test evaluations (built once).
+    public private(set) lazy var knownInteractions: Interactions = dataset.knownInteractions
 }
 
 /// Scores candidates with the current towers, for samplers that choose by model score.

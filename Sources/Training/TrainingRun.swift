@@ -1,4 +1,5 @@
 import Foundation
+import Runs
 import NumCore
 import Datasets
 import Models
@@ -45,11 +46,14 @@ public final class TrainingRun {
         self.observe = observe
     }
 
-    public var checkpointURL: URL { directory.appendingPathComponent("model.safetensors") }
-    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
-    public var refitURL: URL { directory.appendingPathComponent("refit.safetensors") }
-    public var metricsURL: URL { directory.appendingPathComponent("metrics.json") }
-    public var configURL: URL { directory.appendingPathComponent("config.json") }
+    public var checkpointURL: URL { directory.appendingPathComponent(RunFiles.checkpoint) }
+    public var bestURL: URL { directory.appendingPathComponent(RunFiles.best) }
+    public var refitURL: URL { directory.appendingPathComponent(RunFiles.refit) }
+    /// The model the run reports (the selected weights, or their refit), written at the end
+    /// of a run with a validation split; `evaluate`, `export`, `index` and `serve` read it.
+    public var finalURL: URL { directory.appendingPathComponent(RunFiles.finalModel) }
+    public var metricsURL: URL { directory.appendingPathComponent(RunFiles.metrics) }
+    public var configURL: URL { directory.appendingPathComponent(RunFiles.config) }
 
     /// Runs (or, with `resume`, continues) training and returns the final metrics log.
     @discardableResult
@@ -139,7 +143,7 @@ public final class TrainingRun {
                     }
                 }
                 if !validating || tc.testEveryEvaluation {
-                    let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: dataset.test)
+                    let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: trainer.knownInteractions, test: dataset.test)
                     for (k, x) in m.values { entry[k] = x }
                     metrics = m
                     lastMetrics = m
@@ -174,11 +178,11 @@ public final class TrainingRun {
                 exported = try refit(lineage: selection.bestLineage, resume: resume)
                 final["refit_epochs"] = Double(selection.bestLineage.reduce(0, +))
             }
-            let m = exported.evaluate(on: exported.dataset.test)
+            let m = exported.evaluateTest()
             for (k, x) in m.values { final[k] = x }
         } else if lastMetrics == nil, !log.epochs.isEmpty {
             // Resumed after the last epoch had already finished: evaluate once more.
-            let m = trainer.evaluate(on: dataset.test)
+            let m = trainer.evaluateTest()
             for (k, x) in m.values { final[k] = x }
         }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
@@ -186,6 +190,12 @@ public final class TrainingRun {
         final["train_seconds_total"] = trainTimes.reduce(0, +)
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
         log.final = final
+        if validating {
+            try Checkpoint.save(model: exported.model, optimizer: nil, metadata: [
+                "esans.selected_epoch": String(selection.bestEpoch), "esans.refit": tc.refit ? "1" : "0",
+                "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
+            ], to: finalURL)
+        }
         try exportEmbeddings(trainer: exported, dataset: exported.dataset)
         try log.write(to: metricsURL)
         return log
@@ -255,9 +265,9 @@ public final class TrainingRun {
 
     /// Writes `embeddings/` for the trained model.
     private func exportEmbeddings(trainer: Trainer, dataset: Dataset) throws {
-        let (u, v) = trainer.encodeAll()
+        let (u, v) = trainer.encodeAll(histories: trainer.knownInteractions)
         try EmbeddingExport.write(users: u, items: v, dataset: dataset,
-                                  to: directory.appendingPathComponent("embeddings"))
+                                  to: directory.appendingPathComponent(RunFiles.embeddings))
     }
 }
 

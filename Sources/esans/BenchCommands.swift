@@ -4,12 +4,13 @@ import NumCore
 import Evaluation
 import Datasets
 import Semantic
+import Training
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures.",
-        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self])
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self])
 }
 
 struct BenchKernelsCommand: ParsableCommand {
@@ -50,6 +51,24 @@ struct BenchEvalCommand: ParsableCommand {
     func run() throws {
         let r = FullCorpusEvaluator.benchmark(users: users, items: items, dim: dim, seed: 1)
         print(String(format: "full-corpus evaluation %d users x %d items x d=%d, K=200: %.2f s on %d threads", users, items, dim, r.seconds, WorkerPool.shared.threadCount))
+    }
+}
+
+struct BenchLossesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "losses",
+        abstract: "Forward + backward time of each loss on one training batch's shape (interleaved rounds), and its ratio to the softmax.")
+
+    @Option var batch = 1024
+    @Option var negatives = 1024
+    @Option var dim = 64
+    @Option(help: "Interleaved rounds (the median is kept).") var rounds = 7
+
+    func run() throws {
+        print("loss      ms / batch   vs softmax   (\(batch) rows x \(negatives) shared negatives, d=\(dim), \(WorkerPool.shared.threadCount) threads)")
+        for r in LossBenchmark.run(batch: batch, negatives: negatives, dim: dim, rounds: rounds) {
+            print(r.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "  %8.2f     %.3fx", r.milliseconds, r.ratioToSoftmax))
+        }
     }
 }
 

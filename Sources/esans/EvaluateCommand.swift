@@ -1,4 +1,5 @@
 import ArgumentParser
+import Runs
 import Foundation
 import NumCore
 import Models
@@ -23,7 +24,7 @@ struct EvaluateCommand: ParsableCommand {
         let t0 = Date()
         let run = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
         let ds = run.dataset
-        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: run.users, itemVectors: run.items, train: ds.train, test: ds.test)
+        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: run.users, itemVectors: run.items, train: run.run.known, test: ds.test)
         print("\(ds.name): \(m.usersEvaluated) test users, \(ds.numItems) items, \(String(format: "%.2f", Date().timeIntervalSince(t0)))s")
         print(m.description)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Runs
 import Foundation
 import NumCore
 import Models

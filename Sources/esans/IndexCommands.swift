@@ -95,7 +95,7 @@ struct IndexEvalCommand: ParsableCommand {
         }
         let q = Matrix(uninitializedRows: users.count, cols: loaded.items.cols)
         for (i, u) in users.enumerated() { q.row(i).update(from: loaded.users.row(u), count: q.cols) }
-        let train = ds.train
+        let train = loaded.run.known
         let picked = users
         print("\(ds.name): \(users.count) query users, \(ds.numItems) items, \(ivf.lists) lists, K = \(k), \(WorkerPool.shared.threadCount) threads")
         let e = IndexEvaluation.run(exact: ExactIndex(items: loaded.items), ivf: ivf, queries: q, k: k, probes: probes,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Runs
 import Foundation
 import Datasets
 import Evaluation

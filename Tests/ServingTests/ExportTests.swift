@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import Runs
 import Testing
 import NumCore
 import Training

@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import Runs
 import Testing
 import NumCore
 import Datasets
@@ -41,7 +42,7 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
     @Test func lossDecreasesAndRankingImproves() {
         let d = tinyDataset()
         let trainer = makeTrainer(d)
-        let before = trainer.evaluate(on: d.test).values["recall@20"]!
+        let before = trainer.evaluateTest().values["recall@20"]!
         let stats = (1...3).map { trainer.trainEpoch($0) }
         for s in stats {
             #expect(s.steps == trainer.stepsPerEpoch && s.steps == (d.train.count + 31) / 32)
@@ -49,7 +50,7 @@ private func makeTrainer(_ d: Dataset, seed: UInt64 = 5, modelSeed: UInt64 = 5) 
         }
         #expect(stats[2].loss < stats[0].loss, "losses \(stats.map(\.loss))")
         #expect(stats[1].loss < stats[0].loss)
-        let after = trainer.evaluate(on: d.test).values["recall@20"]!
+        let after = trainer.evaluateTest().values["recall@20"]!
         #expect(after > before, "recall@20 \(before) -> \(after)")
         for p in trainer.model.parameters { #expect(p.value.allFinite) }
     }

@@ -50,16 +50,4 @@ public struct LossConfig: Codable, Sendable, Equatable {
 
     /// The temperature in use: the given one or the loss's default.
     public var resolvedTemperature: Float { temperature ?? kind.defaultTemperature }
-
-    /// A new loss object of this configuration (losses with state start fresh).
-    public func make() -> any Loss {
-        let temperature = resolvedTemperature
-        switch kind {
-        case .softmax: return SoftmaxLoss(temperature: temperature)
-        case .bsl: return BSLLoss(temperature: temperature, weight: bslWeight)
-        case .ccl: return CCLLoss(margin: cclMargin, weight: cclWeight)
-        case .adaptau: return AdapTauLoss(warmupEpochs: adaptauWarmupEpochs)
-        case .bpr: return BPRLoss(temperature: temperature)
-        }
-    }
 }

@@ -1,5 +1,4 @@
-import Sampling
-import Losses
+import NumCore
 
 /// Settings of a training run (the optimiser has its own, ``AdamOptimizer/Config``).
 /// The defaults are the best ID-only Gowalla setup measured (see README): 50 epochs, batch
@@ -39,7 +38,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// ESANS: path of `semantic_ids.tsv` (from `esans cluster`).
     public var semanticIDs: String? = nil
     /// ESANS: sampler and EDIS settings.
-    public var esans = ESANSSampler.Config()
+    public var esans = ESANSConfig()
     /// ESANS ablation: permute the semantic IDs across items (same cluster sizes).
     public var randomClusters = false
     /// DNS / MixGCF: candidates scored per kept negative.
@@ -76,7 +75,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TrainConfig()
         semanticIDs = try c.decodeIfPresent(String.self, forKey: .semanticIDs)
-        esans = try c.decodeIfPresent(ESANSSampler.Config.self, forKey: .esans) ?? d.esans
+        esans = try c.decodeIfPresent(ESANSConfig.self, forKey: .esans) ?? d.esans
         randomClusters = try c.decodeIfPresent(Bool.self, forKey: .randomClusters) ?? d.randomClusters
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize

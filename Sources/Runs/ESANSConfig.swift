@@ -1,0 +1,37 @@
+/// Settings of the ESANS sampler (`ESANSSampler`) and its ablations, as stored in `config.json`.
+public struct ESANSConfig: Codable, Sendable, Equatable {
+    /// Hard negatives per positive (m_c). One hard and six easy negatives measured best of
+    /// 0/7, 1/6, 2/5 and 3/4 on Gowalla, MovieLens-100K and MovieLens-1M (see the README).
+    public var hard = 1
+    /// Easy negatives per positive (m_o).
+    public var easy = 6
+    /// Temperature of the softmax over centroid distances choosing easy clusters (T_c).
+    public var clusterTemperature: Float = 1
+    /// Hard interpolation coefficient (lambda, in [-0.3, 0.5]).
+    public var lambda: Float = 0.1
+    /// EDIS on/off, and its two parts.
+    public var edis = true, simpleInterpolation = true, hardInterpolation = true
+    /// False: primary-only clusters (hard negatives from the whole primary cluster, no
+    /// secondary-cell filter), for the ablation.
+    public var useSecondary = true
+    /// The defaults of the `paper` regime (m_c + m_o = 7).
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case hard, easy, clusterTemperature, lambda, edis, simpleInterpolation, hardInterpolation, useSecondary
+    }
+
+    /// Decodes a configuration; keys missing from older run files keep their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ESANSConfig()
+        hard = try c.decodeIfPresent(Int.self, forKey: .hard) ?? d.hard
+        easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
+        clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature
+        lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
+        edis = try c.decodeIfPresent(Bool.self, forKey: .edis) ?? d.edis
+        simpleInterpolation = try c.decodeIfPresent(Bool.self, forKey: .simpleInterpolation) ?? d.simpleInterpolation
+        hardInterpolation = try c.decodeIfPresent(Bool.self, forKey: .hardInterpolation) ?? d.hardInterpolation
+        useSecondary = try c.decodeIfPresent(Bool.self, forKey: .useSecondary) ?? d.useSecondary
+    }
+}
