@@ -8,7 +8,7 @@ extension FullCorpusEvaluator {
     /// random training items and 1–12 random test items (about Gowalla's 27 and 7 per user).
     /// Only the ``evaluate(userVectors:itemVectors:train:test:users:)`` call is timed, with the
     /// default evaluator on the shared pool. Gowalla's shape is `users: 29_858, items: 40_981, dim: 64`.
-    public static func benchmark(users: Int, items: Int, dim: Int, seed: UInt64) -> (seconds: Double, metrics: RankingMetrics) {
+    public static func benchmark(users: Int, items: Int, dim: Int, seed: UInt64, cutoffs: [Int] = [20, 50, 100, 200]) -> (seconds: Double, metrics: RankingMetrics) {
         var rng = RandomSource(seed: seed)
         func unitRows(_ rows: Int) -> Matrix {
             let m = Matrix(rows: rows, cols: dim)
@@ -29,7 +29,7 @@ extension FullCorpusEvaluator {
             test.append((0..<(1 + rng.below(12))).map { _ in Int32(rng.below(items)) })
         }
         let trainLists = ItemLists(train), testLists = ItemLists(test)
-        let evaluator = FullCorpusEvaluator()
+        let evaluator = FullCorpusEvaluator(cutoffs: cutoffs)
         let start = DispatchTime.now().uptimeNanoseconds
         let metrics = evaluator.evaluate(userVectors: userVectors, itemVectors: itemVectors, train: trainLists, test: testLists)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -47,10 +47,15 @@ struct BenchEvalCommand: ParsableCommand {
     @Option var users = 29_858
     @Option var items = 40_981
     @Option var dim = 64
+    @Option(help: "Cut-offs, comma-separated (the largest sets the top-K kept per user).") var cutoffs = "20,50,100,200"
 
     func run() throws {
-        let r = FullCorpusEvaluator.benchmark(users: users, items: items, dim: dim, seed: 1)
-        print(String(format: "full-corpus evaluation %d users x %d items x d=%d, K=200: %.2f s on %d threads", users, items, dim, r.seconds, WorkerPool.shared.threadCount))
+        let ks = try cutoffs.split(separator: ",").map { s -> Int in
+            guard let k = Int(s), k > 0 else { throw ValidationError("--cutoffs: '\(s)' is not a positive integer") }
+            return k
+        }.sorted()
+        let r = FullCorpusEvaluator.benchmark(users: users, items: items, dim: dim, seed: 1, cutoffs: ks)
+        print(String(format: "full-corpus evaluation %d users x %d items x d=%d, K=%d: %.2f s on %d threads", users, items, dim, ks.last!, r.seconds, WorkerPool.shared.threadCount))
     }
 }
 
