@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NumCore
 import Runs
 
@@ -25,18 +30,22 @@ public final class BPRLoss: Loss {
         let count = width - 1 - r.maskedCount
         guard count > 0 else { for j in 0..<width { row[j] = 0 }; return 0 }
         let pos = row[0]
-        // Masked columns drop out: softplus(-inf) = 0 (exp8 clamps to e^-87, whose log1p is 0);
-        // their tiny sigmoid is taken back out of the positive's gradient below.
-        r.forEachMasked { j in row[j] = -.infinity }
+        // Masked columns drop out: far below the positive, softplus is 0 in Float; their tiny
+        // sigmoid is taken back out of the positive's gradient below.
+        r.forEachMasked { j in row[j] = pos - 80 }
+        // Pass 1: e_j = exp(z_j - z_+) in place. Within the exp's range (every row whose
+        // bounds keep z_j - z_+ in [-87, 88]: always with cosine logits) no clamping is needed.
+        let inRange = r.upperBound - pos <= 88
+        _ = VectorMath.expShiftedInPlace(row + 1, width - 1, shift: pos, minimum: inRange ? min(r.lowerBound, pos - 80) : -.infinity)
+        // Pass 2: softplus = log(1 + e) into the loss, sigmoid = e / (1 + e), over n B, into the
+        // row. When four factors 1 + e stay below e^80, one log of their product serves four
+        // vectors. (Two simple loops: one fused loop compiled to scalar pieces and ran 4x slower.)
         typealias V = SIMD8<Float>
-        let shift = V(repeating: pos), scale = V(repeating: 1 / (Float(count) * r.batchSize))
+        let scale = V(repeating: 1 / (Float(count) * r.batchSize))
         var loss = V(), gradient = V()
-        // One pass: softplus(z_j - z_+) into the loss, sigmoid(z_j - z_+) / (n B) into the row.
-        // The softplus terms are logs of 1 + e^x: when the row's bounds keep four such factors
-        // below e^80, one log of their product serves four vectors.
         var j = 1
-        @inline(__always) func step(_ p: UnsafeMutableRawPointer) -> V {
-            let e = VectorMath.exp8(p.loadUnaligned(as: V.self) - shift)
+        @inline(__always) func sigmoid(_ p: UnsafeMutableRawPointer) -> V {
+            let e = p.loadUnaligned(as: V.self)
             let onePlus = 1 + e
             let g = e / onePlus * scale
             gradient += g
@@ -45,26 +54,28 @@ public final class BPRLoss: Loss {
         }
         if 4 * max(0, r.upperBound - pos) < 80 {
             while j + 32 <= width {
-                let a = step(UnsafeMutableRawPointer(row + j)), b = step(UnsafeMutableRawPointer(row + j + 8))
-                let c = step(UnsafeMutableRawPointer(row + j + 16)), d = step(UnsafeMutableRawPointer(row + j + 24))
+                let a = sigmoid(UnsafeMutableRawPointer(row + j)), b = sigmoid(UnsafeMutableRawPointer(row + j + 8))
+                let c = sigmoid(UnsafeMutableRawPointer(row + j + 16)), d = sigmoid(UnsafeMutableRawPointer(row + j + 24))
                 loss += VectorMath.log8((a * b) * (c * d))
                 j += 32
             }
         }
         while j + 8 <= width {
-            loss += VectorMath.log8(step(UnsafeMutableRawPointer(row + j)))
+            loss += VectorMath.log8(sigmoid(UnsafeMutableRawPointer(row + j)))
             j += 8
         }
-        if j < width {
-            var x = V(repeating: -.infinity)
-            for t in 0..<(width - j) { x[t] = row[j + t] - pos }
-            let e = VectorMath.exp8(x), onePlus = 1 + e
-            let sp = VectorMath.log8(onePlus), g = e / onePlus * scale
-            for t in 0..<(width - j) { loss[t] += sp[t]; gradient[t] += g[t]; row[j + t] = g[t] }
+        var tail: Float = 0
+        while j < width {
+            let e = row[j]
+            tail += log1pf(e)
+            let g = e / (1 + e) * scale[0]
+            gradient[0] += g
+            row[j] = g
+            j += 1
         }
         var gPos = gradient.sum()
         r.forEachMasked { j in gPos -= row[j]; row[j] = 0 }
         row[0] = -gPos
-        return loss.sum() / Float(count)
+        return (loss.sum() + tail) / Float(count)
     }
 }
