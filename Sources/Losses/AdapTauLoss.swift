@@ -29,6 +29,8 @@ public final class AdapTauLoss: Loss, @unchecked Sendable {
     public let quantile: Double
     /// Loss spread that moves z by one.
     public let spread: Double
+    /// Negatives (the row's first) from which the temperature-1 statistic's partition is estimated.
+    public var statisticColumns = 256
 
     /// Global inverse temperature of the positive (and the reference for every user).
     public internal(set) var w0: Float = 1
@@ -105,10 +107,16 @@ public final class AdapTauLoss: Loss, @unchecked Sendable {
         let wu = userScale.isEmpty ? w0 : userScale[Int(r.user)], w0 = self.w0
         let pos = row[0]
         // The row's loss at temperature 1 (raw cosines, masked negatives left out), gathered
-        // per user for the next epoch's w_u. Cosines lie in [-1, 1]: shift by 1.
-        var raw = VectorMath.sumExpShifted(row + 1, width - 1, shift: 1)
-        r.forEachMasked { j in raw -= expf(row[j] - 1) }
-        rowStatistic[r.index] = raw > 0 ? logf(raw) + 1 - pos : 0
+        // per user for the next epoch's w_u. Its partition is estimated from the first
+        // `statisticColumns` negatives (scaled by the share they are of the row): the statistic
+        // is a mean over a user's rows of an epoch, and a full pass cost as much as the loss's
+        // own exponentials. Cosines lie in [-1, 1]: shift by 1.
+        let sample = min(width - 1, statisticColumns)
+        var raw = VectorMath.sumExpShifted(row + 1, sample, shift: 1)
+        var sampled = sample
+        r.forEachMasked { j in if j <= sample { raw -= expf(row[j] - 1); sampled -= 1 } }
+        let unmasked = width - 1 - r.maskedCount
+        rowStatistic[r.index] = raw > 0 && sampled > 0 ? logf(raw * Float(unmasked) / Float(sampled)) + 1 - pos : 0
         // Negative logits at the user's scale, then a softmax over them. The engine's bounds
         // hold for the raw cosines, so scaled they bound the new logits: no scan for a shift.
         let q = logQBounds(r)

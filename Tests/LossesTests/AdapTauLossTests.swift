@@ -104,6 +104,24 @@ import TestSupport
         #expect(Set(l.userScale).count > 1, "losses that differ give scales that differ")
     }
 
+    /// The temperature-1 statistic of a wide row is estimated from its first columns; with
+    /// enough columns it is exact.
+    @Test func theStatisticEstimatesTheTemperatureOneLoss() {
+        var r = RowFixture(width: 1200, seed: 31, cosines: true)
+        r.masked = [3, 5, 700]
+        let cols = r.negativeColumns
+        let exact = LossReference.logSumExp(cols.map { Double(r.logits[$0]) }) - Double(r.logits[0])
+        for (columns, tolerance) in [(256, 0.05), (5000, 1e-4)] {
+            let l = AdapTauLoss(warmupEpochs: 1)
+            l.statisticColumns = columns
+            l.beginBatch(rows: 1)
+            _ = r.run(l)
+            l.endBatch(users: [0])
+            let got = Double(l.state()["loss_sum"]![0])
+            #expect(abs(got - exact) < tolerance, "\(columns) columns: \(got) vs \(exact)")
+        }
+    }
+
     @Test func stateRoundTrips() throws {
         let l = AdapTauLoss(warmupEpochs: 1)
         let context = LossEpochContext(users: Matrix(rows: 2, cols: 2), items: Matrix(rows: 2, cols: 2), offsets: [0, 1, 2], trainItems: [0, 1])
