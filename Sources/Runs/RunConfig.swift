@@ -50,6 +50,29 @@ public struct RunConfig: Codable, Sendable, Equatable {
         resolvingPaths() == other.resolvingPaths()
     }
 
+    /// The settings in which `other` differs from this configuration, as JSON paths with both
+    /// values (`training.epochs: 50 here, 80 there`); empty when they describe the same run.
+    public func differences(from other: RunConfig) -> [String] {
+        func flatten(_ value: Any, _ path: String, _ out: inout [String: String]) {
+            if let d = value as? [String: Any] {
+                for (k, v) in d { flatten(v, path.isEmpty ? k : path + "." + k, &out) }
+            } else {
+                out[path] = "\(value)"
+            }
+        }
+        func settings(_ c: RunConfig) -> [String: String] {
+            var out: [String: String] = [:]
+            if let data = try? JSONEncoder().encode(c.resolvingPaths()), let obj = try? JSONSerialization.jsonObject(with: data) {
+                flatten(obj, "", &out)
+            }
+            return out
+        }
+        let a = settings(self), b = settings(other)
+        return Set(a.keys).union(b.keys).sorted().compactMap { k in
+            a[k] == b[k] ? nil : "\(k): \(a[k] ?? "(none)") here, \(b[k] ?? "(none)") there"
+        }
+    }
+
     /// A copy whose data path and semantic-ID path are absolute and standardised.
     public func resolvingPaths() -> RunConfig {
         var c = self

@@ -77,7 +77,8 @@ public final class TrainingRun {
         if resume, fm.fileExists(atPath: checkpointURL.path) {
             let saved = try RunConfig.read(from: configURL)
             guard saved.sameRun(as: config) else {
-                throw TensorIOError(url: configURL, problem: "the run in this directory was made with different settings; use a new --output or the same options to resume")
+                let diff = config.differences(from: saved)
+                throw TensorIOError(url: configURL, problem: "the run in this directory was made with other settings (\(diff.prefix(5).joined(separator: "; "))\(diff.count > 5 ? "; ..." : "")); use a new --output or the same options to resume")
             }
             let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: checkpointURL)
             try trainer.loss.restore(Self.lossState(extras))
@@ -91,6 +92,8 @@ public final class TrainingRun {
             startEpoch = done + 1
             observe(.resumed(fromEpoch: done))
         } else {
+            // A fresh start: files of an earlier run in this directory must not outlive it.
+            for url in [bestURL, refitURL, finalURL] where fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
             let data = try JSONEncoder.sorted.encode(config)
             try AtomicFile.write(data, to: configURL)
         }

@@ -19,9 +19,14 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @Option(help: "Run directory.") var output: String
     @Flag(help: "Continue the run in --output from its last finished epoch.") var resume = false
+    @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var force = false
 
     func run() throws {
         let config = try training.runConfig(data: dataOptions.source())
+        let existing = URL(fileURLWithPath: output).appendingPathComponent(RunFiles.config)
+        if !resume && !force && FileManager.default.fileExists(atPath: existing.path) {
+            throw ValidationError("\(output) already holds a run (\(RunFiles.config)); use --resume to continue it, --force to replace it, or another --output")
+        }
         let log = try runTraining(config, output: output, resume: resume)
         printFinal(log)
     }

@@ -95,10 +95,16 @@ struct CLI {
         for name in ["config.json", "metrics.json", "model.safetensors", "best.safetensors", "embeddings/item_embeddings.npy"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(name).path), "missing \(name)")
         }
+        // The run is never overwritten by accident; --force replaces it (and its selection files).
+        let again = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--output", run.path])
+        #expect(again.code == 64 && again.err.contains("already holds a run") && again.err.contains("--force"), "\(again.err)")
         let evaluated = try CLI.run(["evaluate", "--run", run.path])
         #expect(evaluated.code == 0 && evaluated.out.contains("recall"), "\(evaluated.err)")
         // A missing run directory is an error that names it, not a crash.
         let missing = try CLI.run(["evaluate", "--run", tmp.file("nothing").path])
         #expect(missing.code != 0 && missing.err.contains("nothing"), "\(missing.err)")
+        let forced = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--force", "--output", run.path])
+        #expect(forced.code == 0, "\(forced.err)")
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("best.safetensors").path), "a replaced run leaves no selection files")
     }
 }
