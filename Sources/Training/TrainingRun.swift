@@ -185,8 +185,10 @@ public final class TrainingRun {
             log.info["selected_on"] = "valid_" + metricKey
             log.info["lr_drops_after_epochs"] = selection.drops.map(String.init).joined(separator: ",")
             if tc.refit {
-                exported = try refit(lineage: selection.bestLineage, resume: resume)
+                let (t, seconds) = try refit(lineage: selection.bestLineage, resume: resume)
+                exported = t
                 final["refit_epochs"] = Double(selection.bestLineage.reduce(0, +))
+                final["refit_seconds_total"] = seconds
             }
             let m = exported.evaluateTest()
             for (k, x) in m.values { final[k] = x }
@@ -213,7 +215,7 @@ public final class TrainingRun {
 
     /// Trains a new model on all training data (validation included) for the epochs of
     /// `lineage` at each learning-rate level, checkpointing to `refit.safetensors`.
-    private func refit(lineage: [Int], resume: Bool) throws -> Trainer {
+    private func refit(lineage: [Int], resume: Bool) throws -> (trainer: Trainer, seconds: Double) {
         var full = config
         full.training.validationFraction = 0
         let tc = full.training
@@ -225,10 +227,12 @@ public final class TrainingRun {
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
         let total = lineage.reduce(0, +)
         var done = 0
+        var seconds = 0.0
         if resume, FileManager.default.fileExists(atPath: refitURL.path) {
             let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: refitURL)
             try trainer.loss.restore(Self.lossState(extras))
             done = Int(header.metadata["esans.refit_epoch"] ?? "0") ?? 0
+            seconds = Double(header.metadata["esans.refit_seconds"] ?? "0") ?? 0
         }
         observe(.refitStarted(epochs: total))
         var epoch = 0
@@ -239,12 +243,14 @@ public final class TrainingRun {
                 trainer.plateauScale = Self.levelScale(level, factor: tc.plateauFactor)
                 let e = epoch
                 let stats = trainer.trainEpoch(e) { s, n, loss in self.observe(.step(epoch: e, step: s, of: n, loss: loss)) }
-                try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed)],
+                seconds += stats.seconds
+                try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed),
+                                                                                  "esans.refit_seconds": String(seconds)],
                                     extras: Self.prefixed(trainer.loss.state()), to: refitURL)
                 observe(.epochDone(stats, metrics: nil, evalSeconds: 0))
             }
         }
-        return trainer
+        return (trainer, seconds)
     }
 
     /// The learning-rate multiplier at plateau level `level`.

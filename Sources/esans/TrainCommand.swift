@@ -92,6 +92,7 @@ func printFinal(_ log: MetricsLog) {
         guard let r = f["recall@\(k)"] else { continue }
         print(String(format: "  %-5d  %.4f    %.4f    %.4f    %.4f", k, r, f["ndcg@\(k)"] ?? 0, f["hit@\(k)"] ?? 0, f["mrr@\(k)"] ?? 0))
     }
-    print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs",
-                 Int(f["epochs_trained"] ?? 0), f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0))
+    print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs", Int(f["epochs_trained"] ?? 0),
+                 f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0) +
+          (f["refit_seconds_total"].map { String(format: " (+ %.1fs refit)", $0) } ?? ""))
 }
