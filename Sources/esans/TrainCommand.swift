@@ -37,6 +37,9 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
     var bar: ProgressBar? = nil
     var validation: (metrics: RankingMetrics, best: Bool)? = nil
     var refitting = false
+    // Whole-phase ETA: the mean time of the epochs done so far times the epochs left (early
+    // stopping can only make it shorter).
+    var phaseStart = Date(), phaseDone = 0, phaseTotal = config.training.epochs, firstEpoch = 1
     let run = TrainingRun(directory: URL(fileURLWithPath: output), config: config) { event in
         switch event {
         case .loaded(let ds):
@@ -47,11 +50,17 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
         case .resumed(let e):
             print("resuming after epoch \(e)")
         case .step(let epoch, let step, let of, let loss):
-            if step == 1 { bar = ProgressBar(total: of, label: refitting ? "refit epoch \(epoch)" : "epoch \(epoch)", unit: "steps") }
+            if step == 1 {
+                if phaseDone == 0 { phaseStart = Date(); firstEpoch = epoch }
+                let left = phaseDone > 0 ? Date().timeIntervalSince(phaseStart) / Double(phaseDone) * Double(phaseTotal - (epoch - 1)) : 0
+                bar = ProgressBar(total: of, label: (refitting ? "refit epoch" : "epoch") + " \(epoch)/\(phaseTotal)" +
+                                  (phaseDone > 0 ? " (\(refitting ? "refit" : "run") ETA \(ProgressBar.clock(left)))" : ""), unit: "steps")
+            }
             bar?.update(step, suffix: String(format: "loss %.4f", loss))
         case .epochDone(let stats, let metrics, let evalSeconds):
+            phaseDone = stats.epoch - firstEpoch + 1
             if quiet { return }
-            var line = String(format: "%@epoch %3d  loss %.4f  train %.2fs", refitting ? "refit " : "", stats.epoch, stats.loss, stats.seconds)
+            var line = String(format: "%@epoch %3d/%d  loss %.4f  train %.2fs", refitting ? "refit " : "", stats.epoch, phaseTotal, stats.loss, stats.seconds)
             if let (v, best) = validation {
                 line += String(format: "  eval %.2fs  valid recall@20 %.4f  ndcg@20 %.4f%@", evalSeconds,
                                v.values["recall@20"] ?? 0, v.values["ndcg@20"] ?? 0, best ? "  (best)" : "")
@@ -72,6 +81,7 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             if !quiet { print("plateau after epoch \(e): learning rate now \(lr), weights of epoch \(best) reloaded") }
         case .refitStarted(let epochs):
             refitting = true
+            phaseDone = 0; phaseTotal = epochs
             if !quiet { print("refit on all training data (validation included) for \(epochs) epochs") }
         }
     }
