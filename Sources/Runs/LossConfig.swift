@@ -3,8 +3,8 @@ import NumCore
 /// Which loss a run trains with, and its knobs. Each knob belongs to the losses its comment
 /// names; the others ignore it.
 public struct LossConfig: Codable, Sendable, Equatable {
-    /// The loss.
-    public var kind: LossKind = .softmax
+    /// The loss (BSL: the best on validation, see the README).
+    public var kind: LossKind = .bsl
     /// Temperature tau of the logits (softmax, bsl, bpr); nil: the loss's default
     /// (``LossKind/defaultTemperature``).
     public var temperature: Float? = nil

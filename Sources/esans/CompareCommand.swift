@@ -21,8 +21,9 @@ struct CompareCommand: ParsableCommand {
         --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
         or hard interpolation, random clusters, primary-only). --losses softmax,bsl,ccl,adaptau,bpr \
         compares losses instead, all with --sampler and the budget given (each loss with its own \
-        default temperature unless --tau is given). Add --validation 0.1 so that every run selects its \
-        stopping point on a validation split; the report then leads with the validation table.
+        default temperature unless --tau is given). Every run selects its stopping point on a validation \
+        split carved from training (--validation, 0.1 by default; 0 turns it off) and the report leads \
+        with the validation table; test figures are those of the selected (and, by default, refitted) model.
         """)
 
     @OptionGroup var dataOptions: DataOptions

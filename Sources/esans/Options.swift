@@ -54,7 +54,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Negatives drawn for each positive.") var perPositive = TrainConfig().perPositiveNegatives
     @Option(help: "Training epochs.") var epochs = TrainConfig().epochs
     @Option(help: "Batch size.") var batchSize = TrainConfig().batchSize
-    @Option(help: "Adam learning rate (peak of the schedule).") var lr: Float = 0.02
+    @Option(help: "Adam learning rate (peak of the schedule).") var lr = RunConfig.defaultOptimizer.learningRate
     @Option(help: "Learning-rate schedule: constant, cosine or linear (decay to 0 over the run), or plateau (drop by --plateau-factor when validation stops improving, best checkpoint reloaded).") var lrSchedule = TrainConfig().lrSchedule
     @Option(help: "Loss: softmax, bsl, ccl, adaptau or bpr.") var loss = TrainConfig().loss.kind
     @Option(help: "Temperature of the logits (softmax, bsl, bpr; default: the loss's own, \(LossKind.allCases.filter(\.usesTemperature).map { "\($0.rawValue) \($0.defaultTemperature)" }.joined(separator: ", "))).") var tau: Float?
@@ -67,7 +67,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Plateau schedule: factor of each learning-rate drop.") var plateauFactor = TrainConfig().plateauFactor
     @Option(help: "Plateau schedule: evaluations without improvement before a drop.") var plateauPatience = TrainConfig().plateauPatience
     @Option(help: "Plateau schedule: drops before training stops at the next plateau.") var plateauDrops = TrainConfig().plateauDrops
-    @Option(help: "Decoupled weight decay (AdamW).") var weightDecay: Float = 0
+    @Option(help: "Decoupled weight decay (AdamW).") var weightDecay = RunConfig.defaultOptimizer.weightDecay
     @Option(help: "Embedding / output dimension.") var dim = ModelConfig().dim
     @Option(help: "Std of the normal initialisation of embeddings.") var initStd = ModelConfig().initStd
     @Option(help: "MLP hidden widths for both towers, comma-separated (e.g. 128); empty = none.") var hidden = ""
@@ -88,9 +88,9 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "ESANS ablation: random clusters of the same sizes.") var randomClusters = false
     @Option(help: "Random seed for everything.") var seed: UInt64 = 1
     @Option(help: "Evaluate every N epochs.") var evalEvery = TrainConfig().evalEvery
-    @Option(help: "Share of each user's training items held out for validation (0 = none).") var validation = 0.0
-    @Option(help: "Stop after N evaluations without a better validation Recall (needs --validation).") var patience = 0
-    @Flag(help: "With --validation: after selecting the stopping point, train again on all training data for the selected epochs and report that model.") var refit = false
+    @Option(help: "Share of each user's training items held out for validation, on which the stopping point is chosen (0 = none: train all epochs, report the last).") var validation = TrainConfig().validationFraction
+    @Option(help: "Stop after N evaluations without a better validation Recall (needs validation; 0 = never).") var patience = TrainConfig().patience
+    @Flag(inversion: .prefixedNo, help: "With validation: after selecting the stopping point, train again on all training data for the selected epochs and report that model.") var refit = TrainConfig().refit
     @Flag(help: "With --validation: evaluate the test split at every evaluation too (curves only; never used for a choice).") var testEveryEvaluation = false
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
 

@@ -16,8 +16,8 @@ struct SweepCommand: ParsableCommand {
         per-positive budget (--hard + --easy) into that many hard negatives and the rest easy. \
         The loss's knobs (tau, bsl-weight, ccl-margin, ccl-weight) train the --sampler and --loss given, \
         with the budget given. \
-        Add --validation 0.1 to hold out part of each user's training items: the report then has a \
-        validation table, on which settings should be chosen (never on the test split).
+        Every run holds out part of each user's training items (--validation, 0.1 by default): the \
+        report leads with the validation table, on which settings should be chosen (never on the test split).
         """)
 
     @OptionGroup var dataOptions: DataOptions

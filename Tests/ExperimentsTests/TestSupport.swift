@@ -28,6 +28,8 @@ func tinyRunConfig(path: String) -> RunConfig {
     t.batchSize = 16
     t.sharedNegatives = 16
     t.threads = 1
+    t.loss = LossConfig(kind: .softmax)
+    t.validationFraction = 0
     var o = AdamOptimizer.Config()
     o.learningRate = 0.01
     return RunConfig(data: .init(path: path), model: m, training: t, optimizer: o)

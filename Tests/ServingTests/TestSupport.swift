@@ -54,6 +54,7 @@ func makeRun(in dir: URL, users: Int = 40, items: Int = 60, dim: Int = 8, histor
     model.user = TowerConfig(idEmbedding: idEmbedding, history: history)
     var training = TrainConfig()
     training.seed = seed
+    training.validationFraction = 0
     let config = RunConfig(data: source, model: model, training: training, optimizer: AdamOptimizer.Config())
     try JSONEncoder().encode(config).write(to: run.appendingPathComponent("config.json"))
     let ds = try config.loadDataset()

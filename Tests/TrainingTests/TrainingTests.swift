@@ -19,7 +19,9 @@ private func trainConfig(seed: UInt64 = 5, epochs: Int = 3) -> TrainConfig {
     t.epochs = epochs
     t.batchSize = 32
     t.sharedNegatives = 16
+    t.loss = LossConfig(kind: .softmax)
     t.loss.temperature = 0.2
+    t.validationFraction = 0
     t.seed = seed
     return t
 }
@@ -106,7 +108,12 @@ private struct ConstantScorer: CandidateScorer {
         let d = try config.loadDataset()
         #expect(d.numUsers == 1500 && d.numItems == 1200)
         #expect(d.train.count > 1500 && d.test.count > 0)
-        #expect(d.validation == nil)
+        // The defaults hold out a tenth of each user's training items for model selection.
+        let validation = try #require(d.validation)
+        #expect(abs(Double(validation.count) / Double(validation.count + d.train.count) - 0.1) < 0.03)
+        var none = config
+        none.training.validationFraction = 0
+        #expect(try none.loadDataset().validation == nil)
         // The training seed is the data seed.
         let again = try config.loadDataset()
         #expect(again.train == d.train && again.test == d.test)
@@ -324,6 +331,7 @@ private struct ConstantScorer: CandidateScorer {
         try writeLightGCN(tinyDataset(), to: dataDir)
         var config = runConfig(dataDir: dataDir)
         config.training.validationFraction = 0.2
+        config.training.refit = false
         config.training.evalEvery = 2
         config.training.testEveryEvaluation = testEveryEvaluation
         var validated: [Int] = [], tested: [Int] = []

@@ -89,10 +89,12 @@ struct CLI {
         let tmp = TempDir()
         let run = tmp.file("run")
         let (code, out, err) = try CLI.run(["train", "--data", "synthetic", "--epochs", "2", "--dim", "8", "--negatives", "32",
-                                            "--loss", "bsl", "--validation", "0.1", "--lr-schedule", "plateau", "--output", run.path])
+                                            "--lr-schedule", "plateau", "--output", run.path])
         #expect(code == 0, "\(err)")
-        #expect(out.contains("selected on validation") && out.contains("final (test split"), "\(out)")
-        for name in ["config.json", "metrics.json", "model.safetensors", "best.safetensors", "embeddings/item_embeddings.npy"] {
+        // By default a run selects its stopping point on validation, then refits on all training data.
+        #expect(out.contains("selected on validation") && out.contains("refit on all training data") && out.contains("final (test split"), "\(out)")
+        for name in ["config.json", "metrics.json", "model.safetensors", "best.safetensors", "refit.safetensors", "final.safetensors",
+                     "embeddings/item_embeddings.npy"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(name).path), "missing \(name)")
         }
         // The run is never overwritten by accident; --force replaces it (and its selection files).
@@ -103,7 +105,7 @@ struct CLI {
         // A missing run directory is an error that names it, not a crash.
         let missing = try CLI.run(["evaluate", "--run", tmp.file("nothing").path])
         #expect(missing.code != 0 && missing.err.contains("nothing"), "\(missing.err)")
-        let forced = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--force", "--output", run.path])
+        let forced = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--validation", "0", "--force", "--output", run.path])
         #expect(forced.code == 0, "\(forced.err)")
         #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("best.safetensors").path), "a replaced run leaves no selection files")
     }
