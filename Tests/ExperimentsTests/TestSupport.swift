@@ -30,6 +30,7 @@ func tinyRunConfig(path: String) -> RunConfig {
     t.threads = 1
     t.loss = LossConfig(kind: .softmax)
     t.validationFraction = 0
+    t.evalEvery = 1
     var o = AdamOptimizer.Config()
     o.learningRate = 0.01
     return RunConfig(data: .init(path: path), model: m, training: t, optimizer: o)

@@ -63,6 +63,7 @@ import Losses
         t.userDropout = 0.1
         t.embeddingL2 = 1e-4
         t.validationFraction = 0.2
+        t.evalEvery = 1
         t.lrSchedule = .plateau
         t.plateauPatience = 1
         t.plateauDrops = 2

@@ -22,6 +22,7 @@ private func trainConfig(seed: UInt64 = 5, epochs: Int = 3) -> TrainConfig {
     t.loss = LossConfig(kind: .softmax)
     t.loss.temperature = 0.2
     t.validationFraction = 0
+    t.evalEvery = 1
     t.seed = seed
     return t
 }
