@@ -44,8 +44,8 @@ let package = Package(
         .target(name: "CJPEG", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Floor 2: image encoder (EfficientNet-Lite0 in Swift), preprocessing, JPEG decoding.
         .target(name: "Encoders", dependencies: ["NumCore", "CJPEG"], swiftSettings: fastMath),
-        // Floor 2: MSAC — text encoder (MiniLM), featurisers, alignment, cascaded codebooks.
-        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
+        // Floor 3: MSAC — text encoder (MiniLM), image features (Encoders), featurisers, alignment, cascaded codebooks.
+        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models", "Encoders"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.

@@ -7,8 +7,12 @@ import Datasets
 public struct MSACPipeline {
     /// What to build.
     public struct Config: Sendable {
-        /// Built-in modalities to use: any of `text`, `structured`, `behaviour`.
+        /// Built-in modalities to use: any of `visual`, `text`, `structured`, `behaviour`.
         public var modalities: [String] = ["behaviour"]
+        /// The image SPEC of the visual modality (see ``ItemImages``).
+        public var images: URL? = nil
+        /// Weights and feature cache of the visual modality.
+        public var visual = VisualFeatures.Options()
         /// Imported modalities: name and file (`.npy` with `<file>.ids` or `ids.txt` beside it, or `.csv`).
         public var imports: [(name: String, path: String)] = []
         /// Common (aligned) dimension.
@@ -49,8 +53,10 @@ public struct MSACPipeline {
     public init(config: Config) { self.config = config }
 
     /// Runs MSAC on `dataset`; `itemFile`, `kgFile`, `linkFile` are the RecBole side files when
-    /// the dataset has them. `log` receives progress lines.
-    public func run(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in }) throws -> Result {
+    /// the dataset has them. `log` receives progress lines; `imageProgress(done, total)` is
+    /// called while images are encoded for the visual modality.
+    public func run(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
+                    imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         var mods: [ModalityMatrix] = []
         var notes: [String] = []
         for name in config.modalities {
@@ -70,11 +76,18 @@ public struct MSACPipeline {
                 o.dim = config.dim
                 o.seed = config.seed
                 mods.append(try StructuredFeatures.build(items: dataset.items, itemFile: itemFile, fields: fields, kgFile: kgFile, linkFile: linkFile, options: o))
+            case "visual":
+                guard let images = config.images else {
+                    throw SemanticError(file: "<options>", item: nil, problem: "the visual modality needs an image SPEC (--images: a folder with posters.tsv, or of <item_id>.jpg files)")
+                }
+                let m = try VisualFeatures.build(items: dataset.items, spec: images, options: config.visual, progress: imageProgress)
+                for line in m.report.prefix(2) { log("visual: \(line)") }
+                mods.append(m)
             case "text":
                 guard let itemFile else { throw SemanticError(file: dataset.name, item: nil, problem: "the text modality needs a RecBole .item file with a title field") }
                 mods.append(try textModality(itemFile: itemFile, items: dataset.items, log: log))
             default:
-                throw SemanticError(file: "<options>", item: nil, problem: "unknown modality '\(name)' (expected text, structured, behaviour, or --import name=file)")
+                throw SemanticError(file: "<options>", item: nil, problem: "unknown modality '\(name)' (expected visual, text, structured, behaviour, or --import name=file)")
             }
             log(String(format: "modality %@: %d of %d items, dim %d (%.1fs)", name, mods.last!.presentCount, dataset.numItems, mods.last!.dim, Date().timeIntervalSince(t0)))
         }

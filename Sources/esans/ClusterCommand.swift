@@ -12,11 +12,16 @@ struct ClusterCommand: ParsableCommand {
         Writes OUTPUT/semantic_ids.tsv (item_id, primary, secondary), OUTPUT/msac.safetensors (codebooks, \
         item codes, one alignment projection per modality, configuration), OUTPUT/report.md and \
         OUTPUT/cluster_sizes.svg. Use the same data and split options as `esans train`: the behaviour \
-        modality is computed from the training split only. The text modality needs `esans data fetch minilm`.
+        modality is computed from the training split only. The text modality needs `esans data fetch minilm`; \
+        the visual modality needs `esans data fetch efficientnet-lite0`, libjpeg, and --images: a folder with \
+        posters.tsv (movie_id, title, file; items join on movie_id or on the normalised title) or a folder of \
+        <item_id>.jpg files. Image features are cached under the esans cache (features/), never in OUTPUT.
         """)
 
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: "Modalities: any of text, structured, behaviour (comma-separated).") var modalities = "behaviour"
+    @Option(help: "Modalities: any of visual, text, structured, behaviour (comma-separated).") var modalities = "behaviour"
+    @Option(help: ArgumentHelp("Visual modality: images of the items, a folder with posters.tsv or of <item_id>.jpg files.", valueName: "spec"))
+    var images: String?
     @Option(name: .customLong("import"), help: "Imported modality NAME=FILE (.npy with FILE.ids or ids.txt beside it, or .csv); repeatable.")
     var imports: [String] = []
     @Option(help: "Primary codebook size.") var kp = 64
@@ -29,12 +34,23 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
+        let chosen = modalities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if chosen.contains("visual") {
+            guard let images else {
+                throw ValidationError("the visual modality needs --images SPEC (a folder with posters.tsv, or a folder of <item_id>.jpg files)")
+            }
+            guard FileManager.default.fileExists(atPath: images) else { throw ValidationError("--images: no such file or folder: \(images)") }
+            try VisualFeatures.requireAvailable()
+        } else if images != nil {
+            throw ValidationError("--images is used only by the visual modality; add visual to --modalities")
+        }
         let source = try dataOptions.source()
         let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: seed))
         let side = sideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
         var c = MSACPipeline.Config()
-        c.modalities = modalities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        c.modalities = chosen
+        c.images = images.map { URL(fileURLWithPath: $0) }
         c.imports = try imports.map { spec in
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--import expects NAME=FILE, got '\(spec)'") }
@@ -47,7 +63,12 @@ struct ClusterCommand: ParsableCommand {
 
         print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions")
         let t0 = Date()
-        let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link) { print($0) }
+        var bar: ProgressBar? = nil
+        let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: { print($0) },
+                                                     imageProgress: { done, total in
+            if bar == nil { bar = ProgressBar(total: total, label: "encoding images", unit: "img") }
+            bar?.update(done)
+        })
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         // One file with the codebooks, the item codes, the alignment projections and the configuration.
@@ -58,6 +79,7 @@ struct ClusterCommand: ParsableCommand {
             }
         }
         let configText = "modalities=\(c.modalities.joined(separator: ",")) imports=\(c.imports.map(\.name).joined(separator: ",")) " +
+            (images.map { "images=\($0) " } ?? "") +
             "kp=\(kp) ks=\(ks) dim=\(dim) align_epochs=\(alignEpochs) seed=\(seed) data=\(source.path)"
         try result.fit.codebooks.write(to: out.appendingPathComponent("msac.safetensors"), ids: result.fit.ids,
                                        extraTensors: projections, extraMetadata: ["esans.msac_config": configText])
@@ -86,6 +108,9 @@ struct ClusterCommand: ParsableCommand {
         var s = "# MSAC report: \(dataset.name)\n\n"
         s += "Items: \(dataset.numItems). Modalities: " + r.modalities.map { "\($0.name) (\($0.presentCount) items, \($0.dim)-d)" }.joined(separator: ", ")
         s += String(format: ". Kp = %d, Ks = %d, aligned dim %d. Total %.1f s.\n\n", kp, ks, dim, seconds)
+        if let visual = r.modalities.first(where: { $0.name == "visual" }), let images = visual.report.first {
+            s += "Images: \(images).\n\n"
+        }
         if !r.crossModal.isEmpty {
             s += "## Alignment: cross-modal top-1 retrieval\n\n| pair | before | after |\n|---|---|---|\n"
             for c in r.crossModal { s += String(format: "| %@ | %.4f | %.4f |\n", c.pair, c.before, c.after) }
