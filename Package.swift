@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "ServingHTTP",
             dependencies: [
-                "Serving",
+                "NumCore", "Serving",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

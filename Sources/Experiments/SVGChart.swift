@@ -1,3 +1,4 @@
+import NumCore
 import Foundation
 
 /// Self-contained SVG charts (no scripts, no external fonts or styles) sized for reports:
@@ -47,20 +48,7 @@ public enum SVGChart {
     static func dash(_ i: Int) -> String { dashes[(i / palette.count) % dashes.count] }
 
     /// Text made safe for SVG / XML content and attribute values.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { TextEscaping.xml(s) }
 
     /// A coordinate with two decimals (short files, no locale dependence).
     static func f(_ x: Double) -> String { String(format: "%.2f", x) }

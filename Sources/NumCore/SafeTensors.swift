@@ -83,7 +83,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
         var json = "{"
         var fields = [String]()
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(TextEscaping.jsonString($0)):\(TextEscaping.jsonString(metadata[$0]!))" }
             fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -91,7 +91,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
             let e = entries[name]!
             let end = offset + e.range.count
             let shape = e.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"\(e.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append("\(TextEscaping.jsonString(name)):{\"dtype\":\"\(e.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         json += fields.joined(separator: ",") + "}"
@@ -286,22 +286,6 @@ private func intArray(_ value: Any?) -> [Int]? {
     return out
 }
 
-/// `s` as a JSON string literal.
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
 
 /// IEEE 754 half precision bits to `Float`, including subnormals, infinities and NaN.
 @inline(__always) func halfToFloat(_ h: UInt16) -> Float {

@@ -1,3 +1,4 @@
+import NumCore
 import Foundation
 
 /// Quality figures of a semantic-ID clustering: codebook utilisation, cluster sizes, and
@@ -164,9 +165,7 @@ public struct ClusterReport: Sendable {
         return 10 * p
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func escape(_ s: String) -> String { TextEscaping.xml(s) }
 }
 
 extension ClusterReport: CustomStringConvertible {

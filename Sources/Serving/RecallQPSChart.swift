@@ -1,3 +1,4 @@
+import NumCore
 import Foundation
 
 /// A small SVG scatter-line chart of recall@K (y) against batched queries per second (x,
@@ -51,7 +52,5 @@ public enum RecallQPSChart {
         return s + "</svg>\n"
     }
 
-    private static func escape(_ t: String) -> String {
-        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    private static func escape(_ t: String) -> String { TextEscaping.xml(t) }
 }

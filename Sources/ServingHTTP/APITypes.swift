@@ -1,3 +1,4 @@
+import NumCore
 import Foundation
 import Serving
 
@@ -124,19 +125,5 @@ enum JSONWriter {
     static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
 
     /// Appends `t` as a JSON string literal.
-    static func appendString(_ t: String, to s: inout String) {
-        s += "\""
-        for u in t.unicodeScalars {
-            switch u {
-            case "\"": s += "\\\""
-            case "\\": s += "\\\\"
-            case "\n": s += "\\n"
-            case "\r": s += "\\r"
-            case "\t": s += "\\t"
-            default:
-                if u.value < 0x20 { s += String(format: "\\u%04x", u.value) } else { s.unicodeScalars.append(u) }
-            }
-        }
-        s += "\""
-    }
+    static func appendString(_ t: String, to s: inout String) { TextEscaping.appendJSONString(t, to: &s) }
 }
