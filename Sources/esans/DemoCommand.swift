@@ -7,42 +7,43 @@ import Training
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Fetch MovieLens-100K, train with uniform and in-batch negatives, and compare (a few minutes).",
-        discussion: "Falls back to a generated dataset, with a notice, when MovieLens-100K cannot be fetched.")
+        abstract: "Fetch MovieLens-100K, build MSAC clusters, and compare uniform negatives with ESANS (a few minutes).",
+        discussion: """
+        Three steps, each an ordinary esans command that the demo prints so that it can be rerun by hand: \
+        `esans data fetch ml-100k`; `esans cluster` (MSAC on the films' genres and the users' behaviour: \
+        semantic IDs for ESANS); `esans compare --samplers uns,esans --regime production` (both samplers \
+        with the default recipe, each run's stopping point chosen on a validation split, then refitted). \
+        Writes OUTPUT/msac and OUTPUT/compare (report.md, report.html, charts). Falls back to a generated \
+        dataset, with a notice, when MovieLens-100K cannot be fetched.
+        """)
 
-    @Option(help: "Run directory root.") var output = "runs/demo"
-    @Option(help: "Epochs per sampler.") var epochs = 30
+    @Option(help: "Output directory.") var output = "runs/demo"
+    @Option(help: "Epochs per run.") var epochs = 30
     @Option(help: "Random seed.") var seed: UInt64 = 1
 
     func run() throws {
-        var source: RunConfig.DataSource
+        var data: [String]
+        var modalities = "behaviour"
         do {
             let dir = try DataFetcher.fetch(.ml100k)
-            source = RunConfig.DataSource(path: dir.path)
-            source.format = .recbole
+            data = ["--data", dir.path, "--format", "recbole"]
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("ml-100k.item").path) { modalities = "structured,behaviour" }
             print("MovieLens-100K: \(dir.path)")
         } catch {
             printErr("notice: could not get MovieLens-100K (\(error)).\nnotice: continuing with a generated dataset (1,500 users, 1,200 items, 24 taste clusters).")
-            source = RunConfig.DataSource(path: RunConfig.syntheticPath)
+            data = ["--data", RunConfig.syntheticPath]
         }
-        var rows: [(String, [String: Double])] = []
-        for sampler in ["uns", "inbatch"] {
-            // MovieLens-100K is small (~80k training pairs): smaller batches and pools.
-            let t = try TrainingOptions.parse([
-                "--sampler", sampler, "--epochs", String(epochs), "--seed", String(seed), "--negatives", "256",
-                "--batch-size", "256", "--lr", "0.005", "--eval-every", "5",
-            ])
-            let config = try t.runConfig(data: source)
-            print("\n== \(sampler) ==")
-            let log = try runTraining(config, output: output + "/" + sampler, resume: false)
-            rows.append((sampler, log.final ?? [:]))
-        }
-        print("\nresults (test split, full-corpus ranking, training items masked):")
-        print("sampler    recall@20  ndcg@20  recall@50  recall@100  epoch s")
-        for (name, f) in rows {
-            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f   %.4f     %.4f      %.2f", f["recall@20"] ?? 0, f["ndcg@20"] ?? 0,
-                         f["recall@50"] ?? 0, f["recall@100"] ?? 0, f["median_epoch_seconds"] ?? 0))
-        }
-        print("\nruns, metrics.json and embeddings: \(output)/")
+        let msac = output + "/msac"
+        let cluster = data + ["--modalities", modalities, "--kp", "32", "--ks", "8", "--seed", String(seed), "--output", msac]
+        print("\n== 1. MSAC clusters: esans cluster \(cluster.joined(separator: " ")) ==")
+        var clusterCommand = try ClusterCommand.parse(cluster)
+        try clusterCommand.run()
+
+        let compare = data + ["--samplers", "uns,esans", "--regime", "production", "--semantic-ids", msac + "/semantic_ids.tsv",
+                              "--seeds", "1", "--seed", String(seed), "--epochs", String(epochs), "--output", output + "/compare"]
+        print("\n== 2. UNS against ESANS: esans compare \(compare.joined(separator: " ")) ==")
+        var compareCommand = try CompareCommand.parse(compare)
+        try compareCommand.run()
+        print("\nclusters: \(msac)/report.md; comparison: \(output)/compare/report.md (and report.html)")
     }
 }
