@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
