@@ -53,7 +53,7 @@ let package = Package(
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Runs", "Sampling", "Losses", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
@@ -83,13 +83,13 @@ let package = Package(
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "TestSupport"], swiftSettings: fastMath),

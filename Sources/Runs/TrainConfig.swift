@@ -44,6 +44,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var esans = ESANSConfig()
     /// ESANS ablation: permute the semantic IDs across items (same cluster sizes).
     public var randomClusters = false
+    /// ESANS: every this many epochs, rebuild the behaviour modality from the item tower's
+    /// outputs and refit the codebooks warm-started from the current clusters (0 = never).
+    public var refreshClusters: Int = 0
     /// DNS / MixGCF: candidates scored per kept negative.
     public var candidateFactor: Int = 4
     /// The logQ correction, one switch for every sampler: subtract the log of each negative's
@@ -68,7 +71,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, epochs, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
 
     private enum LegacyKeys: String, CodingKey { case temperature }
     private enum LegacyESANSKeys: String, CodingKey { case logQ }
@@ -80,6 +83,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         semanticIDs = try c.decodeIfPresent(String.self, forKey: .semanticIDs)
         esans = try c.decodeIfPresent(ESANSConfig.self, forKey: .esans) ?? d.esans
         randomClusters = try c.decodeIfPresent(Bool.self, forKey: .randomClusters) ?? d.randomClusters
+        refreshClusters = try c.decodeIfPresent(Int.self, forKey: .refreshClusters) ?? d.refreshClusters
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         lrSchedule = try c.decodeIfPresent(LRSchedule.self, forKey: .lrSchedule) ?? d.lrSchedule

@@ -161,10 +161,10 @@ public struct CascadedCodebooks: @unchecked Sendable {
     /// Saves the codebooks (tensors `primary_centroids`, `secondary_centroids`; metadata
     /// `format`, `kp`, `ks`, `dimension`, `modalities`) and, when given, the item codes
     /// (`primary_codes`, `secondary_codes`) as a safetensors file, atomically.
-    /// `extraTensors` and `extraMetadata` (e.g. the alignment projections and the MSAC
+    /// `extraTensors`, `extraInt32` and `extraMetadata` (e.g. the alignment projections and the MSAC
     /// configuration written by `esans cluster`) are stored alongside and ignored by ``read(from:)``.
     public func write(to url: URL, ids: SemanticIDs? = nil, extraTensors: [(name: String, matrix: Matrix)] = [],
-                      extraMetadata: [String: String] = [:]) throws {
+                      extraInt32: [(name: String, values: [Int32])] = [], extraMetadata: [String: String] = [:]) throws {
         var file = SafeTensorsFile()
         file.metadata = extraMetadata.merging([
             "format": "esans-cascaded-codebooks-v1",
@@ -172,6 +172,7 @@ public struct CascadedCodebooks: @unchecked Sendable {
             "modalities": modalityNames.joined(separator: ","),
         ]) { _, mine in mine }
         for t in extraTensors { file.add(name: t.name, matrix: t.matrix) }
+        for t in extraInt32 { file.add(name: t.name, int32: t.values) }
         file.add(name: "primary_centroids", matrix: primary)
         file.add(name: "secondary_centroids", matrix: secondary)
         if let ids {

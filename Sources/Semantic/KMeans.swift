@@ -67,7 +67,7 @@ public struct KMeans: Sendable {
         var best: KMeansResult?
         for r in 0..<max(1, restarts) {
             var rng = base.derived(UInt64(r))
-            let result = lloyd(x, xNorms: xNorms, rng: &rng, pool: pool)
+            let result = lloyd(x, xNorms: xNorms, initial: KMeans.plusPlusSeeds(x, k: k, rng: &rng, pool: pool), pool: pool)
             if best == nil || result.objective < best!.objective { best = result }
         }
         return best!
@@ -156,10 +156,23 @@ public struct KMeans: Sendable {
         return centres
     }
 
-    /// One seeded run: k-means++ then Lloyd iterations.
-    private func lloyd(_ x: Matrix, xNorms: [Float], rng: inout RandomSource, pool: WorkerPool) -> KMeansResult {
+    /// Clusters the rows of `x` warm-started from an earlier partition: the initial centroids
+    /// are the means of `x` over each cluster of `assignments` (a cluster without points starts
+    /// at the row of `fallback`, when given with `x`'s width, else at zero, and is re-seeded by
+    /// the empty-cluster rule). No random draw: the result is a function of the inputs.
+    /// `restarts` and `seed` are not used.
+    public func fit(_ x: Matrix, startingFrom assignments: [Int32], fallback: Matrix? = nil, pool: WorkerPool = .shared) -> KMeansResult {
+        precondition(assignments.count == x.rows, "\(assignments.count) assignments for \(x.rows) points")
+        precondition(assignments.allSatisfy { $0 >= 0 && Int($0) < k }, "assignment out of 0..<\(k)")
+        let start = fallback.flatMap { $0.rows == k && $0.cols == x.cols ? $0 : nil } ?? Matrix(rows: k, cols: x.cols)
+        let (initial, _) = KMeans.clusterMeans(x, assignments: assignments, k: k, previous: start, pool: pool)
+        return lloyd(x, xNorms: NearestCentroid.rowSquaredNorms(x, pool: pool), initial: initial, pool: pool)
+    }
+
+    /// One run of Lloyd iterations from `initial` centroids.
+    private func lloyd(_ x: Matrix, xNorms: [Float], initial: Matrix, pool: WorkerPool) -> KMeansResult {
         let n = x.rows
-        var centroids = KMeans.plusPlusSeeds(x, k: k, rng: &rng, pool: pool)
+        var centroids = initial
         var assignments = [Int32](repeating: 0, count: n)
         var distances = [Float](repeating: 0, count: n)
         var history: [Double] = []

@@ -57,8 +57,55 @@ public struct MSACPipeline {
     /// called while images are encoded for the visual modality.
     public func run(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
                     imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        var mods: [ModalityMatrix] = []
+        let mods = try buildModalities(dataset: dataset, itemFile: itemFile, kgFile: kgFile, linkFile: linkFile, log: log, imageProgress: imageProgress)
         var notes: [String] = []
+        for m in mods { notes += m.report.map { "\(m.name): \($0)" } }
+
+        // Alignment (skipped for a single modality of the right width).
+        var alignment: ModalityAlignment? = nil
+        var aligned: [Matrix] = []
+        var crossModal: [(String, Double, Double)] = []
+        if mods.count == 1 && mods[0].dim == config.dim {
+            aligned = [mods[0].vectors]
+        } else {
+            var ac = ModalityAlignment.Config()
+            ac.dim = config.dim
+            ac.epochs = config.alignEpochs
+            ac.seed = config.seed
+            let al = ModalityAlignment(modalities: mods, config: ac)
+            let pairs = mods.indices.flatMap { a in mods.indices.filter { $0 > a }.map { (a, $0) } }
+            let before = pairs.map { al.crossModalTop1(mods, $0.0, $0.1) }
+            if config.alignEpochs > 0 {
+                al.train(mods) { e, loss in if e % 10 == 0 { log(String(format: "alignment epoch %d: loss %.4f", e, loss)) } }
+            }
+            for (k, p) in pairs.enumerated() {
+                crossModal.append(("\(mods[p.0].name)→\(mods[p.1].name)", before[k], al.crossModalTop1(mods, p.0, p.1)))
+            }
+            aligned = mods.indices.map { al.project(mods[$0], index: $0) }
+            alignment = al
+        }
+        let available = mods.map(\.present)
+        let fused = CascadedCodebooks.fuse(modalities: aligned, available: available)
+        let fit = CascadedCodebooks.fit(fused: fused, modalities: aligned, available: available, modalityNames: mods.map(\.name),
+                                        kp: config.kp, ks: config.ks, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed)
+        let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: dataset.items) }
+        let report = ClusterReport(ids: fit.ids, labels: labels)
+        var behaviourNMI: Double? = nil
+        if let labels, mods.count > 1, let b = mods.firstIndex(where: { $0.name == "behaviour" }) {
+            let only = KMeans(k: config.kp, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed).fit(aligned[b])
+            behaviourNMI = ClusterReport(ids: SemanticIDs(primary: only.assignments, secondary: only.assignments.map { _ in 0 }, kp: config.kp, ks: 1),
+                                         labels: labels).nmi
+        }
+        return Result(modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
+                      behaviourOnlyNMI: behaviourNMI, notes: notes)
+    }
+
+    /// The modality matrices of `dataset` the configuration asks for, built-in modalities in
+    /// `config.modalities` order, then the imports: the vectors `run` aligns and clusters
+    /// (`esans cluster assign` rebuilds them the same way).
+    public func buildModalities(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
+                                imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> [ModalityMatrix] {
+        var mods: [ModalityMatrix] = []
         for name in config.modalities {
             let t0 = Date()
             switch name {
@@ -107,45 +154,7 @@ public struct MSACPipeline {
             log("modality \(name) (imported): \(m.presentCount) of \(dataset.numItems) items, dim \(m.dim)")
         }
         guard !mods.isEmpty else { throw SemanticError(file: "<options>", item: nil, problem: "no modality selected") }
-        for m in mods { notes += m.report.map { "\(m.name): \($0)" } }
-
-        // Alignment (skipped for a single modality of the right width).
-        var alignment: ModalityAlignment? = nil
-        var aligned: [Matrix] = []
-        var crossModal: [(String, Double, Double)] = []
-        if mods.count == 1 && mods[0].dim == config.dim {
-            aligned = [mods[0].vectors]
-        } else {
-            var ac = ModalityAlignment.Config()
-            ac.dim = config.dim
-            ac.epochs = config.alignEpochs
-            ac.seed = config.seed
-            let al = ModalityAlignment(modalities: mods, config: ac)
-            let pairs = mods.indices.flatMap { a in mods.indices.filter { $0 > a }.map { (a, $0) } }
-            let before = pairs.map { al.crossModalTop1(mods, $0.0, $0.1) }
-            if config.alignEpochs > 0 {
-                al.train(mods) { e, loss in if e % 10 == 0 { log(String(format: "alignment epoch %d: loss %.4f", e, loss)) } }
-            }
-            for (k, p) in pairs.enumerated() {
-                crossModal.append(("\(mods[p.0].name)→\(mods[p.1].name)", before[k], al.crossModalTop1(mods, p.0, p.1)))
-            }
-            aligned = mods.indices.map { al.project(mods[$0], index: $0) }
-            alignment = al
-        }
-        let available = mods.map(\.present)
-        let fused = CascadedCodebooks.fuse(modalities: aligned, available: available)
-        let fit = CascadedCodebooks.fit(fused: fused, modalities: aligned, available: available, modalityNames: mods.map(\.name),
-                                        kp: config.kp, ks: config.ks, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed)
-        let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: dataset.items) }
-        let report = ClusterReport(ids: fit.ids, labels: labels)
-        var behaviourNMI: Double? = nil
-        if let labels, mods.count > 1, let b = mods.firstIndex(where: { $0.name == "behaviour" }) {
-            let only = KMeans(k: config.kp, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed).fit(aligned[b])
-            behaviourNMI = ClusterReport(ids: SemanticIDs(primary: only.assignments, secondary: only.assignments.map { _ in 0 }, kp: config.kp, ks: 1),
-                                         labels: labels).nmi
-        }
-        return Result(modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
-                      behaviourOnlyNMI: behaviourNMI, notes: notes)
+        return mods
     }
 
     /// Text modality: MiniLM embeddings of each item's text (title, year, genres).

@@ -38,11 +38,12 @@ public final class ModalityAlignment {
         self.config = config
     }
 
-    /// Trains the projections; returns the mean loss of each epoch.
+    /// Trains the projections, except those of the modalities in `frozen` (which stay as they
+    /// are: the others are pulled towards them); returns the mean loss of each epoch.
     @discardableResult
-    public func train(_ modalities: [ModalityMatrix], progress: ((Int, Double) -> Void)? = nil) -> [Double] {
+    public func train(_ modalities: [ModalityMatrix], frozen: Set<Int> = [], progress: ((Int, Double) -> Void)? = nil) -> [Double] {
         let n = modalities[0].numItems
-        let params = projections.flatMap { [$0.weight, $0.bias] }
+        let params = projections.indices.filter { !frozen.contains($0) }.flatMap { [projections[$0].weight, projections[$0].bias] }
         var adamConfig = AdamOptimizer.Config()
         adamConfig.learningRate = config.learningRate
         let adam = AdamOptimizer(config: adamConfig)
@@ -56,13 +57,14 @@ public final class ModalityAlignment {
             while start < n {
                 let batch = Array(order[start..<min(n, start + config.batchSize)])
                 start += config.batchSize
-                if let loss = step(batch, modalities) {
+                if let loss = step(batch, modalities, frozen: frozen) {
                     adam.update(params)
                     total += loss
                     batches += 1
                 } else {
                     for p in params { p.zeroGrad() }
                 }
+                for m in frozen { projections[m].weight.zeroGrad(); projections[m].bias.zeroGrad() }
             }
             let mean = batches > 0 ? total / Double(batches) : 0
             losses.append(mean)
@@ -73,7 +75,7 @@ public final class ModalityAlignment {
 
     /// One batch: forward every modality, symmetric InfoNCE over every pair, backward into
     /// the projections' gradients. Returns nil when no pair has two items to contrast.
-    private func step(_ batch: [Int], _ modalities: [ModalityMatrix]) -> Double? {
+    private func step(_ batch: [Int], _ modalities: [ModalityMatrix], frozen: Set<Int> = []) -> Double? {
         let M = modalities.count, d = config.dim, invT = 1 / config.temperature
         // Per modality: the batch rows that have it, their inputs, projections and normalised outputs.
         var rows: [[Int]] = [], inputs: [Matrix] = [], outs: [Matrix] = [], norms: [[Float]] = []
@@ -113,7 +115,7 @@ public final class ModalityAlignment {
             }
         }
         if terms == 0 { return nil }
-        for m in 0..<M where !rows[m].isEmpty {
+        for m in 0..<M where !rows[m].isEmpty && !frozen.contains(m) {
             let n = rows[m].count
             VectorMath.scale(grads[m].data, n * d, by: 1 / Float(terms))
             let dh = Matrix(rows: n, cols: d)

@@ -31,7 +31,8 @@ public final class Trainer: @unchecked Sendable {
     public let dataset: Dataset
     public let model: TwoTowerModel
     public let optimizer: AdamOptimizer
-    public let sampler: NegativeSampler
+    /// The negative sampler (replaced when the clusters are refreshed).
+    public var sampler: NegativeSampler
     public let config: TrainConfig
     private let pool: WorkerPool
     private var negatives: BatchNegatives

@@ -32,12 +32,16 @@ public final class TrainingRun {
         case earlyStop(epoch: Int)
         /// Refit on all training data starts, for `epochs` epochs.
         case refitStarted(epochs: Int)
+        /// The ESANS clusters were refitted on the item tower's vectors (`--refresh-clusters`).
+        case clustersRefreshed(ClusterRefreshOutcome)
         case note(String)
     }
 
     public let directory: URL
     public let config: RunConfig
     private let observe: (Event) -> Void
+    /// The cluster refresher of the main phase, when the run refreshes its clusters.
+    private var refresher: ClusterRefresher?
 
     /// A run writing into `directory`.
     public init(directory: URL, config: RunConfig, observe: @escaping (Event) -> Void = { _ in }) {
@@ -65,7 +69,9 @@ public final class TrainingRun {
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
         var samplerNotes: [String] = []
-        let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &samplerNotes)
+        let context = SamplingContext(train: dataset.train)
+        let sampler = try SamplerFactory.make(tc, context: context, dataset: dataset, notes: &samplerNotes)
+        refresher = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
 
         let optimizer = AdamOptimizer(config: config.optimizer)
@@ -82,6 +88,7 @@ public final class TrainingRun {
             }
             let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: checkpointURL)
             try trainer.loss.restore(Self.lossState(extras))
+            if let refresher, try refresher.restore(extras) { trainer.sampler = refresher.sampler(tc, context: context) }
             let done = Int(header.metadata["esans.epoch"] ?? "0") ?? 0
             if let json = header.metadata["esans.selection"] {
                 selection = try JSONDecoder().decode(ModelSelection.self, from: Data(json.utf8))
@@ -157,6 +164,12 @@ public final class TrainingRun {
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 entry["eval_seconds"] = evalSeconds
             }
+            if let refresher, refresher.isDue(after: e, lastEpoch: tc.epochs) {
+                let outcome = refresher.refresh(itemVectors: TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems), epoch: e)
+                trainer.sampler = refresher.sampler(tc, context: context)
+                for (k, x) in outcome.metrics { entry[k] = x }
+                observe(.clustersRefreshed(outcome))
+            }
             log.epochs.append(entry)
             try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: checkpointURL)
             try log.write(to: metricsURL)
@@ -225,12 +238,15 @@ public final class TrainingRun {
         let optimizer = AdamOptimizer(config: full.optimizer)
         let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        let clusters = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
+        let context = SamplingContext(train: dataset.train)
         let total = lineage.reduce(0, +)
         var done = 0
         var seconds = 0.0
         if resume, FileManager.default.fileExists(atPath: refitURL.path) {
             let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: refitURL)
             try trainer.loss.restore(Self.lossState(extras))
+            if let clusters, try clusters.restore(extras) { trainer.sampler = clusters.sampler(tc, context: context) }
             done = Int(header.metadata["esans.refit_epoch"] ?? "0") ?? 0
             seconds = Double(header.metadata["esans.refit_seconds"] ?? "0") ?? 0
         }
@@ -244,9 +260,14 @@ public final class TrainingRun {
                 let e = epoch
                 let stats = trainer.trainEpoch(e) { s, n, loss in self.observe(.step(epoch: e, step: s, of: n, loss: loss)) }
                 seconds += stats.seconds
+                if let clusters, clusters.isDue(after: e, lastEpoch: total) {
+                    let outcome = clusters.refresh(itemVectors: TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems), epoch: e)
+                    trainer.sampler = clusters.sampler(tc, context: context)
+                    observe(.clustersRefreshed(outcome))
+                }
                 try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed),
                                                                                   "esans.refit_seconds": String(seconds)],
-                                    extras: Self.prefixed(trainer.loss.state()), to: refitURL)
+                                    extras: Self.prefixed(trainer.loss.state()).merging(clusters?.state ?? [:]) { a, _ in a }, to: refitURL)
                 observe(.epochDone(stats, metrics: nil, evalSeconds: 0))
             }
         }
@@ -276,7 +297,7 @@ public final class TrainingRun {
             "esans.epoch": String(epoch), "esans.seed": String(config.training.seed), "esans.dataset": dataset.name,
             "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
             "esans.selection": String(decoding: try JSONEncoder.sorted.encode(selection), as: UTF8.self),
-        ], extras: Self.prefixed(trainer.loss.state()), to: url)
+        ], extras: Self.prefixed(trainer.loss.state()).merging(refresher?.state ?? [:]) { a, _ in a }, to: url)
     }
 
     /// Writes `embeddings/` for the trained model.

@@ -4,14 +4,25 @@ import NumCore
 import Datasets
 import Semantic
 
+/// `esans cluster`: fit MSAC (the default) or code items with an existing fit.
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
+        abstract: "MSAC semantic IDs for ESANS: fit the codebooks (default), or assign items to an existing fit.",
+        subcommands: [ClusterFitCommand.self, ClusterAssignCommand.self],
+        defaultSubcommand: ClusterFitCommand.self)
+}
+
+/// `esans cluster [fit]`: build the modalities, align them, fit the cascaded codebooks.
+struct ClusterFitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
         abstract: "MSAC: build item modalities, align them, and fit cascaded codebooks (semantic IDs for ESANS).",
         discussion: """
         Writes OUTPUT/semantic_ids.tsv (item_id, primary, secondary), OUTPUT/msac.safetensors (codebooks, \
         item codes, one alignment projection per modality, configuration), OUTPUT/report.md and \
-        OUTPUT/cluster_sizes.svg. Use the same data and split options as `esans train`: the behaviour \
+        OUTPUT/cluster_sizes.svg; msac.safetensors also keeps every item's modality vectors, which \
+        `esans cluster assign` and `esans train --refresh-clusters` use. Use the same data and split options as `esans train`: the behaviour \
         modality is computed from the training split only. The text modality needs `esans data fetch minilm`; \
         the visual modality needs `esans data fetch efficientnet-lite0`, libjpeg, and --images: a folder with \
         posters.tsv (movie_id, title, file; items join on movie_id or on the normalised title) or a folder of \
@@ -46,7 +57,7 @@ struct ClusterCommand: ParsableCommand {
         }
         let source = try dataOptions.source()
         let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: seed))
-        let side = sideFiles(source.path)
+        let side = msacSideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
         var c = MSACPipeline.Config()
         c.modalities = chosen
@@ -71,37 +82,15 @@ struct ClusterCommand: ParsableCommand {
         })
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        // One file with the codebooks, the item codes, the alignment projections and the configuration.
-        var projections: [(name: String, matrix: Matrix)] = []
-        if let al = result.alignment {
-            for (name, layer) in zip(al.names, al.projections) {
-                projections += [("alignment.\(name).weight", layer.weight.value), ("alignment.\(name).bias", layer.bias.value)]
-            }
-        }
-        let configText = "modalities=\(c.modalities.joined(separator: ",")) imports=\(c.imports.map(\.name).joined(separator: ",")) " +
-            (images.map { "images=\($0) " } ?? "") +
-            "kp=\(kp) ks=\(ks) dim=\(dim) align_epochs=\(alignEpochs) seed=\(seed) data=\(source.path)"
-        try result.fit.codebooks.write(to: out.appendingPathComponent("msac.safetensors"), ids: result.fit.ids,
-                                       extraTensors: projections, extraMetadata: ["esans.msac_config": configText])
-        try result.fit.ids.writeTSV(itemIDs: ds.items.externalIDs, to: out.appendingPathComponent("semantic_ids.tsv"))
+        let settings = MSACSettings(modalities: c.modalities, imports: c.imports.map { ($0.name, $0.path) }, images: images, kp: kp, ks: ks, dim: dim,
+                                    alignEpochs: alignEpochs, seed: seed, structuredFields: c.structuredFields, data: source.path)
+        try MSACOutput.write(result, settings: settings, itemIDs: ds.items.externalIDs, to: out)
         let svg = result.report.svgHistogram()
         try AtomicFile.writeText(svg, to: out.appendingPathComponent("cluster_sizes.svg"))
         let md = markdown(result, dataset: ds, seconds: Date().timeIntervalSince(t0))
         try AtomicFile.writeText(md, to: out.appendingPathComponent("report.md"))
         print("\n" + md)
         print("wrote \(out.path)/{semantic_ids.tsv, msac.safetensors, report.md, cluster_sizes.svg}")
-    }
-
-    /// `.item`, `.kg`, `.link` files of a RecBole dataset directory (or beside a `.inter` file).
-    private func sideFiles(_ path: String) -> (item: URL?, kg: URL?, link: URL?) {
-        var dir = URL(fileURLWithPath: path)
-        var name = dir.lastPathComponent
-        if dir.pathExtension == "inter" { name = dir.deletingPathExtension().lastPathComponent; dir = dir.deletingLastPathComponent() }
-        func f(_ ext: String) -> URL? {
-            let u = dir.appendingPathComponent("\(name).\(ext)")
-            return FileManager.default.fileExists(atPath: u.path) ? u : nil
-        }
-        return (f("item"), f("kg"), f("link"))
     }
 
     private func markdown(_ r: MSACPipeline.Result, dataset: Dataset, seconds: Double) -> String {
@@ -125,4 +114,16 @@ struct ClusterCommand: ParsableCommand {
         if !r.notes.isEmpty { s += "## Notes\n\n" + r.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         return s
     }
+}
+
+/// `.item`, `.kg`, `.link` files of a RecBole dataset directory (or beside a `.inter` file).
+func msacSideFiles(_ path: String) -> (item: URL?, kg: URL?, link: URL?) {
+    var dir = URL(fileURLWithPath: path)
+    var name = dir.lastPathComponent
+    if dir.pathExtension == "inter" { name = dir.deletingPathExtension().lastPathComponent; dir = dir.deletingLastPathComponent() }
+    func f(_ ext: String) -> URL? {
+        let u = dir.appendingPathComponent("\(name).\(ext)")
+        return FileManager.default.fileExists(atPath: u.path) ? u : nil
+    }
+    return (f("item"), f("kg"), f("link"))
 }

@@ -86,6 +86,8 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
     @Flag(help: "ESANS ablation: primary clusters only (no secondary-cell filter).") var primaryOnly = false
     @Flag(help: "ESANS ablation: random clusters of the same sizes.") var randomClusters = false
+    @Option(help: ArgumentHelp("ESANS: every N epochs, rebuild the behaviour modality from the item tower's vectors and refit the codebooks warm-started from the current clusters (0 = never; needs msac.safetensors beside --semantic-ids for the other modalities).", valueName: "n"))
+    var refreshClusters = TrainConfig().refreshClusters
     @Option(help: "Random seed for everything.") var seed: UInt64 = 1
     @Option(help: "Evaluate every N epochs.") var evalEvery = TrainConfig().evalEvery
     @Option(help: "Share of each user's training items held out for validation, on which the stopping point is chosen (0 = none: train all epochs, report the last).") var validation = TrainConfig().validationFraction
@@ -120,6 +122,11 @@ struct TrainingOptions: ParsableArguments {
         t.esans.hardInterpolation = !noHardInterp
         t.esans.useSecondary = !primaryOnly
         t.randomClusters = randomClusters
+        t.refreshClusters = refreshClusters
+        guard refreshClusters >= 0 else { throw ValidationError("--refresh-clusters must not be negative") }
+        if refreshClusters > 0 && (sampler != .esans || randomClusters) {
+            throw ValidationError("--refresh-clusters needs --sampler esans (and no --random-clusters)")
+        }
         guard (-0.3...0.5).contains(lambda) else { throw ValidationError("--lambda must lie in [-0.3, 0.5]") }
         guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
             throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")

@@ -79,6 +79,11 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             validation = (m, best)
         case .learningRateDropped(let e, let lr, let best):
             if !quiet { print("plateau after epoch \(e): learning rate now \(lr), weights of epoch \(best) reloaded") }
+        case .clustersRefreshed(let r):
+            if !quiet {
+                print(String(format: "clusters refreshed after epoch %d in %.2fs: %d items changed cell (%d primary), %d primary clusters used, %d cells, objective %.4g / %.4g",
+                             r.epoch, r.seconds, r.itemsChangedCell, r.itemsChangedPrimary, r.primaryUsed, r.occupiedCells, r.primaryObjective, r.secondaryObjective))
+            }
         case .refitStarted(let epochs):
             refitting = true
             phaseDone = 0; phaseTotal = epochs

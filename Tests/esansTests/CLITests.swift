@@ -32,7 +32,7 @@ struct CLI {
 
 @Suite(.serialized) struct CLITests {
     static let subcommands: [[String]] = [
-        [], ["train"], ["evaluate"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["compare"], ["sweep"],
+        [], ["train"], ["evaluate"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["cluster", "assign"], ["compare"], ["sweep"],
         ["data"], ["data", "info"], ["data", "fetch"], ["bench"], ["demo"],
     ]
 
