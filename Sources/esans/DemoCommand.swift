@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
         let msac = output + "/msac"
         let cluster = data + ["--modalities", modalities, "--kp", "32", "--ks", "8", "--seed", String(seed), "--output", msac]
         print("\n== 1. MSAC clusters: esans cluster \(cluster.joined(separator: " ")) ==")
-        var clusterCommand = try ClusterCommand.parse(cluster)
+        var clusterCommand = try ClusterFitCommand.parse(cluster)
         try clusterCommand.run()
 
         let compare = data + ["--samplers", "uns,esans", "--regime", "production", "--semantic-ids", msac + "/semantic_ids.tsv",
