@@ -30,11 +30,12 @@ final class ProgressBar {
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Double(total - done) / rate : 0
+        // Before the first unit is done there is no rate to extrapolate from: "ETA --:--".
+        let eta = rate > 0 ? Self.clock(Double(total - done) / rate) : "--:--"
         let width = 28
         let filled = min(width, Int(Double(width) * Double(done) / Double(total)))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = String(format: "\r%@ %@ %d/%d  %.1f %@/s  ETA %@ %@", label, bar, done, total, rate, unit, Self.clock(eta), suffix)
+        let line = String(format: "\r%@ %@ %d/%d  %.1f %@/s  ETA %@ %@", label, bar, done, total, rate, unit, eta, suffix)
         FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
         if done >= total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
