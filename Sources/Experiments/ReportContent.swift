@@ -24,7 +24,9 @@ public struct ReportContent: Sendable {
         setup = [
             "Data: `\(b.data.path)`\(b.data.format.map { " (\($0))" } ?? "").",
             "Model: dimension \(b.model.dim)\(hidden.isEmpty ? "" : ", hidden \(hidden)"); \(t.epochs) epochs, batch \(t.batchSize), learning rate \(b.optimizer.learningRate), loss \(t.loss.kind.rawValue)\(t.loss.kind.usesTemperature ? ", tau \(t.loss.resolvedTemperature)" : ""), \(t.lrSchedule.rawValue) schedule.",
-            "Seeds: \(plan.seeds.map(String.init).joined(separator: ", ")) (each variant trained once per seed; mean ± sample sd over seeds).",
+            plan.seeds.count > 1
+                ? "Seeds: \(plan.seeds.map(String.init).joined(separator: ", ")) (each variant trained once per seed; mean ± sample sd over seeds)."
+                : "Seed: \(plan.seeds[0]) (one run per variant, so no spread is shown: add seeds to see it).",
             t.validationFraction > 0
                 ? "Metrics: full-corpus ranking with training items masked; each run's stopping point chosen on a validation split (\(t.validationFraction) of each user's training items), the test split evaluated once, there\(t.refit ? " (after a refit on all training data)" : "")."
                 : "Metrics: full-corpus ranking on the test split with training items masked, final epoch.",
@@ -37,10 +39,10 @@ public struct ReportContent: Sendable {
         charts = Self.charts(summary)
     }
 
-    /// `mean ± sd` with four decimals.
+    /// `mean ± sd` with four decimals (the mean alone for one seed).
     static func meanSD(_ s: MetricStats?) -> String {
         guard let s else { return "–" }
-        return String(format: "%.4f ± %.4f", s.mean, s.sd)
+        return s.text
     }
 
     /// A signed percentage, or a dash.
@@ -56,6 +58,8 @@ public struct ReportContent: Sendable {
 
     static func tables(_ s: ExperimentSummary) -> [ReportTable] {
         let recall = s.cutoffs.map { "recall@\($0)" }, ndcg = s.cutoffs.map { "ndcg@\($0)" }
+        let seeds = s.variants.map { $0.metrics[recall.first ?? ""]?.runs.count ?? 0 }.max() ?? 0
+        let spread = seeds > 1 ? " (mean ± sd over seeds)" : " (one seed)"
         var out: [ReportTable] = []
         if s.hasValidation {
             // Settings should be chosen on these, never on the test metrics below.
@@ -65,9 +69,9 @@ public struct ReportContent: Sendable {
                                    rows: s.variants.map { v in [v.label] + valid.map { meanSD(v.metrics[$0]) } }))
         }
         out += [
-            ReportTable(caption: "Recall@K (mean ± sd over seeds)", header: ["Variant"] + recall.map(pretty),
+            ReportTable(caption: "Recall@K" + spread, header: ["Variant"] + recall.map(pretty),
                         rows: s.variants.map { v in [v.label] + recall.map { meanSD(v.metrics[$0]) } }),
-            ReportTable(caption: "NDCG@K (mean ± sd over seeds)", header: ["Variant"] + ndcg.map(pretty),
+            ReportTable(caption: "NDCG@K" + spread, header: ["Variant"] + ndcg.map(pretty),
                         rows: s.variants.map { v in [v.label] + ndcg.map { meanSD(v.metrics[$0]) } }),
         ]
         if let b = s.baseline, let base = s.variants.first(where: { $0.name == b }) {
@@ -95,8 +99,9 @@ public struct ReportContent: Sendable {
                                    errors: metrics.map { v.metrics[$0]?.sd ?? 0 })
             }
             let name = family == "recall" ? "Recall@K" : "NDCG@K"
-            out.append((file: "final_\(family).svg", alt: "final \(name), mean ± sd",
-                        svg: SVGChart.bars(title: "Final \(name) (mean ± sd over seeds)", groups: metrics.map(pretty),
+            let seeds = s.variants.map { v in metrics.first.flatMap { v.metrics[$0]?.runs.count } ?? 0 }.max() ?? 0
+            out.append((file: "final_\(family).svg", alt: "final \(name)" + (seeds > 1 ? ", mean ± sd" : ", one seed"),
+                        svg: SVGChart.bars(title: "Final \(name)" + (seeds > 1 ? " (mean ± sd over seeds)" : " (one seed)"), groups: metrics.map(pretty),
                                            yLabel: name, series: bars)))
         }
         return out

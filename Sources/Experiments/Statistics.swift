@@ -7,6 +7,12 @@ public struct MetricStats: Sendable, Equatable {
     /// The per-seed values, in seed order.
     public var runs: [Double]
 
+    /// `mean ± sd` with four decimals, or the mean alone for a single run (whose sd says
+    /// nothing).
+    public var text: String {
+        runs.count > 1 ? String(format: "%.4f ± %.4f", mean, sd) : String(format: "%.4f", mean)
+    }
+
     /// The statistics of `values` (mean and sd are 0 for no values).
     public init(_ values: [Double]) {
         runs = values

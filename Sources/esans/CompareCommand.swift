@@ -129,7 +129,7 @@ private func printSummary(_ s: ExperimentSummary) {
         let text = v.relativeChange["recall@50"].map { String(format: "%+.1f%%", $0 * 100) } ?? "-"
         let change = String(repeating: " ", count: max(0, vsWidth - text.count)) + text
         print(pad(v.label, width) +
-              String(format: "  %.4f ± %.4f  %.4f ± %.4f  %@  %7.2f  %.5f", r?.mean ?? 0, r?.sd ?? 0, n?.mean ?? 0, n?.sd ?? 0,
-                     change, v.trainSecondsPerEpoch.mean, v.falseNegativeRate))
+              "  " + pad(r?.text ?? "-", 15) + "  " + pad(n?.text ?? "-", 15) +
+              String(format: "  %@  %7.2f  %.5f", change, v.trainSecondsPerEpoch.mean, v.falseNegativeRate))
     }
 }

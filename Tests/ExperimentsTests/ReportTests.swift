@@ -41,6 +41,17 @@ import Training
         #expect(ReportWriter.csvField("a,b") == "\"a,b\"")
     }
 
+    @Test func oneSeedShowsNoSpread() throws {
+        let two = try twoVariantPlan(base: tinyRunConfig(path: "unused"))
+        let plan = try ExperimentPlan(title: "one seed", base: two.base, variants: two.variants, seeds: [1], baseline: "a")
+        let logs = twoVariantLogs().filter { $0.key.seed == 1 }
+        let md = ReportWriter.markdown(ReportContent(summary: try ExperimentSummary(plan: plan, logs: logs, cutoffs: [50]), plan: plan))
+        #expect(md.contains("| B | 0.3000 |"), "\(md)")
+        #expect(!md.contains("±"), "a single seed has no spread to show")
+        #expect(md.contains("Recall@K (one seed)"))
+        #expect(MetricStats([0.2, 0.4]).text == "0.3000 ± 0.1414" && MetricStats([0.25]).text == "0.2500")
+    }
+
     @Test func markdownAndHTMLCarryTablesAndCharts() throws {
         let plan = try twoVariantPlan(base: tinyRunConfig(path: "unused"))
         let s = try ExperimentSummary(plan: plan, logs: twoVariantLogs(), cutoffs: [50])
