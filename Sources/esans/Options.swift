@@ -96,6 +96,12 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "With --validation: evaluate the test split at every evaluation too (curves only; never used for a choice).") var testEveryEvaluation = false
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
 
+    /// Checks every setting while parsing, so that a bad value is reported with the
+    /// subcommand's usage (the data source is checked later, when it is read).
+    func validate() throws {
+        _ = try runConfig(data: RunConfig.DataSource(path: RunConfig.syntheticPath))
+    }
+
     func runConfig(data: RunConfig.DataSource) throws -> RunConfig {
         var m = ModelConfig()
         m.dim = dim

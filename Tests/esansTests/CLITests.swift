@@ -43,6 +43,19 @@ struct CLI {
         #expect(out.contains("USAGE:") && out.contains("--help"), "\(path): \(out.prefix(200))")
     }
 
+    /// A bad training setting is reported at parse time with the subcommand's usage, and
+    /// writes nothing.
+    @Test(arguments: [["train"], ["compare", "--losses", "softmax,bsl"]])
+    func badSettingsShowTheSubcommandsUsage(_ command: [String]) throws {
+        let tmp = TempDir()
+        let out = tmp.file("out")
+        let (code, _, err) = try CLI.run(command + ["--data", "synthetic", "--epochs", "0", "--output", out.path])
+        #expect(code == 64, "exit \(code)")
+        #expect(err.contains("--epochs") && err.contains("must be positive"), "\(err)")
+        #expect(err.contains("Usage: esans \(command[0])"), "\(err)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// Every enum-valued option: an unknown value exits with the usage code (64) and a message
     /// that names the option and lists the accepted values.
     @Test(arguments: [
