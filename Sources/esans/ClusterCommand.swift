@@ -72,6 +72,13 @@ struct ClusterFitCommand: ParsableCommand {
         c.labelField = labelField ?? ["class", "genre"].first(where: itemFields.contains)
         guard kp > 1, ks > 0, dim > 0 else { throw ValidationError("--kp must be > 1, --ks and --dim > 0") }
 
+        // More primary clusters than items leaves clusters empty: refuse it rather than write them.
+        guard kp <= ds.numItems else {
+            throw ValidationError("--kp \(kp) exceeds the \(ds.numItems) items of \(ds.name): at most one primary cluster per item (about the square root of the item count, \(Int(Double(ds.numItems).squareRoot())), is a usual start)")
+        }
+        if ds.numItems < 4 * kp {
+            printErr("warning: --kp \(kp) gives fewer than 4 items per primary cluster on average (\(ds.numItems) items); hard negatives need other items in the positive's primary cluster")
+        }
         print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions")
         let t0 = Date()
         var bar: ProgressBar? = nil

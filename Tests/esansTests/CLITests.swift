@@ -56,6 +56,22 @@ struct CLI {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// More primary clusters than items is refused before anything is written.
+    @Test func clusterRefusesMoreClustersThanItems() throws {
+        let tmp = TempDir()
+        let data = tmp.file("data"), out = tmp.file("msac")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        // 6 users over 10 items (LightGCN layout: "user item item ...").
+        let train = (0..<6).map { u in ([u] + (0..<5).map { (u + $0) % 10 }).map(String.init).joined(separator: " ") }.joined(separator: "\n") + "\n"
+        let test = (0..<6).map { u in "\(u) \((u + 5) % 10)" }.joined(separator: "\n") + "\n"
+        try train.write(to: data.appendingPathComponent("train.txt"), atomically: true, encoding: .utf8)
+        try test.write(to: data.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
+        let (code, _, err) = try CLI.run(["cluster", "--data", data.path, "--format", "lightgcn", "--kp", "11", "--ks", "2", "--output", out.path])
+        #expect(code == 64, "exit \(code): \(err)")
+        #expect(err.contains("--kp 11") && err.contains("10 items"), "\(err)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// Every enum-valued option: an unknown value exits with the usage code (64) and a message
     /// that names the option and lists the accepted values.
     @Test(arguments: [
