@@ -122,13 +122,16 @@ private func printSummary(_ s: ExperimentSummary) {
     let width = max(8, s.variants.map(\.label.count).max() ?? 8)
     func pad(_ t: String, _ n: Int) -> String { t.padding(toLength: max(n, t.count), withPad: " ", startingAt: 0) }
     let vs = "vs " + (s.baseline ?? "-"), vsWidth = max(7, vs.count)
-    print("\n" + pad("variant", width) + "  " + pad("recall@50", 15) + "  " + pad("ndcg@50", 15) + "  " +
+    // With a validation split its figure comes first: settings are chosen on it, not on test.
+    let validKey = ExperimentSummary.validationPrefix + "recall@50"
+    let valid = s.hasValidation
+    print("\n" + pad("variant", width) + "  " + (valid ? pad("valid recall@50", 15) + "  " : "") + pad("recall@50", 15) + "  " + pad("ndcg@50", 15) + "  " +
           String(repeating: " ", count: vsWidth - vs.count) + vs + "  " + "s/epoch" + "  FN rate")
     for v in s.variants {
         let r = v.metrics["recall@50"], n = v.metrics["ndcg@50"]
         let text = v.relativeChange["recall@50"].map { String(format: "%+.1f%%", $0 * 100) } ?? "-"
         let change = String(repeating: " ", count: max(0, vsWidth - text.count)) + text
-        print(pad(v.label, width) +
+        print(pad(v.label, width) + (valid ? "  " + pad(v.metrics[validKey]?.text ?? "-", 15) : "") +
               "  " + pad(r?.text ?? "-", 15) + "  " + pad(n?.text ?? "-", 15) +
               String(format: "  %@  %7.2f  %.5f", change, v.trainSecondsPerEpoch.mean, v.falseNegativeRate))
     }
