@@ -165,10 +165,8 @@ public final class TrainingRun {
                 entry["eval_seconds"] = evalSeconds
             }
             if let refresher, refresher.isDue(after: e, lastEpoch: tc.epochs) {
-                let outcome = refresher.refresh(itemVectors: TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems), epoch: e)
-                trainer.sampler = refresher.sampler(tc, context: context)
+                let outcome = refreshClusters(refresher, trainer: trainer, context: context, epoch: e)
                 for (k, x) in outcome.metrics { entry[k] = x }
-                observe(.clustersRefreshed(outcome))
             }
             log.epochs.append(entry)
             try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: checkpointURL)
@@ -261,13 +259,11 @@ public final class TrainingRun {
                 let stats = trainer.trainEpoch(e) { s, n, loss in self.observe(.step(epoch: e, step: s, of: n, loss: loss)) }
                 seconds += stats.seconds
                 if let clusters, clusters.isDue(after: e, lastEpoch: total) {
-                    let outcome = clusters.refresh(itemVectors: TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems), epoch: e)
-                    trainer.sampler = clusters.sampler(tc, context: context)
-                    observe(.clustersRefreshed(outcome))
+                    _ = refreshClusters(clusters, trainer: trainer, context: context, epoch: e)
                 }
                 try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed),
                                                                                   "esans.refit_seconds": String(seconds)],
-                                    extras: Self.prefixed(trainer.loss.state()).merging(clusters?.state ?? [:]) { a, _ in a }, to: refitURL)
+                                    extras: Self.checkpointExtras(trainer, clusters), to: refitURL)
                 observe(.epochDone(stats, metrics: nil, evalSeconds: 0))
             }
         }
@@ -279,6 +275,19 @@ public final class TrainingRun {
         var s: Float = 1
         for _ in 0..<level { s *= factor }
         return s
+    }
+
+    /// Refits the clusters on the current item tower and hands the trainer a sampler on them.
+    private func refreshClusters(_ refresher: ClusterRefresher, trainer: Trainer, context: SamplingContext, epoch: Int) -> ClusterRefreshOutcome {
+        let outcome = refresher.refresh(itemVectors: TwoTowerModel.encodeAll(trainer.model.itemTower, count: trainer.dataset.numItems), epoch: epoch)
+        trainer.sampler = refresher.sampler(trainer.config, context: context)
+        observe(.clustersRefreshed(outcome))
+        return outcome
+    }
+
+    /// What a checkpoint carries beside the weights: the loss's state and the refreshed clusters.
+    private static func checkpointExtras(_ trainer: Trainer, _ clusters: ClusterRefresher?) -> [String: [Float]] {
+        prefixed(trainer.loss.state()).merging(clusters?.state ?? [:]) { a, _ in a }
     }
 
     private static func prefixed(_ state: [String: [Float]]) -> [String: [Float]] {
@@ -297,7 +306,7 @@ public final class TrainingRun {
             "esans.epoch": String(epoch), "esans.seed": String(config.training.seed), "esans.dataset": dataset.name,
             "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
             "esans.selection": String(decoding: try JSONEncoder.sorted.encode(selection), as: UTF8.self),
-        ], extras: Self.prefixed(trainer.loss.state()).merging(refresher?.state ?? [:]) { a, _ in a }, to: url)
+        ], extras: Self.checkpointExtras(trainer, refresher), to: url)
     }
 
     /// Writes `embeddings/` for the trained model.
