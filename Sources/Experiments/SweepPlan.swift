@@ -10,6 +10,8 @@ import Training
 public enum SweepParameter: String, NamedSetting {
     /// ESANS hard-interpolation coefficient lambda (`esans.lambda`).
     case lambda
+    /// The `semihard` lambda rule's target margin (`esans.lambdaMargin`; sets that rule).
+    case lambdaMargin = "lambda-margin"
     /// Number of primary clusters k_p: each value needs its own `semantic_ids.tsv`.
     case kp
     /// Temperature T_c of the softmax over centroid distances that picks easy clusters.
@@ -28,7 +30,7 @@ public enum SweepParameter: String, NamedSetting {
     public static var settingName: String { "sweep parameter" }
 
     /// Whether every value trains ESANS (the sampler's own knobs).
-    public var trainsESANS: Bool { self == .lambda || self == .kp || self == .tc || self == .hard }
+    public var trainsESANS: Bool { self == .lambda || self == .lambdaMargin || self == .kp || self == .tc || self == .hard }
 }
 
 extension PlanCatalog {
@@ -61,6 +63,10 @@ extension PlanCatalog {
                 }
                 change = { $0.esans.lambda = x }
                 label = "λ = \(value)"
+            case .lambdaMargin:
+                guard let x = Float(value), x > 0, x < 2 else { throw ExperimentError("lambda-margin value '\(value)' is not a number in (0, 2)") }
+                change = { $0.esans.lambdaRule = .semihard; $0.esans.lambdaMargin = x }
+                label = "semi-hard λ, margin \(value)"
             case .tc:
                 let t = try positive("tc")
                 change = { $0.esans.clusterTemperature = t }

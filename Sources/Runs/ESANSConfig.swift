@@ -9,16 +9,22 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public var clusterTemperature: Float = 1
     /// Hard interpolation coefficient (lambda, in [-0.3, 0.5]).
     public var lambda: Float = 0.1
+    /// How lambda is chosen: fixed (``lambda``) or per pair from the model's scores.
+    public var lambdaRule: LambdaRule = .fixed
+    /// The `semihard` rule's target gap between the positive's score and its mix's.
+    public var lambdaMargin: Float = 0.2
     /// EDIS on/off, and its two parts.
     public var edis = true, simpleInterpolation = true, hardInterpolation = true
     /// False: primary-only clusters (hard negatives from the whole primary cluster, no
     /// secondary-cell filter), for the ablation.
     public var useSecondary = true
+    /// Whether the sampler scores its pairs with the current model (the `semihard` lambda rule).
+    public var scoresPairs: Bool { edis && hardInterpolation && hard > 0 && lambdaRule == .semihard }
     /// The defaults of the `paper` regime (m_c + m_o = 7).
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case hard, easy, clusterTemperature, lambda, edis, simpleInterpolation, hardInterpolation, useSecondary
+        case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, edis, simpleInterpolation, hardInterpolation, useSecondary
     }
 
     /// Decodes a configuration; keys missing from older run files keep their defaults.
@@ -29,6 +35,8 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
         easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
         clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature
         lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
+        lambdaRule = try c.decodeIfPresent(LambdaRule.self, forKey: .lambdaRule) ?? d.lambdaRule
+        lambdaMargin = try c.decodeIfPresent(Float.self, forKey: .lambdaMargin) ?? d.lambdaMargin
         edis = try c.decodeIfPresent(Bool.self, forKey: .edis) ?? d.edis
         simpleInterpolation = try c.decodeIfPresent(Bool.self, forKey: .simpleInterpolation) ?? d.simpleInterpolation
         hardInterpolation = try c.decodeIfPresent(Bool.self, forKey: .hardInterpolation) ?? d.hardInterpolation

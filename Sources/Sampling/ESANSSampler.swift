@@ -22,6 +22,8 @@ public final class ESANSSampler: NegativeSampler {
     public typealias Config = ESANSConfig
 
     public var kind: SamplerKind { .esans }
+    /// With the `semihard` lambda rule the sampler scores each positive and its hard negatives.
+    public var needsScorer: Bool { config.scoresPairs }
     public let config: Config
     private let tables: SemanticClusterTables
     private let train: Interactions
@@ -87,6 +89,9 @@ public final class ESANSSampler: NegativeSampler {
                 if self.logQCorrection { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
             }
             unfiltered[c] = !filtered
+        }
+        if config.scoresPairs, let scorer {
+            setSemihardLambdas(batch, negatives: negatives, weights: weights, termsPerRow: T, scorer: scorer)
         }
         func array<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> [T] { Array(UnsafeBufferPointer(start: p, count: n)) }
         if logQCorrection { out.perPositiveLogQ = array(logQ, B * M) }
@@ -188,6 +193,30 @@ public final class ESANSSampler: NegativeSampler {
                 recipes.beginVector()
                 recipes.add(-1, config.lambda)
                 recipes.add(Int32(h), 1 - config.lambda)
+            }
+        }
+    }
+
+    /// Rewrites the weights of every hard interpolation (the last `2 * hard` terms of each row:
+    /// the positive's, then the hard negative's) with the `semihard` rule's lambda for that pair,
+    /// from one scoring of each row's positive and hard negatives. The scores are a choice of
+    /// the sampler, like DNS's: no gradient flows through lambda.
+    private func setSemihardLambdas(_ batch: BatchRequest, negatives: UnsafePointer<Int32>, weights: UnsafeMutablePointer<Float>,
+                                    termsPerRow T: Int, scorer: CandidateScorer) {
+        let mc = config.hard, M = config.hard + config.easy, B = batch.count, perRow = mc + 1
+        var candidates = [Int32](repeating: 0, count: B * perRow)
+        for b in 0..<B {
+            candidates[b * perRow] = batch.positives[b]
+            for h in 0..<mc { candidates[b * perRow + 1 + h] = negatives[b * M + h] }
+        }
+        let scores = scorer.scores(candidates: candidates, perRow: perRow)
+        for b in 0..<B {
+            let first = b * T + T - 2 * mc
+            for h in 0..<mc {
+                let lambda = LambdaRule.semihardLambda(positive: scores[b * perRow], hard: scores[b * perRow + 1 + h],
+                                                       margin: config.lambdaMargin)
+                weights[first + 2 * h] = lambda
+                weights[first + 2 * h + 1] = 1 - lambda
             }
         }
     }

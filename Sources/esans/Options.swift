@@ -80,6 +80,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "ESANS: hard negatives per positive (same primary cluster, other secondary).") var hard = ESANSSampler.Config().hard
     @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
     @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
+    @Option(help: "ESANS: how lambda is chosen: \(LambdaRule.acceptedNames) (semihard: per pair, so that the mix scores --lambda-margin below the positive under the current model).") var lambdaRule = ESANSSampler.Config().lambdaRule
+    @Option(help: "ESANS, --lambda-rule semihard: target gap between the positive's score and its mix's (cosine units).") var lambdaMargin = ESANSSampler.Config().lambdaMargin
     @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
     @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
@@ -122,6 +124,8 @@ struct TrainingOptions: ParsableArguments {
         t.esans.hard = hard
         t.esans.easy = easy
         t.esans.lambda = lambda
+        t.esans.lambdaRule = lambdaRule
+        t.esans.lambdaMargin = lambdaMargin
         t.esans.clusterTemperature = clusterTemperature
         t.esans.edis = !noEdis
         t.esans.simpleInterpolation = !noSimpleInterp
@@ -134,6 +138,7 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError("--refresh-clusters needs --sampler esans (and no --random-clusters)")
         }
         guard (-0.3...0.5).contains(lambda) else { throw ValidationError("--lambda must lie in [-0.3, 0.5]") }
+        guard lambdaMargin > 0, lambdaMargin < 2 else { throw ValidationError("--lambda-margin must lie in (0, 2)") }
         guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
             throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")
         }
@@ -183,6 +188,7 @@ extension LossKind: ExpressibleByArgument {}
 extension DataFormat: ExpressibleByArgument {}
 extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
+extension LambdaRule: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}
 extension SweepParameter: ExpressibleByArgument {}
 

@@ -6,10 +6,11 @@ import Experiments
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Train once per value of a hyperparameter (ESANS: lambda, kp, tc, hard; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
+        abstract: "Train once per value of a hyperparameter (ESANS: lambda, lambda-margin, kp, tc, hard; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
         discussion: """
         Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
         --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids. \
+        --param lambda-margin uses the semi-hard lambda rule with each margin (values in (0, 2)). \
         --param kp uses one semantic_ids.tsv per number of primary clusters, named by \
         --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'. \
         --param tc sets the easy-cluster temperature T_c (positive values); --param hard splits the \
