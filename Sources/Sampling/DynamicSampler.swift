@@ -8,21 +8,17 @@ import Datasets
 public final class DynamicSampler: NegativeSampler {
     public var kind: SamplerKind { .dns }
     public var needsScorer: Bool { true }
-    private let numItems: Int
-    /// Candidates scored per positive, and negatives kept per positive.
-    public let candidates: Int, perPositive: Int
+    /// Candidates scored per positive and negatives kept.
+    public let budget: ScoredBudget
 
     /// A DNS sampler keeping `perPositive` of `candidates` scored candidates.
     public init(context: SamplingContext, candidates: Int, perPositive: Int) {
-        precondition(candidates >= perPositive && perPositive > 0, "DNS needs candidates >= perPositive > 0")
-        numItems = context.numItems
-        self.candidates = candidates
-        self.perPositive = perPositive
+        budget = ScoredBudget(context: context, candidates: candidates, perPositive: perPositive, sampler: "DNS")
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        let C = candidates, M = perPositive
-        let pool = CandidatePool.draw(rows: batch.count, perRow: C, numItems: numItems, rng: &rng)
+        let C = budget.candidates, M = budget.perPositive
+        let pool = budget.draw(rows: batch.count, rng: &rng)
         var out = NegativeBatch()
         out.perPositiveCount = M
         guard let scorer else { out.perPositive = Array(pool.prefix(batch.count * M)); return out }

@@ -10,21 +10,17 @@ import Datasets
 public final class MixGCFSampler: NegativeSampler {
     public var kind: SamplerKind { .mixgcf }
     public var needsScorer: Bool { true }
-    private let numItems: Int
-    /// Candidates drawn per positive, and negatives kept per positive.
-    public let candidates: Int, perPositive: Int
+    /// Candidates scored per positive and negatives kept.
+    public let budget: ScoredBudget
 
     /// A MixGCF-style sampler keeping `perPositive` of `candidates` mixed candidates.
     public init(context: SamplingContext, candidates: Int, perPositive: Int) {
-        precondition(candidates >= perPositive && perPositive > 0, "MixGCF needs candidates >= perPositive > 0")
-        numItems = context.numItems
-        self.candidates = candidates
-        self.perPositive = perPositive
+        budget = ScoredBudget(context: context, candidates: candidates, perPositive: perPositive, sampler: "MixGCF")
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        let C = candidates, M = perPositive, B = batch.count
-        let pool = CandidatePool.draw(rows: B, perRow: C, numItems: numItems, rng: &rng)
+        let C = budget.candidates, M = budget.perPositive, B = batch.count
+        let pool = budget.draw(rows: B, rng: &rng)
         var alphas = [Float](repeating: 0, count: B * C)
         for i in 0..<alphas.count { alphas[i] = rng.unitFloat() }
         // Score of a mix is alpha * s(pos) + (1 - alpha) * s(cand) before normalisation; the
