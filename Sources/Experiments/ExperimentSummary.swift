@@ -13,6 +13,9 @@ public struct VariantSummary: Sendable {
     public var relativeChange: [String: Double]
     /// Per-run median training seconds per epoch, and their mean over seeds.
     public var trainSecondsPerEpoch: MetricStats
+    /// Per-run training seconds in all (every epoch, and the refit when there was one; no
+    /// evaluation), over seeds: the cost axis of the quality-per-cost chart.
+    public var trainSecondsTotal: MetricStats
     /// Share of sampled negatives that were test items of the user, averaged over epochs and seeds.
     public var falseNegativeRate: Double
     /// Recall@50 per epoch, averaged over the seeds that evaluated that epoch: (epoch, mean).
@@ -26,7 +29,9 @@ public struct VariantSummary: Sendable {
 /// - Metrics: mean and sample sd over seeds of the final entry's `recall@K` and `ndcg@K`, and
 ///   of `valid_recall@K` and `valid_ndcg@K` when the runs held out a validation split.
 /// - Relative change: (mean - baseline mean) / baseline mean.
-/// - Training speed: median of a run's per-epoch `train_seconds`, then the mean over seeds.
+/// - Training speed: median of a run's per-epoch `train_seconds`, then the mean over seeds;
+///   training cost: `train_seconds_total` plus `refit_seconds_total` of a run (the sum of its
+///   epochs' `train_seconds` for older logs), over seeds.
 /// - False-negative rate: mean of the per-epoch `false_negative_rate` over epochs and seeds.
 /// - Curve: per-epoch `recall@50` (the curve metric), mean over seeds; `valid_recall@50` when
 ///   the runs held out a validation split (their test split is evaluated once, at the end).
@@ -98,6 +103,10 @@ public struct ExperimentSummary: Sendable {
             if values.count == logs.count { stats[m] = MetricStats(values) }
         }
         let speed = logs.map { log in Statistics.median(log.epochs.compactMap { $0["train_seconds"] }.filter(\.isFinite)) }
+        let total = logs.map { log -> Double in
+            let main = log.final?["train_seconds_total"] ?? log.epochs.compactMap { $0["train_seconds"] }.filter(\.isFinite).reduce(0, +)
+            return main + (log.final?["refit_seconds_total"] ?? 0)
+        }
         let fn = logs.flatMap { log in log.epochs.compactMap { $0["false_negative_rate"] }.filter(\.isFinite) }
         var byEpoch: [Int: [Double]] = [:]
         for log in logs {
@@ -108,7 +117,7 @@ public struct ExperimentSummary: Sendable {
         }
         let curve = byEpoch.keys.sorted().map { (epoch: $0, value: Statistics.mean(byEpoch[$0]!)) }
         return VariantSummary(name: name, label: label, metrics: stats, relativeChange: [:],
-                              trainSecondsPerEpoch: MetricStats(speed), falseNegativeRate: Statistics.mean(fn),
+                              trainSecondsPerEpoch: MetricStats(speed), trainSecondsTotal: MetricStats(total), falseNegativeRate: Statistics.mean(fn),
                               recallCurve: curve, seeds: seeds)
     }
 }

@@ -78,12 +78,26 @@ public struct ReportContent: Sendable {
             out.append(ReportTable(caption: "Relative change vs \(base.label)", header: ["Variant"] + (recall + ndcg).map(pretty),
                                    rows: s.variants.map { v in [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) } }))
         }
+        let (quality, front) = qualityPerCost(s)
         out.append(ReportTable(
-            caption: "Cost and false negatives", header: ["Variant", "Training s / epoch", "False-negative rate", "Seeds"],
-            rows: s.variants.map { v in
-                [v.label, String(format: "%.2f", v.trainSecondsPerEpoch.mean), String(format: "%.5f", v.falseNegativeRate), String(v.seeds.count)]
+            caption: "Cost, quality per cost and false negatives (front: no other variant is both cheaper and better on \(pretty(quality)))",
+            header: ["Variant", "Training s / epoch", "Training s in all", pretty(quality), "Front", "False-negative rate", "Seeds"],
+            rows: s.variants.enumerated().map { i, v in
+                [v.label, String(format: "%.2f", v.trainSecondsPerEpoch.mean), String(format: "%.0f", v.trainSecondsTotal.mean),
+                 meanSD(v.metrics[quality]), front.contains(i) ? "yes" : "", String(format: "%.5f", v.falseNegativeRate), String(v.seeds.count)]
             }))
         return out
+    }
+
+    /// The quality metric of the cost chart (validation Recall@50 when the runs held one out,
+    /// so that a choice made from the chart is made on validation; else test Recall@50) and the
+    /// indices of the variants on the cost/quality front.
+    static func qualityPerCost(_ s: ExperimentSummary) -> (metric: String, front: [Int]) {
+        let k = s.cutoffs.contains(50) ? 50 : (s.cutoffs.first ?? 50)
+        let metric = (s.hasValidation ? ExperimentSummary.validationPrefix : "") + "recall@\(k)"
+        let front = ParetoFront.indices(cost: s.variants.map(\.trainSecondsTotal.mean),
+                                        quality: s.variants.map { $0.metrics[metric]?.mean ?? .nan })
+        return (metric, front)
     }
 
     static func charts(_ s: ExperimentSummary) -> [(file: String, alt: String, svg: String)] {
@@ -104,6 +118,13 @@ public struct ReportContent: Sendable {
                         svg: SVGChart.bars(title: "Final \(name)" + (seeds > 1 ? " (mean ± sd over seeds)" : " (one seed)"), groups: metrics.map(pretty),
                                            yLabel: name, series: bars)))
         }
+        let (quality, front) = qualityPerCost(s)
+        let prefix = ExperimentSummary.validationPrefix, valid = quality.hasPrefix(prefix)
+        let name = valid ? "validation " + pretty(String(quality.dropFirst(prefix.count))) : pretty(quality)
+        let points = s.variants.map { v in SVGChart.Point(label: v.label, x: v.trainSecondsTotal.mean, y: v.metrics[quality]?.mean ?? .nan) }
+        out.append((file: "quality_per_cost.svg", alt: "\(name) against training seconds (dashed: the front)",
+                    svg: SVGChart.scatter(title: "Quality per cost: \(name) vs training time", xLabel: "training seconds (all epochs and refit)",
+                                          yLabel: name, points: points, front: front)))
         return out
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+
+extension SVGChart {
+    /// One labelled point of a scatter chart.
+    public struct Point: Sendable {
+        /// Legend text.
+        public var label: String
+        /// Coordinates.
+        public var x: Double, y: Double
+        /// A point called `label` at (x, y).
+        public init(label: String, x: Double, y: Double) {
+            self.label = label
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// A scatter chart of labelled points (one colour and legend entry each), with the points
+    /// listed in `front` (indices, in drawing order) joined by a dashed step line: the
+    /// quality-per-cost chart of a comparison, cost on x and quality on y.
+    public static func scatter(title: String, xLabel: String, yLabel: String, points: [Point], front: [Int] = [],
+                               layout: Layout = Layout()) -> String {
+        let layout = layout.fitting(legend: points.map(\.label))
+        let shown = points.filter { $0.x.isFinite && $0.y.isFinite }
+        // Axes start at zero cost (a cost axis that starts elsewhere exaggerates differences).
+        let xTicks = niceTicks(0, max(shown.map(\.x).max() ?? 1, 1e-9), target: 6)
+        let yTicks = niceTicks(shown.map(\.y).min() ?? 0, shown.map(\.y).max() ?? 1, target: 6)
+        let x0 = xTicks.ticks.first ?? 0, x1 = xTicks.ticks.last ?? 1
+        let y0 = yTicks.ticks.first ?? 0, y1 = yTicks.ticks.last ?? 1
+        let px = { (x: Double) in layout.plotLeft + (x - x0) / max(x1 - x0, 1e-12) * (layout.plotRight - layout.plotLeft) }
+        let py = { (y: Double) in layout.plotBottom - (y - y0) / max(y1 - y0, 1e-12) * (layout.plotBottom - layout.plotTop) }
+
+        var s = open(layout, title: title)
+        s += yAxis(layout, ticks: yTicks.ticks, decimals: yTicks.decimals, label: yLabel, y: py)
+        s += "<g class=\"x-axis\">\n"
+        for t in xTicks.ticks {
+            let x = f(px(t))
+            s += "<line x1=\"\(x)\" y1=\"\(f(layout.plotBottom))\" x2=\"\(x)\" y2=\"\(f(layout.plotBottom + 5))\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
+            s += "<text x=\"\(x)\" y=\"\(f(layout.plotBottom + 18))\" text-anchor=\"middle\" fill=\"#333333\">\(label(t, decimals: xTicks.decimals))</text>\n"
+        }
+        s += xAxisLine(layout, label: xLabel) + "</g>\n"
+        let frontPoints = front.filter { points.indices.contains($0) && points[$0].x.isFinite && points[$0].y.isFinite }
+        if frontPoints.count > 1 {
+            // Steps: from each front point right to the next one's cost, then up to its quality.
+            var path: [String] = []
+            for (k, i) in frontPoints.enumerated() {
+                let p = points[i]
+                if k > 0 { path.append("\(f(px(p.x))),\(f(py(points[frontPoints[k - 1]].y)))") }
+                path.append("\(f(px(p.x))),\(f(py(p.y)))")
+            }
+            s += "<polyline class=\"front\" points=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"#7F7F7F\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"><title>best quality for the cost</title></polyline>\n"
+        }
+        s += "<g class=\"points\">\n"
+        for (i, p) in points.enumerated() where p.x.isFinite && p.y.isFinite {
+            let ring = frontPoints.contains(i) ? " stroke=\"#000000\" stroke-width=\"1.5\"" : ""
+            s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"5\" fill=\"\(colour(i))\"\(ring)><title>\(escape(p.label)): \(String(format: "%.4f", p.y)) at \(String(format: "%.0f", p.x))</title></circle>\n"
+        }
+        s += "</g>\n"
+        s += legend(layout, labels: points.map(\.label), boxes: true)
+        return s + "</svg>\n"
+    }
+}
