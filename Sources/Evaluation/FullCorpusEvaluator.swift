@@ -40,10 +40,16 @@ public struct FullCorpusEvaluator: Sendable {
     ///   - train: items masked out of each user's ranking (users beyond its range have none).
     ///   - test: each user's relevant items; users with none are skipped.
     ///   - users: the users to evaluate (default: all rows of `userVectors`).
+    ///   - perUser: when given, row u gets user u's Recall@K for each cut-off, then NDCG@K
+    ///     for each (`numUsers x 2 * cutoffs.count`); rows of users not evaluated are NaN.
     public func evaluate(
         userVectors: Matrix, itemVectors: Matrix,
-        train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil
+        train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil, perUser: Matrix? = nil
     ) -> RankingMetrics {
+        if let perUser {
+            precondition(perUser.rows == userVectors.rows && perUser.cols == 2 * cutoffs.count, "one row of 2 x cut-offs per user")
+            perUser.data.update(repeating: .nan, count: perUser.count)
+        }
         let candidates = users ?? Array(0..<userVectors.rows)
         let ids = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
         let k = min(cutoffs.last!, itemVectors.rows)
@@ -55,7 +61,7 @@ public struct FullCorpusEvaluator: Sendable {
         let blockRows = self.blockRows
         rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: k,
              exclusion: { user in user < train.numUsers ? train.items(of: user).sortedUnique() : [] }) { position, user, ranked in
-            sums[position / blockRows].add(ranked: ranked, relevant: test.items(of: user).sortedUnique())
+            sums[position / blockRows].add(ranked: ranked, relevant: test.items(of: user).sortedUnique(), row: perUser?.row(user))
         }
         var total = empty
         for b in 0..<blocks { total.merge(sums[b]) }

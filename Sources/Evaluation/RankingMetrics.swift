@@ -89,8 +89,9 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
 
         /// Adds one user: `ranked` best first (at least `maxCutoff` long unless fewer items
         /// exist), `relevant` the user's test items sorted ascending without duplicates.
-        /// Users with no relevant items are ignored.
-        public mutating func add(ranked: UnsafeBufferPointer<Int32>, relevant: [Int32]) {
+        /// Users with no relevant items are ignored. With `row`, the user's own Recall@K for
+        /// each cut-off, then NDCG@K for each, are written there too (`2 * cutoffs.count` values).
+        public mutating func add(ranked: UnsafeBufferPointer<Int32>, relevant: [Int32], row: UnsafeMutablePointer<Float>? = nil) {
             if relevant.isEmpty { return }
             users += 1
             let depth = min(ranked.count, maxCutoff)
@@ -100,14 +101,14 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
             var firstHit = 0
             for rank in stride(from: 1, through: depth, by: 1) {
                 // Close every cutoff that ends before this rank.
-                while c < cutoffs.count && cutoffs[c] < rank { close(c, hitCount, dcg, firstHit, relevant.count); c += 1 }
+                while c < cutoffs.count && cutoffs[c] < rank { close(c, hitCount, dcg, firstHit, relevant.count, row); c += 1 }
                 if contains(relevant, ranked[rank - 1]) {
                     hitCount += 1
                     dcg += discount[rank - 1]
                     if firstHit == 0 { firstHit = rank }
                 }
             }
-            while c < cutoffs.count { close(c, hitCount, dcg, firstHit, relevant.count); c += 1 }
+            while c < cutoffs.count { close(c, hitCount, dcg, firstHit, relevant.count, row); c += 1 }
         }
 
         /// Array convenience for ``add(ranked:relevant:)``.
@@ -115,9 +116,12 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
             ranked.withUnsafeBufferPointer { add(ranked: $0, relevant: relevant) }
         }
 
-        private mutating func close(_ c: Int, _ hitCount: Int, _ dcg: Double, _ firstHit: Int, _ relevantCount: Int) {
-            recall[c] += Double(hitCount) / Double(relevantCount)
-            ndcg[c] += dcg / idealDCG[min(relevantCount, cutoffs[c])]
+        private mutating func close(_ c: Int, _ hitCount: Int, _ dcg: Double, _ firstHit: Int, _ relevantCount: Int,
+                                    _ row: UnsafeMutablePointer<Float>?) {
+            let r = Double(hitCount) / Double(relevantCount), n = dcg / idealDCG[min(relevantCount, cutoffs[c])]
+            recall[c] += r
+            ndcg[c] += n
+            if let row { row[c] = Float(r); row[cutoffs.count + c] = Float(n) }
             if hitCount > 0 { hits[c] += 1 }
             if firstHit > 0 { mrr[c] += 1 / Double(firstHit) }
         }

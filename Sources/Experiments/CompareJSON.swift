@@ -8,6 +8,8 @@ import Training
 /// {"samplers": {"<name>": {"recall@50": {"mean": x, "sd": y, "runs": [...]}, ...,
 ///                          "train_seconds_per_epoch": s, "false_negative_rate": r,
 ///                          "relative_change": {"recall@50": c, ...}, "label": "...",
+///                          "train_seconds_total": t, "paired_test": {"recall@50": {"p_value": p, "t": t,
+///                          "mean_difference": d, "users": n}, ...} (against the baseline, when tested),
 ///                          "recall@50_per_epoch": [{"epoch": 1, "mean": x}, ...], "seeds": [...]}},
 ///  "order": ["<name>", ...],
 ///  "config": {"title": ..., "baseline": ..., "seeds": [...], "cutoffs": [...], "notes": [...],
@@ -28,6 +30,13 @@ public enum CompareJSON {
                 "\(summary.curveMetric)_per_epoch": v.recallCurve.map { ["epoch": $0.epoch, "mean": $0.value] as [String: Any] },
             ]
             for (m, s) in v.metrics { entry[m] = ["mean": s.mean, "sd": s.sd, "runs": s.runs] as [String: Any] }
+            entry["train_seconds_total"] = v.trainSecondsTotal.mean
+            if !v.significance.isEmpty {
+                entry["paired_test"] = v.significance.mapValues { t in
+                    ["p_value": t.pValue, "t": t.t.isFinite ? t.t : (t.t > 0 ? Double.greatestFiniteMagnitude : -Double.greatestFiniteMagnitude),
+                     "mean_difference": t.meanDifference, "users": t.users] as [String: Any]
+                }
+            }
             samplers[v.name] = entry
         }
         var variantConfigs: [String: Any] = [:]

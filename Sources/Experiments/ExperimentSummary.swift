@@ -22,6 +22,8 @@ public struct VariantSummary: Sendable {
     public var recallCurve: [(epoch: Int, value: Double)]
     /// Seeds aggregated, in order.
     public var seeds: [UInt64]
+    /// Paired tests against the baseline by metric (see ``ExperimentSummary/addSignificance(perUser:)``).
+    public var significance: [String: PairedTest] = [:]
 }
 
 /// Results of a whole plan, aggregated from each run's ``MetricsLog``.

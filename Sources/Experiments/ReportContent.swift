@@ -75,8 +75,13 @@ public struct ReportContent: Sendable {
                         rows: s.variants.map { v in [v.label] + ndcg.map { meanSD(v.metrics[$0]) } }),
         ]
         if let b = s.baseline, let base = s.variants.first(where: { $0.name == b }) {
-            out.append(ReportTable(caption: "Relative change vs \(base.label)", header: ["Variant"] + (recall + ndcg).map(pretty),
-                                   rows: s.variants.map { v in [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) } }))
+            let tested = s.variants.contains { !$0.significance.isEmpty }
+            let caption = "Relative change vs \(base.label)" + (tested
+                ? " (* p < 0.05, ** p < 0.01: paired t-test over the test users, each user's metric averaged over seeds)" : "")
+            out.append(ReportTable(caption: caption, header: ["Variant"] + (recall + ndcg).map(pretty),
+                                   rows: s.variants.map { v in
+                                       [v.label] + (recall + ndcg).map { percent(v.relativeChange[$0]) + (v.significance[$0]?.marker ?? "") }
+                                   }))
         }
         let (quality, front) = qualityPerCost(s)
         out.append(ReportTable(

@@ -13,6 +13,8 @@ public enum RunFiles {
     /// The model the run reports, when it was chosen on a validation split (the selected
     /// weights or their refit); without one, the checkpoint is the final model.
     public static let finalModel = "final.safetensors"
+    /// Each user's test metrics of the reported model (``PerUserMetrics``).
+    public static let perUserTest = "per_user_test.safetensors"
     /// Vectors and id maps for numpy, PyTorch and faiss.
     public static let embeddings = "embeddings"
 

@@ -162,10 +162,20 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Full-corpus ranking metrics on the test split, masking every interaction known in
-    /// training (the validation split included).
-    public func evaluateTest() -> RankingMetrics {
+    /// training (the validation split included); with `perUser`, each user's too (see
+    /// ``FullCorpusEvaluator/evaluate(userVectors:itemVectors:train:test:users:perUser:)``).
+    public func evaluateTest(perUser: Matrix? = nil) -> RankingMetrics {
         let (u, v) = encodeAll(histories: knownInteractions)
-        return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: knownInteractions, test: dataset.test)
+        return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: knownInteractions,
+                                                                                 test: dataset.test, perUser: perUser)
+    }
+
+    /// ``evaluateTest(perUser:)`` with each user's metrics, as ``PerUserMetrics``.
+    public func evaluateTestPerUser() -> (metrics: RankingMetrics, perUser: PerUserMetrics) {
+        let cutoffs = FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).cutoffs
+        let rows = Matrix(rows: dataset.numUsers, cols: 2 * cutoffs.count)
+        let m = evaluateTest(perUser: rows)
+        return (m, PerUserMetrics(rows: rows, cutoffs: cutoffs))
     }
 
     /// The training and validation interactions, the mask of test evaluations (built once).

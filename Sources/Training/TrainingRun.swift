@@ -119,7 +119,6 @@ public final class TrainingRun {
         // costs about a third less than a top-200. The selected weights get every cut-off.
         let validator = FullCorpusEvaluator(cutoffs: [tc.cutoffs[0]])
         let metricKey = "recall@\(tc.cutoffs[0])"
-        var lastMetrics: RankingMetrics? = nil
         var epoch = startEpoch
         while epoch <= tc.epochs && !selection.finished {
             let e = epoch
@@ -159,7 +158,6 @@ public final class TrainingRun {
                     let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: trainer.knownInteractions, test: dataset.test)
                     for (k, x) in m.values { entry[k] = x }
                     metrics = m
-                    lastMetrics = m
                 }
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 entry["eval_seconds"] = evalSeconds
@@ -201,12 +199,13 @@ public final class TrainingRun {
                 final["refit_epochs"] = Double(selection.bestLineage.reduce(0, +))
                 final["refit_seconds_total"] = seconds
             }
-            let m = exported.evaluateTest()
+        }
+        // The reported model's test metrics, user by user (for paired significance tests) and
+        // averaged; without validation they equal the last epoch's evaluation.
+        if !log.epochs.isEmpty {
+            let (m, perUser) = exported.evaluateTestPerUser()
             for (k, x) in m.values { final[k] = x }
-        } else if lastMetrics == nil, !log.epochs.isEmpty {
-            // Resumed after the last epoch had already finished: evaluate once more.
-            let m = trainer.evaluateTest()
-            for (k, x) in m.values { final[k] = x }
+            try perUser.write(to: directory.appendingPathComponent(RunFiles.perUserTest))
         }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
         final["epochs_trained"] = Double(log.epochs.count)

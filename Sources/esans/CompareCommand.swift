@@ -111,7 +111,15 @@ func runExperiment(_ plan: ExperimentPlan, output: String) throws {
             }
         }
     } catch let e as ExperimentError { throw ValidationError(e.message) }
-    let summary = try ExperimentSummary(plan: plan, logs: logs, cutoffs: plan.base.training.cutoffs)
+    var summary = try ExperimentSummary(plan: plan, logs: logs, cutoffs: plan.base.training.cutoffs)
+    // Each run's per-user test metrics, for the paired tests against the baseline (runs from
+    // before these files existed are left untested).
+    var perUser: [RunKey: PerUserMetrics] = [:]
+    for key in plan.runs {
+        let url = runner.directory(for: key).appendingPathComponent(RunFiles.perUserTest)
+        if FileManager.default.fileExists(atPath: url.path) { perUser[key] = try PerUserMetrics.read(from: url) }
+    }
+    summary.addSignificance(perUser: perUser)
     try ReportWriter.write(summary: summary, plan: plan, to: dir)
     printSummary(summary)
     print("\nreport: \(dir.appendingPathComponent("report.md").path) (and report.html, compare.json, compare.csv, *.svg)")
@@ -129,7 +137,7 @@ private func printSummary(_ s: ExperimentSummary) {
           String(repeating: " ", count: vsWidth - vs.count) + vs + "  " + "s/epoch" + "  FN rate")
     for v in s.variants {
         let r = v.metrics["recall@50"], n = v.metrics["ndcg@50"]
-        let text = v.relativeChange["recall@50"].map { String(format: "%+.1f%%", $0 * 100) } ?? "-"
+        let text = (v.relativeChange["recall@50"].map { String(format: "%+.1f%%", $0 * 100) } ?? "-") + (v.significance["recall@50"]?.marker ?? "")
         let change = String(repeating: " ", count: max(0, vsWidth - text.count)) + text
         print(pad(v.label, width) + (valid ? "  " + pad(v.metrics[validKey]?.text ?? "-", 15) : "") +
               "  " + pad(r?.text ?? "-", 15) + "  " + pad(n?.text ?? "-", 15) +

@@ -130,3 +130,17 @@ struct SmallCase {
         expectClose(got, want)
     }
 }
+
+@Test func perUserRowsAverageToTheReportedMetrics() {
+    let data = SmallCase(seed: 3)
+    let rows = Matrix(rows: 37, cols: 4)
+    let m = FullCorpusEvaluator(cutoffs: [20, 5], blockRows: 5, itemChunk: 16)
+        .evaluate(userVectors: data.u, itemVectors: data.v, train: ItemLists(data.train), test: ItemLists(data.test), perUser: rows)
+    // Users without test items (every fourth) get NaN rows; the others average to the metrics.
+    for u in 0..<37 { #expect(rows[u, 0].isNaN == data.test[u].isEmpty) }
+    let evaluated = (0..<37).filter { !data.test[$0].isEmpty }
+    for (c, want) in [(0, m.recall[0]), (1, m.recall[1]), (2, m.ndcg[0]), (3, m.ndcg[1])] {
+        let mean = evaluated.reduce(0.0) { $0 + Double(rows[$1, c]) } / Double(evaluated.count)
+        #expect(abs(mean - want) < 1e-6, "column \(c)")
+    }
+}

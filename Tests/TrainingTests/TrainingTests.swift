@@ -280,6 +280,14 @@ private struct ConstantScorer: CandidateScorer {
         #expect(finalA["train_seconds_total"] != nil && finalA["median_epoch_seconds"] != nil)
         #expect(metricsA.info["users"] == String(dataset.numUsers))
         #expect(logA.epochs.count == 3)
+        // Each user's test metrics: one entry per user, NaN for users without test items, and
+        // their mean over the evaluated users is the reported figure.
+        let perUser = try PerUserMetrics.read(from: dirA.appendingPathComponent(RunFiles.perUserTest))
+        let r20 = try #require(perUser.values["recall@20"])
+        #expect(r20.count == dataset.numUsers && perUser.values["ndcg@200"]?.count == dataset.numUsers)
+        let evaluated = r20.filter { !$0.isNaN }.map(Double.init)
+        #expect(evaluated.count == (0..<dataset.numUsers).filter { dataset.test.degree(of: $0) > 0 }.count)
+        #expect(abs(evaluated.reduce(0, +) / Double(evaluated.count) - finalA["recall@20"]!) < 1e-6)
 
         let users = try NPY.readMatrix(from: dirA.appendingPathComponent("embeddings/user_embeddings.npy"))
         let items = try NPY.readMatrix(from: dirA.appendingPathComponent("embeddings/item_embeddings.npy"))
