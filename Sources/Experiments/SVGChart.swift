@@ -89,6 +89,26 @@ public enum SVGChart {
         """
     }
 
+    /// The opening of a chart with both axes drawn for these ticks, and the maps from data to
+    /// plot coordinates (the first and last ticks span the plot area).
+    static func plotFrame(_ layout: Layout, title: String, xTicks: (ticks: [Double], decimals: Int), yTicks: (ticks: [Double], decimals: Int),
+                          xLabel: String, yLabel: String) -> (svg: String, px: (Double) -> Double, py: (Double) -> Double) {
+        let x0 = xTicks.ticks.first ?? 0, x1 = xTicks.ticks.last ?? 1
+        let y0 = yTicks.ticks.first ?? 0, y1 = yTicks.ticks.last ?? 1
+        let px = { (x: Double) in layout.plotLeft + (x - x0) / max(x1 - x0, 1e-12) * (layout.plotRight - layout.plotLeft) }
+        let py = { (y: Double) in layout.plotBottom - (y - y0) / max(y1 - y0, 1e-12) * (layout.plotBottom - layout.plotTop) }
+        var s = open(layout, title: title)
+        s += yAxis(layout, ticks: yTicks.ticks, decimals: yTicks.decimals, label: yLabel, y: py)
+        s += "<g class=\"x-axis\">\n"
+        for t in xTicks.ticks {
+            let x = f(px(t))
+            s += "<line x1=\"\(x)\" y1=\"\(f(layout.plotBottom))\" x2=\"\(x)\" y2=\"\(f(layout.plotBottom + 5))\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
+            s += "<text x=\"\(x)\" y=\"\(f(layout.plotBottom + 18))\" text-anchor=\"middle\" fill=\"#333333\">\(label(t, decimals: xTicks.decimals))</text>\n"
+        }
+        s += xAxisLine(layout, label: xLabel) + "</g>\n"
+        return (s, px, py)
+    }
+
     /// The y axis: grid lines, tick labels and the rotated axis label, for values mapped by `y`.
     static func yAxis(_ layout: Layout, ticks: [Double], decimals: Int, label: String, y: (Double) -> Double) -> String {
         var s = "<g class=\"y-axis\">\n"

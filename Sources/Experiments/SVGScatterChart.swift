@@ -25,20 +25,7 @@ extension SVGChart {
         // Axes start at zero cost (a cost axis that starts elsewhere exaggerates differences).
         let xTicks = niceTicks(0, max(shown.map(\.x).max() ?? 1, 1e-9), target: 6)
         let yTicks = niceTicks(shown.map(\.y).min() ?? 0, shown.map(\.y).max() ?? 1, target: 6)
-        let x0 = xTicks.ticks.first ?? 0, x1 = xTicks.ticks.last ?? 1
-        let y0 = yTicks.ticks.first ?? 0, y1 = yTicks.ticks.last ?? 1
-        let px = { (x: Double) in layout.plotLeft + (x - x0) / max(x1 - x0, 1e-12) * (layout.plotRight - layout.plotLeft) }
-        let py = { (y: Double) in layout.plotBottom - (y - y0) / max(y1 - y0, 1e-12) * (layout.plotBottom - layout.plotTop) }
-
-        var s = open(layout, title: title)
-        s += yAxis(layout, ticks: yTicks.ticks, decimals: yTicks.decimals, label: yLabel, y: py)
-        s += "<g class=\"x-axis\">\n"
-        for t in xTicks.ticks {
-            let x = f(px(t))
-            s += "<line x1=\"\(x)\" y1=\"\(f(layout.plotBottom))\" x2=\"\(x)\" y2=\"\(f(layout.plotBottom + 5))\" stroke=\"#333333\" stroke-width=\"1\"/>\n"
-            s += "<text x=\"\(x)\" y=\"\(f(layout.plotBottom + 18))\" text-anchor=\"middle\" fill=\"#333333\">\(label(t, decimals: xTicks.decimals))</text>\n"
-        }
-        s += xAxisLine(layout, label: xLabel) + "</g>\n"
+        var (s, px, py) = plotFrame(layout, title: title, xTicks: xTicks, yTicks: yTicks, xLabel: xLabel, yLabel: yLabel)
         let frontPoints = front.filter { points.indices.contains($0) && points[$0].x.isFinite && points[$0].y.isFinite }
         if frontPoints.count > 1 {
             // Steps: from each front point right to the next one's cost, then up to its quality.
