@@ -13,6 +13,12 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public var lambdaRule: LambdaRule = .fixed
     /// The `semihard` rule's target gap between the positive's score and its mix's.
     public var lambdaMargin: Float = 0.2
+    /// Candidates drawn (from the same MSAC proposal) per hard negative, of which the one the
+    /// current model scores highest is kept: DNS inside the positive's primary cluster, own
+    /// cell still excluded. 1 = the paper's ESANS (no scoring).
+    public var hardCandidates = 1
+    /// The same per easy negative (other primary clusters).
+    public var easyCandidates = 1
     /// EDIS on/off, and its two parts.
     public var edis = true, simpleInterpolation = true, hardInterpolation = true
     /// False: primary-only clusters (hard negatives from the whole primary cluster, no
@@ -24,7 +30,7 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, edis, simpleInterpolation, hardInterpolation, useSecondary
+        case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, hardCandidates, easyCandidates, edis, simpleInterpolation, hardInterpolation, useSecondary
     }
 
     /// Decodes a configuration; keys missing from older run files keep their defaults.
@@ -37,6 +43,8 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
         lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
         lambdaRule = try c.decodeIfPresent(LambdaRule.self, forKey: .lambdaRule) ?? d.lambdaRule
         lambdaMargin = try c.decodeIfPresent(Float.self, forKey: .lambdaMargin) ?? d.lambdaMargin
+        hardCandidates = try c.decodeIfPresent(Int.self, forKey: .hardCandidates) ?? d.hardCandidates
+        easyCandidates = try c.decodeIfPresent(Int.self, forKey: .easyCandidates) ?? d.easyCandidates
         edis = try c.decodeIfPresent(Bool.self, forKey: .edis) ?? d.edis
         simpleInterpolation = try c.decodeIfPresent(Bool.self, forKey: .simpleInterpolation) ?? d.simpleInterpolation
         hardInterpolation = try c.decodeIfPresent(Bool.self, forKey: .hardInterpolation) ?? d.hardInterpolation

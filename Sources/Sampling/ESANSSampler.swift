@@ -22,8 +22,19 @@ public final class ESANSSampler: NegativeSampler {
     public typealias Config = ESANSConfig
 
     public var kind: SamplerKind { .esans }
-    /// With the `semihard` lambda rule the sampler scores each positive and its hard negatives.
-    public var needsScorer: Bool { config.scoresPairs }
+    /// The sampler scores with the model when it keeps the best of several candidates per
+    /// negative, or sets lambda per pair (the `semihard` rule).
+    public var needsScorer: Bool { config.hardCandidates > 1 || config.easyCandidates > 1 || config.scoresPairs }
+    /// Whether negatives carry log q_j: not when the hardest of several candidates is kept (the
+    /// proposal then depends on the model, as DNS's does).
+    var usesLogQ: Bool { logQCorrection && config.hardCandidates <= 1 && config.easyCandidates <= 1 }
+    /// Candidates drawn per row: `hardCandidates` for each hard slot, `easyCandidates` for each easy one.
+    var candidatesPerRow: Int { config.hard * max(1, config.hardCandidates) + config.easy * max(1, config.easyCandidates) }
+    /// Where negative slot `m`'s candidates lie in a row's candidates, and how many it has.
+    @inline(__always) func slot(_ m: Int) -> (first: Int, count: Int) {
+        let fh = max(1, config.hardCandidates), fe = max(1, config.easyCandidates)
+        return m < config.hard ? (m * fh, fh) : (config.hard * fh + (m - config.hard) * fe, fe)
+    }
     public let config: Config
     private let tables: SemanticClusterTables
     private let train: Interactions
@@ -58,7 +69,8 @@ public final class ESANSSampler: NegativeSampler {
     }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        let M = config.hard + config.easy, V = Self.virtualCount(config), T = Self.virtualTerms(config), B = batch.count
+        let M = config.hard + config.easy, C = candidatesPerRow, V = Self.virtualCount(config), T = Self.virtualTerms(config)
+        let B = batch.count
         var out = uniform?.sample(batch, scorer: nil, rng: &rng) ?? NegativeBatch()
         out.perPositiveCount = M
         // Rows are sampled in parallel, each from its own stream derived from one draw of `rng`,
@@ -67,34 +79,78 @@ public final class ESANSSampler: NegativeSampler {
         let batchStream = RandomSource(seed: rng.next())
         let pool = WorkerPool.shared
         let chunks = max(1, min(B, 4 * pool.threadCount))
-        // Rows write straight into these (uninitialised) buffers, which become the arrays of the
-        // result at the end.
+        let withLogQ = usesLogQ
+        // Phase 1 draws each negative slot's candidates (slot-major, C per row), phase 2 scores them (when the
+        // sampler keeps the hardest, or sets lambda from scores), phase 3 keeps one per slot and
+        // writes the EDIS recipes, continuing each row's stream. The buffers become the arrays
+        // of the result at the end.
+        let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: B * C)
+        let candidateClusters = UnsafeMutablePointer<Int32>.allocate(capacity: B * C)
+        let streams = UnsafeMutablePointer<RandomSource>.allocate(capacity: B)
         let negatives = UnsafeMutablePointer<Int32>.allocate(capacity: B * M)
-        let logQ = UnsafeMutablePointer<Float>.allocate(capacity: logQCorrection ? B * M : 0)
+        let logQ = UnsafeMutablePointer<Float>.allocate(capacity: withLogQ ? B * M : 0)
         let starts = UnsafeMutablePointer<Int32>.allocate(capacity: B * V + 1)
         let sources = UnsafeMutablePointer<Int32>.allocate(capacity: B * T), weights = UnsafeMutablePointer<Float>.allocate(capacity: B * T)
         let unfiltered = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
-        defer { negatives.deallocate(); logQ.deallocate(); starts.deallocate(); sources.deallocate(); weights.deallocate(); unfiltered.deallocate() }
+        defer {
+            candidates.deallocate(); candidateClusters.deallocate(); streams.deallocate()
+            negatives.deallocate(); logQ.deallocate(); starts.deallocate(); sources.deallocate(); weights.deallocate(); unfiltered.deallocate()
+        }
         pool.parallelFor(chunks) { c in
-            var scratch = RowScratch(hard: self.config.hard, easy: self.config.easy)
-            defer { scratch.release() }
             var filtered = true
             for b in (c * B / chunks)..<((c + 1) * B / chunks) {
                 var r = batchStream.derived(UInt64(b))
-                var w = RecipeWriter(starts: starts + b * V, sources: sources + b * T, weights: weights + b * T, firstTerm: Int32(b * T))
-                let row = negatives + b * M
-                self.sampleRow(user: Int(batch.users[b]), positive: batch.positives[b], into: row,
-                               recipes: &w, scratch: &scratch, filtered: &filtered, rng: &r)
-                assert(w.vectors == V && w.terms == T, "recipe layout")
-                if self.logQCorrection { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
+                self.drawRow(user: Int(batch.users[b]), positive: batch.positives[b], into: candidates + b * C,
+                             clusters: candidateClusters + b * C, filtered: &filtered, rng: &r)
+                (streams + b).initialize(to: r)
             }
             unfiltered[c] = !filtered
         }
-        if config.scoresPairs, let scorer {
-            setSemihardLambdas(batch, negatives: negatives, weights: weights, termsPerRow: T, scorer: scorer)
+        // Scores of each row's positive and its candidates, [pos, candidates...] per row.
+        let perRow = 1 + C
+        var scores: [Float] = []
+        if needsScorer, let scorer {
+            var list = [Int32](repeating: 0, count: B * perRow)
+            for b in 0..<B {
+                list[b * perRow] = batch.positives[b]
+                for j in 0..<C { list[b * perRow + 1 + j] = candidates[b * C + j] }
+            }
+            scores = scorer.scores(candidates: list, perRow: perRow)
         }
+        pool.parallelFor(chunks) { c in
+            var scratch = RowScratch(hard: self.config.hard, easy: self.config.easy)
+            defer { scratch.release() }
+            for b in (c * B / chunks)..<((c + 1) * B / chunks) {
+                // The best-scoring candidate of each slot (the first when unscored).
+                var chosenScore = [Float](repeating: 0, count: self.config.hard)
+                for m in 0..<M {
+                    let (first, count) = self.slot(m)
+                    var best = first
+                    if count > 1, !scores.isEmpty {
+                        for j in (first + 1)..<(first + count) where scores[b * perRow + 1 + j] > scores[b * perRow + 1 + best] { best = j }
+                    }
+                    negatives[b * M + m] = candidates[b * C + best]
+                    scratch.clusters[m] = candidateClusters[b * C + best]
+                    if m < self.config.hard, !scores.isEmpty { chosenScore[m] = scores[b * perRow + 1 + best] }
+                }
+                var w = RecipeWriter(starts: starts + b * V, sources: sources + b * T, weights: weights + b * T, firstTerm: Int32(b * T))
+                self.writeRecipes(into: &w, scratch: &scratch, rng: &streams[b])
+                assert(w.vectors == V && w.terms == T, "recipe layout")
+                if self.config.scoresPairs, !scores.isEmpty {
+                    // The semi-hard lambda of each hard mix (its terms are the row's last 2 * hard).
+                    let first = b * T + T - 2 * self.config.hard
+                    for h in 0..<self.config.hard {
+                        let lambda = LambdaRule.semihardLambda(positive: scores[b * perRow], hard: chosenScore[h], margin: self.config.lambdaMargin)
+                        weights[first + 2 * h] = lambda
+                        weights[first + 2 * h + 1] = 1 - lambda
+                    }
+                }
+                if withLogQ { self.logProposal(positive: batch.positives[b], clusters: scratch.clusters, into: logQ + b * M) }
+            }
+        }
+        streams.deinitialize(count: B)
         func array<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> [T] { Array(UnsafeBufferPointer(start: p, count: n)) }
-        if logQCorrection { out.perPositiveLogQ = array(logQ, B * M) }
+        if withLogQ { out.perPositiveLogQ = array(logQ, B * M) }
         out.perPositive = array(negatives, B * M)
         out.perPositiveFiltered = !UnsafeBufferPointer(start: unfiltered, count: chunks).contains(true)
         if V > 0 {
@@ -143,25 +199,32 @@ public final class ESANSSampler: NegativeSampler {
         return n
     }
 
-    /// The `hard + easy` negatives of one positive into `dst`, and its EDIS recipes. `filtered`
-    /// turns false if a fallback draw could not avoid the positive or the user's training items.
-    private func sampleRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
-                           recipes: inout RecipeWriter, scratch: inout RowScratch, filtered: inout Bool, rng: inout RandomSource) {
+    /// The candidates of each of one positive's `hard + easy` negative slots into `dst` (slot-major,
+    /// see ``slot(_:)``), with each one's primary cluster in `clusters`. `filtered` turns false if
+    /// a fallback draw could not avoid the positive or the user's training items.
+    private func drawRow(user: Int, positive pos: Int32, into dst: UnsafeMutablePointer<Int32>,
+                         clusters: UnsafeMutablePointer<Int32>, filtered: inout Bool, rng: inout RandomSource) {
         let mc = config.hard, mo = config.easy
         let p = Int(tables.primary[Int(pos)])
         let userItems = train.items(of: user)
-        // The primary cluster of every negative is kept from its draw, for the groups below and
-        // for logQ (a lookup per item would miss the cache once more per negative).
-        let clusters = scratch.clusters
         userItems.withUnsafeBufferPointer { seen in
             for m in 0..<(mc + mo) {
-                let (item, cluster) = m < mc ? hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
-                                             : easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
-                dst[m] = item
-                clusters[m] = cluster
+                let (first, count) = slot(m)
+                for j in first..<(first + count) {
+                    let (item, cluster) = m < mc ? hardNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
+                                                 : easyNegative(p: p, positive: pos, seen: seen, filtered: &filtered, rng: &rng)
+                    dst[j] = item
+                    clusters[j] = cluster
+                }
             }
         }
-        let codes = clusters + mc
+    }
+
+    /// One row's EDIS recipes, from the primary clusters of its kept negatives
+    /// (`scratch.clusters`, hard ones first).
+    private func writeRecipes(into recipes: inout RecipeWriter, scratch: inout RowScratch, rng: inout RandomSource) {
+        let mc = config.hard, mo = config.easy
+        let codes = scratch.clusters + mc
         guard config.edis else { return }
         if config.simpleInterpolation && mo >= 2 {
             // The largest group of this row's easy negatives sharing a primary cluster.
@@ -193,30 +256,6 @@ public final class ESANSSampler: NegativeSampler {
                 recipes.beginVector()
                 recipes.add(-1, config.lambda)
                 recipes.add(Int32(h), 1 - config.lambda)
-            }
-        }
-    }
-
-    /// Rewrites the weights of every hard interpolation (the last `2 * hard` terms of each row:
-    /// the positive's, then the hard negative's) with the `semihard` rule's lambda for that pair,
-    /// from one scoring of each row's positive and hard negatives. The scores are a choice of
-    /// the sampler, like DNS's: no gradient flows through lambda.
-    private func setSemihardLambdas(_ batch: BatchRequest, negatives: UnsafePointer<Int32>, weights: UnsafeMutablePointer<Float>,
-                                    termsPerRow T: Int, scorer: CandidateScorer) {
-        let mc = config.hard, M = config.hard + config.easy, B = batch.count, perRow = mc + 1
-        var candidates = [Int32](repeating: 0, count: B * perRow)
-        for b in 0..<B {
-            candidates[b * perRow] = batch.positives[b]
-            for h in 0..<mc { candidates[b * perRow + 1 + h] = negatives[b * M + h] }
-        }
-        let scores = scorer.scores(candidates: candidates, perRow: perRow)
-        for b in 0..<B {
-            let first = b * T + T - 2 * mc
-            for h in 0..<mc {
-                let lambda = LambdaRule.semihardLambda(positive: scores[b * perRow], hard: scores[b * perRow + 1 + h],
-                                                       margin: config.lambdaMargin)
-                weights[first + 2 * h] = lambda
-                weights[first + 2 * h + 1] = 1 - lambda
             }
         }
     }

@@ -82,6 +82,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
     @Option(help: "ESANS: how lambda is chosen: \(LambdaRule.acceptedNames) (semihard: per pair, so that the mix scores --lambda-margin below the positive under the current model).") var lambdaRule = ESANSSampler.Config().lambdaRule
     @Option(help: "ESANS, --lambda-rule semihard: target gap between the positive's score and its mix's (cosine units).") var lambdaMargin = ESANSSampler.Config().lambdaMargin
+    @Option(help: "ESANS: candidates drawn per hard negative, the one the model scores highest kept (DNS inside the primary cluster; 1 = off).") var hardCandidates = ESANSSampler.Config().hardCandidates
+    @Option(help: "ESANS: candidates drawn per easy negative, the highest-scoring kept (1 = off).") var easyCandidates = ESANSSampler.Config().easyCandidates
     @Option(help: "ESANS: temperature of the softmax over centroid distances for easy clusters.") var clusterTemperature = ESANSSampler.Config().clusterTemperature
     @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
@@ -125,6 +127,8 @@ struct TrainingOptions: ParsableArguments {
         t.esans.easy = easy
         t.esans.lambda = lambda
         t.esans.lambdaRule = lambdaRule
+        t.esans.hardCandidates = hardCandidates
+        t.esans.easyCandidates = easyCandidates
         t.esans.lambdaMargin = lambdaMargin
         t.esans.clusterTemperature = clusterTemperature
         t.esans.edis = !noEdis
@@ -138,6 +142,9 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError("--refresh-clusters needs --sampler esans (and no --random-clusters)")
         }
         guard (-0.3...0.5).contains(lambda) else { throw ValidationError("--lambda must lie in [-0.3, 0.5]") }
+        guard (1...64).contains(hardCandidates), (1...64).contains(easyCandidates) else {
+            throw ValidationError("--hard-candidates and --easy-candidates must lie in 1...64")
+        }
         guard lambdaMargin > 0, lambdaMargin < 2 else { throw ValidationError("--lambda-margin must lie in (0, 2)") }
         guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
             throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")

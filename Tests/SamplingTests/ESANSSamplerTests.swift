@@ -1,0 +1,55 @@
+import Foundation
+import Runs
+import Testing
+import NumCore
+import Datasets
+@testable import Sampling
+
+/// Scores item i as `Float(i)` in every row: the highest ids are the hardest.
+private struct ItemIDScorer: CandidateScorer {
+    func scores(candidates: [Int32], perRow: Int) -> [Float] { candidates.map { Float($0) } }
+}
+
+/// ESANS keeping the hardest of several MSAC candidates per negative.
+@Suite struct ESANSCandidateTests {
+    // 200 items: primary = i / 50 (4 clusters), secondary = i % 4.
+    let primary = (0..<200).map { Int32($0 / 50) }
+    let secondary = (0..<200).map { Int32($0 % 4) }
+    let ctx = SamplingContext(train: Interactions(numUsers: 3, numItems: 200, lists: [[1, 2], [60], [150, 151]]))
+    let batch = BatchRequest(users: [0, 1, 2, 0], positives: [5, 61, 152, 40])
+
+    func meanIDs(hardCandidates: Int, easyCandidates: Int) -> (hard: Double, easy: Double, logQ: Bool) {
+        var c = ESANSSampler.Config()
+        c.hard = 2; c.easy = 3; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        #expect(s.needsScorer == (hardCandidates > 1 || easyCandidates > 1))
+        var rng = RandomSource(seed: 5)
+        var hard = 0.0, easy = 0.0, n = 0, logQ = false
+        for _ in 0..<200 {
+            let out = s.sample(batch, scorer: ItemIDScorer(), rng: &rng)
+            logQ = logQ || !out.perPositiveLogQ.isEmpty
+            for b in 0..<batch.count {
+                let pos = Int(batch.positives[b])
+                for m in 0..<5 {
+                    let it = Int(out.perPositive[b * 5 + m])
+                    // Still MSAC's negatives: hard ones in the positive's primary cluster, never its own cell.
+                    #expect(!(primary[it] == primary[pos] && secondary[it] == secondary[pos]))
+                    if m < 2 { #expect(primary[it] == primary[pos]); hard += Double(it) } else { #expect(primary[it] != primary[pos]); easy += Double(it) }
+                }
+                n += 1
+            }
+        }
+        return (hard / Double(2 * n), easy / Double(3 * n), logQ)
+    }
+
+    @Test func keepingTheHardestRaisesTheScoresAndDropsLogQ() {
+        let plain = meanIDs(hardCandidates: 1, easyCandidates: 1)
+        let hard4 = meanIDs(hardCandidates: 4, easyCandidates: 1)
+        let both4 = meanIDs(hardCandidates: 4, easyCandidates: 4)
+        #expect(plain.logQ && !hard4.logQ && !both4.logQ, "a model-dependent proposal has no logQ")
+        // Within a 50-item cluster the best of 4 uniform draws sits well above a single draw's mean.
+        #expect(hard4.hard > plain.hard + 8, "hard: \(hard4.hard) vs \(plain.hard)")
+        #expect(abs(hard4.easy - plain.easy) < 6, "easy slots unchanged: \(hard4.easy) vs \(plain.easy)")
+        #expect(both4.easy > plain.easy + 15, "easy: \(both4.easy) vs \(plain.easy)")
+    }
+}
