@@ -80,7 +80,7 @@ let package = Package(
         // Helpers every test target may use: scratch directories, finite differences, and the
         // reference implementations the fast code is checked against.
         .target(name: "TestSupport", dependencies: ["NumCore"], path: "Tests/TestSupport", swiftSettings: fastMath),
-        .testTarget(name: "NumCoreTests", dependencies: ["NumCore"], swiftSettings: fastMath),
+        .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic", "TestSupport"], swiftSettings: fastMath),

@@ -8,7 +8,9 @@ import NumCore
 /// and string metadata: `esans.format` (1), `esans.model_config` (JSON), `esans.num_users`,
 /// `esans.num_items`, `esans.step`, plus whatever the caller adds (seed, epoch, training
 /// configuration). numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
-/// embedding tables directly. Writes are atomic: a crash never leaves half a checkpoint.
+/// embedding tables directly. Writes are atomic: a crash never leaves half a checkpoint. The
+/// file carries checksums of its header and payload (see ``SafeTensorsFile/payloadChecksumKey``):
+/// a damaged or truncated checkpoint is refused when read, naming the file.
 public enum Checkpoint {
     /// Current layout version.
     public static let formatVersion = "1"
@@ -50,8 +52,11 @@ public enum Checkpoint {
         public let numUsers: Int, numItems: Int
         /// Optimiser steps taken (0 when no optimiser state was saved).
         public let step: Int
-        /// All string metadata.
+        /// All string metadata (without the checksums).
         public let metadata: [String: String]
+        /// Whether the file carried checksums, all verified; false for a file written before
+        /// esans kept them (read unchecked).
+        public let checksummed: Bool
     }
 
     /// Reads the header of the checkpoint at `url`, validating its metadata.
@@ -69,7 +74,8 @@ public enum Checkpoint {
         guard let users = Int(try need("esans.num_users")), let items = Int(try need("esans.num_items")), users >= 0, items >= 0 else {
             throw TensorIOError(url: url, problem: "metadata 'esans.num_users'/'esans.num_items' are not counts")
         }
-        return Header(config: config, numUsers: users, numItems: items, step: Int(meta["esans.step"] ?? "0") ?? 0, metadata: meta)
+        return Header(config: config, numUsers: users, numItems: items, step: Int(meta["esans.step"] ?? "0") ?? 0, metadata: meta,
+                      checksummed: file.payloadChecksum != nil)
     }
 
     /// Loads a model (and the optimiser state into `optimizer`, when given) from `url`.

@@ -15,6 +15,9 @@ public enum NPY {
     static let alignment = 64
     /// numpy's `GROWTH_AXIS_MAX_DIGITS`: spare spaces so the first axis may grow in place.
     static let growthDigits = 21
+    /// The longest header read (numpy writes about a hundred bytes; versions 2.0 and 3.0 could
+    /// claim 4 GB): a longer one is refused before it is read.
+    public static let maxHeaderBytes = 1 << 20
 
     // MARK: Writing
 
@@ -158,6 +161,9 @@ public enum NPY {
         default:
             throw TensorIOError(url: url, problem: "unsupported .npy format version \(major).\(bytes[7])")
         }
+        guard headerLength <= maxHeaderBytes else {
+            throw TensorIOError(url: url, problem: "header length \(headerLength) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not .npy")
+        }
         guard headerStart + headerLength <= data.count else {
             throw TensorIOError(url: url, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
         }
@@ -183,9 +189,10 @@ public enum NPY {
         #else
         let bigEndian = chars[0] == ">"
         #endif
-        let count = header.shape.reduce(1, *)
         let dataOffset = headerStart + headerLength
-        let needed = count * itemSize
+        guard let needed = byteCount(of: header.shape, elementSize: itemSize) else {
+            throw TensorIOError(url: url, problem: "shape \(header.shape) of '\(descr)' is too large to exist; the header is damaged")
+        }
         guard data.count - dataOffset >= needed else {
             throw TensorIOError(url: url, problem: "truncated data: shape \(header.shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
         }

@@ -18,6 +18,9 @@ public struct SafeTensorsFile: @unchecked Sendable {
     public private(set) var names: [String] = []
     /// The file the tensors were read from (`"<memory>"` when built in memory); used in errors.
     public let fileName: String
+    /// The verified payload checksum of a file read with esans's checksums; `nil` for a file
+    /// without them (written elsewhere or by an older esans: read unchecked) or one built in memory.
+    public private(set) var payloadChecksum: String?
 
     private struct Entry {
         var dtype: String
@@ -78,14 +81,21 @@ public struct SafeTensorsFile: @unchecked Sendable {
         names.append(name)
     }
 
-    /// Saves the tensors to `url` atomically (see ``AtomicFile``).
+    /// Saves the tensors to `url` atomically (see ``AtomicFile``), with the checksums of
+    /// the header and of the payload in the metadata (see ``payloadChecksumKey``).
     public func write(to url: URL) throws {
+        var payload = Checksum64()
+        for name in names {
+            let e = entries[name]!
+            chunks[e.chunk].withUnsafeBytes { payload.update(UnsafeRawBufferPointer(rebasing: $0[e.range])) }
+        }
+        var meta = metadata
+        meta[Self.payloadChecksumKey] = Checksum64.hex(payload.value)
+        meta[Self.headerChecksumKey] = Self.placeholder
         var json = "{"
         var fields = [String]()
-        if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(TextEscaping.jsonString($0)):\(TextEscaping.jsonString(metadata[$0]!))" }
-            fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
-        }
+        let pairs = meta.keys.sorted().map { "\(TextEscaping.jsonString($0)):\(TextEscaping.jsonString(meta[$0]!))" }
+        fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         var offset = 0
         for name in names {
             let e = entries[name]!
@@ -104,28 +114,36 @@ public struct SafeTensorsFile: @unchecked Sendable {
             let e = entries[name]!
             out.append(chunks[e.chunk][chunks[e.chunk].startIndex + e.range.lowerBound ..< chunks[e.chunk].startIndex + e.range.upperBound])
         }
+        Self.sealHeader(&out, headerEnd: 8 + header.count)
         try AtomicFile.write(out, to: url)
     }
 
     // MARK: Reading
 
-    /// Opens and validates the safetensors file at `url` (memory-mapped).
-    /// - Throws: ``TensorIOError`` naming the file (and tensor) when the header length runs past
-    ///   the end of the file, the JSON is invalid, a dtype is unknown, a shape disagrees with its
-    ///   byte count, or offsets are out of range or overlap.
+    /// Opens and validates the safetensors file at `url` (memory-mapped). A file with esans's
+    /// checksums is verified whole before use (see ``payloadChecksumKey``); the checksum keys
+    /// are not in ``metadata`` (``payloadChecksum`` has the payload's).
+    /// - Throws: ``TensorIOError`` naming the file's path (and tensor) when the header length runs past
+    ///   the end of the file or over ``maxHeaderBytes``, the JSON is invalid, a checksum does
+    ///   not match, a dtype is unknown, a shape is absurd or disagrees with its byte count, or
+    ///   offsets are out of range or overlap. Nothing is allocated for a tensor before its
+    ///   size is checked against the file.
     public static func read(from url: URL) throws -> SafeTensorsFile {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw TensorIOError(url: url, problem: "cannot read file: \(error.localizedDescription)")
+            throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
         }
         var file = SafeTensorsFile(fileName: url.lastPathComponent)
         func fail(_ problem: String, tensor: String? = nil) -> TensorIOError {
-            TensorIOError(url: url, tensor: tensor, problem: problem)
+            TensorIOError(file: url.path, tensor: tensor, problem: problem)
         }
         guard data.count >= 8 else { throw fail("file is \(data.count) bytes, too short for the 8-byte header length") }
         let n = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard n <= UInt64(data.count - 8) else {
-            throw fail("header length \(n) runs past the end of the file (\(data.count) bytes)")
+            throw fail("header length \(n) runs past the end of the file (\(data.count) bytes); the file is truncated or not safetensors")
+        }
+        guard n <= UInt64(maxHeaderBytes) else {
+            throw fail("header length \(n) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not safetensors")
         }
         let headerEnd = 8 + Int(n)
         let object: Any
@@ -135,17 +153,19 @@ public struct SafeTensorsFile: @unchecked Sendable {
             throw fail("header is not valid JSON")
         }
         guard let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+        if let value = header["__metadata__"] {
+            guard let meta = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
+            for (k, v) in meta {
+                guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' is not a string") }
+                file.metadata[k] = s
+            }
+        }
+        file.payloadChecksum = try verifyChecksums(data, headerEnd: headerEnd, metadata: file.metadata, url: url)
+        file.metadata[headerChecksumKey] = nil
+        file.metadata[payloadChecksumKey] = nil
         let bufferSize = data.count - headerEnd
         var spans = [(range: Range<Int>, name: String)]()
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let meta = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
-                for (k, v) in meta {
-                    guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' is not a string") }
-                    file.metadata[k] = s
-                }
-                continue
-            }
+        for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw fail("entry is not an object", tensor: name) }
             guard let dtype = info["dtype"] as? String else { throw fail("missing dtype", tensor: name) }
             guard let size = dtypeSizes[dtype] else { throw fail("unknown dtype '\(dtype)'", tensor: name) }
@@ -160,7 +180,9 @@ public struct SafeTensorsFile: @unchecked Sendable {
             guard end <= bufferSize else {
                 throw fail("data_offsets end \(end) is past the data buffer (\(bufferSize) bytes); the file is truncated or corrupt", tensor: name)
             }
-            let expected = shape.reduce(1, *) * size
+            guard let expected = byteCount(of: shape, elementSize: size) else {
+                throw fail("shape \(shape) of \(dtype) is too large to exist", tensor: name)
+            }
             guard end - begin == expected else {
                 throw fail("dtype \(dtype) with shape \(shape) needs \(expected) bytes but data_offsets span \(end - begin)", tensor: name)
             }

@@ -16,10 +16,20 @@ public struct SemanticIDTable: Sendable {
     }
 
     /// Reads `url` and matches its item ids to `items`. Every item of the dataset needs a
-    /// code; unknown ids in the file are ignored and counted in `notes`.
+    /// code; unknown ids in the file are ignored and counted in `notes`. A file with a
+    /// checksum beside it (`semantic_ids.tsv.xxh64`, see ``ChecksumSidecar``) is checked first.
+    /// - Throws: ``DataError`` for an unreadable or malformed file, ``TensorIOError`` on a
+    ///   checksum mismatch.
     public static func read(_ url: URL, items: IDMap) throws -> (table: SemanticIDTable, notes: [String]) {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        do {
+            let data = try Data(contentsOf: url)
+            try ChecksumSidecar.verify(data, readFrom: url)
+            guard let t = String(data: data, encoding: .utf8) else {
+                throw DataError(file: url.lastPathComponent, line: nil, field: nil, message: "semantic IDs are not UTF-8 text")
+            }
+            text = t
+        } catch let e as TensorIOError { throw e } catch let e as DataError { throw e } catch {
             throw DataError(file: url.lastPathComponent, line: nil, field: nil, message: "cannot read semantic IDs (\(error.localizedDescription))")
         }
         var primary = [Int32](repeating: -1, count: items.count), secondary = [Int32](repeating: -1, count: items.count)

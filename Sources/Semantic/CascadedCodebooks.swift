@@ -270,19 +270,26 @@ public struct SemanticIDs: Sendable, Equatable {
     }
 
     /// Writes `item_id<TAB>primary<TAB>secondary` lines under that header, one per item in
-    /// item order, atomically (see ``AtomicFile``). `itemIDs[i]` names item i.
+    /// item order, atomically (see ``AtomicFile``), and its checksum in `<file>.xxh64`
+    /// (see ``ChecksumSidecar``). `itemIDs[i]` names item i.
     public func writeTSV(itemIDs: [String], to url: URL) throws {
         precondition(itemIDs.count == count, "\(itemIDs.count) item ids for \(count) items")
         var text = "item_id\tprimary\tsecondary\n"
         text.reserveCapacity(count * 24)
         for i in 0..<count { text += "\(itemIDs[i])\t\(primary[i])\t\(secondary[i])\n" }
-        try AtomicFile.writeText(text, to: url)
+        try ChecksumSidecar.write(Data(text.utf8), to: url)
     }
 
-    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes.
-    /// - Throws: ``TensorIOError`` on a missing header or a malformed line.
+    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes,
+    /// checked against its `.xxh64` sidecar when it has one.
+    /// - Throws: ``TensorIOError`` on a checksum mismatch, a missing header or a malformed line.
     public static func readTSV(from url: URL, kp: Int, ks: Int) throws -> (itemIDs: [String], ids: SemanticIDs) {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
+        }
+        try ChecksumSidecar.verify(data, readFrom: url)
+        guard let text = String(data: data, encoding: .utf8) else { throw TensorIOError(url: url, problem: "not UTF-8 text") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.first == "item_id\tprimary\tsecondary" else {
             throw TensorIOError(url: url, problem: "missing header 'item_id\\tprimary\\tsecondary'")

@@ -12,6 +12,9 @@ import Models
 /// `items.<modality>.aligned` (`n x dim`, rows in `semantic_ids.tsv` order),
 /// `items.<modality>.present` (0/1), and for the data-dependent modalities (see
 /// ``basisDependent``) `items.<modality>.raw`, the featuriser's output before alignment.
+/// Metadata: the settings (`esans.msac_config`) and, since outputs record it, the fingerprint
+/// of the data fitted on (`esans.data_fingerprint`). Both files carry checksums (the
+/// safetensors metadata, `semantic_ids.tsv.xxh64`): a damaged or truncated file is refused.
 public struct MSACOutput: @unchecked Sendable {
     /// The recorded settings.
     public let settings: MSACSettings
@@ -26,6 +29,12 @@ public struct MSACOutput: @unchecked Sendable {
     public let projections: [String: LinearLayer]
     /// Fit-time vectors per modality, when the file has them.
     public let saved: [String: SavedModality]
+    /// The fingerprint of the data fitted on (``Datasets/Dataset/fingerprint``); `nil` for
+    /// outputs written before it was recorded.
+    public let dataFingerprint: String?
+
+    /// Metadata key of ``dataFingerprint``.
+    public static let dataFingerprintKey = "esans.data_fingerprint"
 
     /// One modality's vectors of the fitted items.
     public struct SavedModality: @unchecked Sendable {
@@ -56,6 +65,7 @@ public struct MSACOutput: @unchecked Sendable {
             throw SemanticError(file: url.lastPathComponent, item: "esans.msac_config", problem: "metadata missing (not written by `esans cluster`)")
         }
         settings = try MSACSettings.parse(configText, file: url.lastPathComponent)
+        dataFingerprint = file.metadata[Self.dataFingerprintKey]
         let (books, fitted) = try CascadedCodebooks.read(from: url)
         codebooks = books
         guard books.modalityNames == settings.modalityOrder else {
@@ -123,9 +133,10 @@ public struct MSACOutput: @unchecked Sendable {
     }
 
     /// Writes an MSAC output into `directory`: `semantic_ids.tsv` and `msac.safetensors`
-    /// (codebooks, codes, projections, settings and every modality's item vectors), each
-    /// atomically.
-    public static func write(_ result: MSACPipeline.Result, settings: MSACSettings, itemIDs: [String], to directory: URL) throws {
+    /// (codebooks, codes, projections, settings, the data's fingerprint when given, and every
+    /// modality's item vectors), each atomically and with its checksum.
+    public static func write(_ result: MSACPipeline.Result, settings: MSACSettings, itemIDs: [String], dataFingerprint: String? = nil,
+                             to directory: URL) throws {
         var tensors: [(name: String, matrix: Matrix)] = []
         if let al = result.alignment {
             for (name, layer) in zip(al.names, al.projections) {
@@ -138,7 +149,7 @@ public struct MSACOutput: @unchecked Sendable {
         }
         try result.fit.codebooks.write(to: directory.appendingPathComponent(modelFile), ids: result.fit.ids, extraTensors: tensors,
                                        extraInt32: result.modalities.map { ("items.\($0.name).present", $0.present.map { $0 ? 1 : 0 }) },
-                                       extraMetadata: ["esans.msac_config": settings.text])
+                                       extraMetadata: ["esans.msac_config": settings.text].merging(dataFingerprint.map { [dataFingerprintKey: $0] } ?? [:]) { a, _ in a })
         try result.fit.ids.writeTSV(itemIDs: itemIDs, to: directory.appendingPathComponent(idsFile))
     }
 }

@@ -7,14 +7,22 @@ import Semantic
 public enum IVFBuilder {
     /// Lists from the MSAC primary codes in `msacDirectory` (`semantic_ids.tsv`, matched to the
     /// run's items by external id; `msac.safetensors` gives the codebook size).
-    /// - Throws: ``ServingError`` when the files are missing or do not cover every item.
-    public static func fromMSAC(_ msacDirectory: URL, items: Matrix, itemIDs: IDMap, defaultProbes: Int) throws -> IVFIndex {
-        let codes = try primaryCodes(msacDirectory, itemIDs: itemIDs)
+    /// `dataFingerprint`, the run's, must match the one the MSAC output records (when both exist).
+    /// - Throws: ``ServingError`` when the files are missing, damaged, fitted on other data,
+    ///   or do not cover every item.
+    public static func fromMSAC(_ msacDirectory: URL, items: Matrix, itemIDs: IDMap, dataFingerprint: String? = nil, defaultProbes: Int) throws -> IVFIndex {
+        let codes = try primaryCodes(msacDirectory, itemIDs: itemIDs, dataFingerprint: dataFingerprint)
         return IVFIndex(items: items, assignments: codes.primary, lists: codes.kp, defaultProbes: defaultProbes)
     }
 
     /// The MSAC semantic IDs of the run's items, in item order.
-    public static func primaryCodes(_ msacDirectory: URL, itemIDs: IDMap) throws -> SemanticIDs {
+    public static func primaryCodes(_ msacDirectory: URL, itemIDs: IDMap, dataFingerprint: String? = nil) throws -> SemanticIDs {
+        do { return try readPrimaryCodes(msacDirectory, itemIDs: itemIDs, dataFingerprint: dataFingerprint) } catch let e as TensorIOError {
+            throw ServingError(.badInput, e.description)
+        }
+    }
+
+    private static func readPrimaryCodes(_ msacDirectory: URL, itemIDs: IDMap, dataFingerprint: String?) throws -> SemanticIDs {
         let tsv = msacDirectory.appendingPathComponent("semantic_ids.tsv")
         let st = msacDirectory.appendingPathComponent("msac.safetensors")
         for url in [tsv, st] where !FileManager.default.fileExists(atPath: url.path) {
@@ -23,6 +31,10 @@ public enum IVFBuilder {
         let header = try SafeTensorsFile.read(from: st)
         guard let kp = Int(header.metadata["kp"] ?? ""), let ks = Int(header.metadata["ks"] ?? ""), kp > 0, ks > 0 else {
             throw ServingError(.badInput, "\(st.path): metadata kp/ks missing")
+        }
+        if let fitted = header.metadata[MSACOutput.dataFingerprintKey], let dataFingerprint, fitted != dataFingerprint {
+            throw ServingError(.badInput, "\(st.path) was built from a different dataset (fingerprint \(fitted), this data \(dataFingerprint)); "
+                               + "cluster the run's data (same data and split options) or build the lists by k-means")
         }
         let (names, ids) = try SemanticIDs.readTSV(from: tsv, kp: kp, ks: ks)
         var primary = [Int32](repeating: -1, count: itemIDs.count)

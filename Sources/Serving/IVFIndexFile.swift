@@ -5,6 +5,8 @@ import NumCore
 /// (tensors `centroids`, `list_offsets`, `list_items`) and metadata naming where the lists
 /// came from and a fingerprint of the item vectors they were built on. The vectors themselves
 /// are not stored: they are re-read from the run, and a fingerprint mismatch refuses the index.
+/// The file also records the fingerprint of the run's data (`data_fingerprint`), and carries
+/// the checksums of every esans safetensors file: a damaged or truncated index is refused.
 public enum IVFIndexFile {
     /// File name inside an index directory.
     public static let fileName = "ivf.safetensors"
@@ -12,11 +14,14 @@ public enum IVFIndexFile {
     public static let format = "esans-ivf-v1"
 
     /// Writes `index` into `directory` (created if needed), with `metadata` added (keys
-    /// `format`, `items`, `dimension`, `lists`, `item_fingerprint` are set here).
-    public static func write(_ index: IVFIndex, items: Matrix, metadata: [String: String], to directory: URL) throws {
+    /// `format`, `items`, `dimension`, `lists`, `item_fingerprint` are set here, and
+    /// `data_fingerprint`, the run's ``ServingRun/dataFingerprint``, when given).
+    public static func write(_ index: IVFIndex, items: Matrix, metadata: [String: String], dataFingerprint: String? = nil, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var f = SafeTensorsFile()
-        f.metadata = metadata.merging([
+        var meta = metadata
+        if let dataFingerprint { meta["data_fingerprint"] = dataFingerprint }
+        f.metadata = meta.merging([
             "format": format, "items": String(index.count), "dimension": String(index.dimension),
             "lists": String(index.lists), "item_fingerprint": fingerprint(items),
             "default_nprobe": String(index.defaultProbes),
@@ -27,23 +32,36 @@ public enum IVFIndexFile {
         try f.write(to: directory.appendingPathComponent(fileName))
     }
 
-    /// Reads the index in `directory` over `items`, the run's item vectors.
-    /// - Throws: ``ServingError`` (`badInput`) when the file is missing, malformed, or was
-    ///   built on other vectors.
-    public static func read(from directory: URL, items: Matrix) throws -> (index: IVFIndex, metadata: [String: String]) {
+    /// Reads the index in `directory` over `items`, the run's item vectors; `dataFingerprint`
+    /// is the run's data fingerprint, compared with the file's when both are known.
+    /// - Throws: ``ServingError`` (`badInput`) when the file is missing, damaged, malformed,
+    ///   or was built from other data or on other vectors.
+    public static func read(from directory: URL, items: Matrix, dataFingerprint: String? = nil) throws -> (index: IVFIndex, metadata: [String: String]) {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ServingError(.badInput, "\(url.path): not found; build it with `esans index build`")
         }
-        let f = try SafeTensorsFile.read(from: url)
+        let f: SafeTensorsFile
+        do { f = try SafeTensorsFile.read(from: url) } catch let e as TensorIOError { throw ServingError(.badInput, e.description) }
         guard f.metadata["format"] == format else {
             throw ServingError(.badInput, "\(url.path): not an esans IVF index (format \(f.metadata["format"] ?? "missing"))")
+        }
+        if let recorded = f.metadata["data_fingerprint"], let dataFingerprint, recorded != dataFingerprint {
+            throw ServingError(.badInput, "\(url.path) was built from a different dataset (fingerprint \(recorded), this data \(dataFingerprint)); rebuild it for this run")
         }
         guard f.metadata["item_fingerprint"] == fingerprint(items) else {
             throw ServingError(.badInput, "\(url.path) was built on other item vectors (\(f.metadata["items"] ?? "?") items); rebuild it for this run")
         }
-        let offsets = try f.int32s("list_offsets").map(Int.init)
-        let order = try f.int32s("list_items")
+        // The list tensors' sizes, from the header, before any of them is read.
+        guard let offsetShape = f.shape(of: "list_offsets"), offsetShape.count == 1, offsetShape[0] >= 2,
+              f.shape(of: "list_items") == [items.rows] else {
+            throw ServingError(.badInput, "\(url.path): list tensors of shapes \(f.shape(of: "list_offsets").map { "\($0)" } ?? "missing"), "
+                               + "\(f.shape(of: "list_items").map { "\($0)" } ?? "missing") do not describe \(items.rows) items")
+        }
+        let offsets: [Int], order: [Int32]
+        do { (offsets, order) = (try f.int32s("list_offsets").map(Int.init), try f.int32s("list_items")) } catch let e as TensorIOError {
+            throw ServingError(.badInput, e.description)
+        }
         let lists = offsets.count - 1
         guard lists > 0, offsets.first == 0, offsets.last == items.rows, order.count == items.rows,
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),

@@ -183,7 +183,7 @@ extension Retriever {
     /// (which must have been built on this run's item vectors).
     public static func load(runDirectory: URL, indexDirectory: URL?, maxK: Int = 1000) throws -> Retriever {
         let run = try ServingRun(directory: runDirectory)
-        let ivf = try indexDirectory.map { try IVFIndexFile.read(from: $0, items: run.items).index }
+        let ivf = try indexDirectory.map { try IVFIndexFile.read(from: $0, items: run.items, dataFingerprint: run.dataFingerprint).index }
         return Retriever(run: run, ivf: ivf, maxK: maxK)
     }
 }

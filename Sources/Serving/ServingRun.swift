@@ -20,13 +20,18 @@ public final class ServingRun: @unchecked Sendable {
     public let users: Matrix
     /// Item vectors (`numItems x d`).
     public let items: Matrix
+    /// The fingerprint of ``dataset`` (``Datasets/Dataset/fingerprint``), which the run's model
+    /// files and its IVF indexes record.
+    public let dataFingerprint: String
+    /// Notes on what was read (e.g. a model file from an older esans, read unchecked).
+    public let notes: [String]
     /// The interactions known in training (the training split and any validation split): the
     /// items a user has seen, masked from recommendations and from test evaluation.
     public let known: Interactions
 
     /// Loads the run in `directory`.
-    /// - Throws: ``ServingError`` (`badInput`) when a file is missing or does not fit, or the
-    ///   data loader's error.
+    /// - Throws: ``ServingError`` (`badInput`) when a file is missing, damaged, or was built
+    ///   from other data or other settings than `config.json` describes, or the data loader's error.
     public init(directory: URL) throws {
         self.directory = directory
         config = try Self.loadConfig(directory)
@@ -36,7 +41,18 @@ public final class ServingRun: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ServingError(.badInput, "\(url.path): not found; has the run finished an epoch?")
         }
-        (model, _) = try Checkpoint.load(from: url)
+        let header: Checkpoint.Header
+        do {
+            (model, header) = try Checkpoint.load(from: url)
+            dataFingerprint = dataset.fingerprint
+            let provenance = RunProvenance(config: config, dataFingerprint: dataFingerprint)
+            var notes: [String] = []
+            if !header.checksummed { notes.append("\(url.path): no checksum (written by an older esans): not verified") }
+            if let note = try provenance.check(header.metadata, file: url, inputs: false) { notes.append(note) }
+            self.notes = notes
+        } catch let e as TensorIOError {
+            throw ServingError(.badInput, e.description)
+        }
         guard model.numUsers == dataset.numUsers, model.numItems == dataset.numItems else {
             throw ServingError(.badInput, "\(url.lastPathComponent) was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)")
         }

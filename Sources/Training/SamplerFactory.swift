@@ -3,6 +3,7 @@ import Runs
 import NumCore
 import Datasets
 import Sampling
+import Semantic
 
 /// Builds the sampler a run configuration names.
 public enum SamplerFactory {
@@ -23,8 +24,14 @@ public enum SamplerFactory {
             let msac = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("msac.safetensors")
             var distances: Matrix? = nil
             if FileManager.default.fileExists(atPath: msac.path), !config.randomClusters {
-                distances = Self.squaredDistances(try SafeTensorsFile.read(from: msac).matrix("primary_centroids"))
+                let file = try SafeTensorsFile.read(from: msac)
+                distances = Self.squaredDistances(try file.matrix("primary_centroids"))
                 notes.append("esans: easy clusters weighted by primary-centroid distance from \(msac.lastPathComponent)")
+                // Codes are matched by item id, so a fit on other data (another split seed, or
+                // `esans cluster assign`'s IDs beside a copy of the fit) is usable: say so.
+                if let fitted = file.metadata[MSACOutput.dataFingerprintKey], case let here = dataset.fingerprint, fitted != here {
+                    notes.append("esans: \(msac.path) was fit on other data or another split (fingerprint \(fitted), this data \(here)); its codes are matched by item id")
+                }
             } else {
                 notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
             }

@@ -43,6 +43,9 @@ public final class TrainingRun {
     /// The cluster refresher of the main phase, when the run refreshes its clusters.
     private var refresher: ClusterRefresher?
 
+    /// What the run's model files are built from (data fingerprint, settings, input files).
+    private var provenance: RunProvenance?
+
     /// A run writing into `directory`.
     public init(directory: URL, config: RunConfig, observe: @escaping (Event) -> Void = { _ in }) {
         self.directory = directory
@@ -68,6 +71,7 @@ public final class TrainingRun {
         // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
+        provenance = try RunProvenance(config: config, dataset: dataset)
         var samplerNotes: [String] = []
         let context = SamplingContext(train: dataset.train)
         let sampler = try SamplerFactory.make(tc, context: context, dataset: dataset, notes: &samplerNotes)
@@ -86,7 +90,7 @@ public final class TrainingRun {
                 let diff = config.differences(from: saved)
                 throw TensorIOError(url: configURL, problem: "the run in this directory was made with other settings (\(diff.prefix(5).joined(separator: "; "))\(diff.count > 5 ? "; ..." : "")); use a new --output or the same options to resume")
             }
-            let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: checkpointURL)
+            let (header, extras) = try restore(into: model, optimizer: optimizer, from: checkpointURL)
             try trainer.loss.restore(Self.lossState(extras))
             if let refresher, try refresher.restore(extras) { trainer.sampler = refresher.sampler(tc, context: context) }
             let done = Int(header.metadata["esans.epoch"] ?? "0") ?? 0
@@ -145,7 +149,7 @@ public final class TrainingRun {
                     case .improved:
                         try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: bestURL)
                     case .dropLearningRate:
-                        let (_, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: bestURL)
+                        let (_, extras) = try restore(into: model, optimizer: optimizer, from: bestURL)
                         try trainer.loss.restore(Self.lossState(extras))
                         entry["lr_drop"] = 1
                         observe(.learningRateDropped(epoch: e, learningRate: config.optimizer.learningRate * Self.levelScale(selection.level, factor: tc.plateauFactor),
@@ -179,7 +183,7 @@ public final class TrainingRun {
         for key in final.keys where key.hasPrefix("valid_") || key == "lr_drop" || key == "learning_rate" { final[key] = nil }
         var exported = trainer
         if validating, selection.bestEpoch > 0 {
-            let (_, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: bestURL)
+            let (_, extras) = try restore(into: model, optimizer: optimizer, from: bestURL)
             try trainer.loss.restore(Self.lossState(extras))
             final["selected_epoch"] = Double(selection.bestEpoch)
             // The validation metrics of the selected weights at every cut-off, beside the test
@@ -213,10 +217,10 @@ public final class TrainingRun {
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
         log.final = final
         if validating {
-            try Checkpoint.save(model: exported.model, optimizer: nil, metadata: [
+            try Checkpoint.save(model: exported.model, optimizer: nil, metadata: provenanceMetadata.merging([
                 "esans.selected_epoch": String(selection.bestEpoch), "esans.refit": tc.refit ? "1" : "0",
                 "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
-            ], to: finalURL)
+            ]) { _, b in b }, to: finalURL)
         }
         try exportEmbeddings(trainer: exported, dataset: exported.dataset)
         try log.write(to: metricsURL)
@@ -241,7 +245,7 @@ public final class TrainingRun {
         var done = 0
         var seconds = 0.0
         if resume, FileManager.default.fileExists(atPath: refitURL.path) {
-            let (header, extras) = try Checkpoint.restore(into: model, optimizer: optimizer, from: refitURL)
+            let (header, extras) = try restore(into: model, optimizer: optimizer, from: refitURL)
             try trainer.loss.restore(Self.lossState(extras))
             if let clusters, try clusters.restore(extras) { trainer.sampler = clusters.sampler(tc, context: context) }
             done = Int(header.metadata["esans.refit_epoch"] ?? "0") ?? 0
@@ -260,9 +264,9 @@ public final class TrainingRun {
                 if let clusters, clusters.isDue(after: e, lastEpoch: total) {
                     _ = refreshClusters(clusters, trainer: trainer, context: context, epoch: e)
                 }
-                try Checkpoint.save(model: model, optimizer: optimizer, metadata: ["esans.refit_epoch": String(e), "esans.seed": String(tc.seed),
-                                                                                  "esans.refit_seconds": String(seconds)],
-                                    extras: Self.checkpointExtras(trainer, clusters), to: refitURL)
+                try Checkpoint.save(model: model, optimizer: optimizer, metadata: provenanceMetadata.merging([
+                    "esans.refit_epoch": String(e), "esans.seed": String(tc.seed), "esans.refit_seconds": String(seconds),
+                ]) { _, b in b }, extras: Self.checkpointExtras(trainer, clusters), to: refitURL)
                 observe(.epochDone(stats, metrics: nil, evalSeconds: 0))
             }
         }
@@ -301,11 +305,25 @@ public final class TrainingRun {
 
     /// Saves the trainer's model, optimiser and loss state with the run's metadata.
     private func saveCheckpoint(_ trainer: Trainer, epoch: Int, selection: ModelSelection, dataset: Dataset, to url: URL) throws {
-        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, metadata: [
+        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, metadata: provenanceMetadata.merging([
             "esans.epoch": String(epoch), "esans.seed": String(config.training.seed), "esans.dataset": dataset.name,
             "esans.run_config": String(decoding: try JSONEncoder.sorted.encode(config), as: UTF8.self),
             "esans.selection": String(decoding: try JSONEncoder.sorted.encode(selection), as: UTF8.self),
-        ], extras: Self.checkpointExtras(trainer, refresher), to: url)
+        ]) { _, b in b }, extras: Self.checkpointExtras(trainer, refresher), to: url)
+    }
+
+    /// The provenance entries every model file of the run carries.
+    private var provenanceMetadata: [String: String] { provenance?.metadata ?? [:] }
+
+    /// Restores a checkpoint of this run, refusing one built from other data, settings or
+    /// input files; a file without checksums or provenance (an older esans) gets a note.
+    private func restore(into model: TwoTowerModel, optimizer: AdamOptimizer?, from url: URL) throws -> (header: Checkpoint.Header, extras: [String: [Float]]) {
+        let restored = try Checkpoint.restore(into: model, optimizer: optimizer, from: url)
+        if !restored.header.checksummed {
+            observe(.note("\(url.path): no checksum (written by an older esans): not verified"))
+        }
+        if let provenance, let note = try provenance.check(restored.header.metadata, file: url) { observe(.note(note)) }
+        return restored
     }
 
     /// Writes `embeddings/` for the trained model.

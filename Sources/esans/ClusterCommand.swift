@@ -91,7 +91,7 @@ struct ClusterFitCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let settings = MSACSettings(modalities: c.modalities, imports: c.imports.map { ($0.name, $0.path) }, images: images, kp: kp, ks: ks, dim: dim,
                                     alignEpochs: alignEpochs, seed: seed, structuredFields: c.structuredFields, data: source.path)
-        try MSACOutput.write(result, settings: settings, itemIDs: ds.items.externalIDs, to: out)
+        try MSACOutput.write(result, settings: settings, itemIDs: ds.items.externalIDs, dataFingerprint: ds.fingerprint, to: out)
         let svg = result.report.svgHistogram()
         try AtomicFile.writeText(svg, to: out.appendingPathComponent("cluster_sizes.svg"))
         let md = markdown(result, dataset: ds, seconds: Date().timeIntervalSince(t0))

@@ -35,7 +35,8 @@ struct IndexBuildCommand: ParsableCommand {
         var meta = ["run": runDirectory]
         do {
             if let msac {
-                index = try IVFBuilder.fromMSAC(URL(fileURLWithPath: msac), items: items, itemIDs: loaded.dataset.items, defaultProbes: nprobe)
+                index = try IVFBuilder.fromMSAC(URL(fileURLWithPath: msac), items: items, itemIDs: loaded.dataset.items,
+                                                dataFingerprint: loaded.run.dataFingerprint, defaultProbes: nprobe)
                 meta["source"] = "msac"
                 meta["msac"] = msac
             } else {
@@ -45,7 +46,7 @@ struct IndexBuildCommand: ParsableCommand {
                 meta["seed"] = String(seed)
             }
         } catch let e as ServingError { throw ValidationError(e.message) }
-        try IVFIndexFile.write(index, items: items, metadata: meta, to: URL(fileURLWithPath: output))
+        try IVFIndexFile.write(index, items: items, metadata: meta, dataFingerprint: loaded.run.dataFingerprint, to: URL(fileURLWithPath: output))
         let sizes = (0..<index.lists).map { index.listOffsets[$0 + 1] - index.listOffsets[$0] }.sorted()
         print("\(loaded.dataset.name): \(index.count) items x \(index.dimension), \(index.lists) lists from \(meta["source"]!) " +
               "(sizes min \(sizes.first!), median \(sizes[sizes.count / 2]), max \(sizes.last!), empty \(sizes.filter { $0 == 0 }.count))")
@@ -83,7 +84,7 @@ struct IndexEvalCommand: ParsableCommand {
         }
         let loaded = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
         let ivf: IVFIndex
-        do { ivf = try IVFIndexFile.read(from: URL(fileURLWithPath: index), items: loaded.items).index } catch let e as ServingError {
+        do { ivf = try IVFIndexFile.read(from: URL(fileURLWithPath: index), items: loaded.items, dataFingerprint: loaded.run.dataFingerprint).index } catch let e as ServingError {
             throw ValidationError(e.message)
         }
         let ds = loaded.dataset

@@ -21,5 +21,6 @@ struct LoadedRun {
         do { run = try ServingRun(directory: dir) } catch let e as ServingError {
             throw ValidationError(e.message)
         }
+        for note in run.notes { printErr("note: \(note)") }
     }
 }
