@@ -7,6 +7,7 @@ import Training
 import Experiments
 import Losses
 import NumCore
+import Baselines
 
 /// Where the interactions come from.
 struct DataOptions: ParsableArguments {
@@ -185,6 +186,7 @@ extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}
 extension SweepParameter: ExpressibleByArgument {}
+extension BaselineMethod: ExpressibleByArgument {}
 
 /// The comma-separated values of a list option (`--samplers uns,dns`), each a name of `T`; an
 /// unknown name fails with the option, the name and the accepted names.
