@@ -20,10 +20,13 @@ import Datasets
 /// worker pool in small blocks. `W` is then stored by row (source item `i`), so scoring a user
 /// adds one short sparse row per known item.
 public struct ItemKNN: Baseline {
-    /// The default number of neighbours, chosen on Gowalla's validation split (README, "Baselines").
+    /// The default number of neighbours, chosen on Gowalla's validation split (README,
+    /// "Baselines"): validation Recall@20 is flat from 100 to 300 neighbours (0.1900–0.1902 at
+    /// shrink 25), and 100 is the cheapest.
     public static let defaultNeighbors = 100
-    /// The default shrinkage, chosen likewise.
-    public static let defaultShrink = 0.0
+    /// The default shrinkage, chosen likewise: 0.1766 at 0, 0.1874 at 10, 0.1900 at 25, 0.1891
+    /// at 50 and 0.1866 at 100 (100 neighbours).
+    public static let defaultShrink = 25.0
 
     /// Neighbours kept per item.
     public let neighbors: Int

@@ -28,6 +28,7 @@ import TestSupport
         let tmp = TempDir()
         var settings = BaselineSettings(method: .itemknn)
         settings.neighbors = 20
+        settings.shrink = 0
         var run = BaselineRun(data: RunConfig.DataSource(path: RunConfig.syntheticPath), settings: settings)
         run.validationFraction = 0.1
         var events: [String] = []
