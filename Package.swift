@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
+        .target(name: "Baselines", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Runs", "Sampling", "Losses", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Training", "Experiments", "Serving", "ServingHTTP",
+                "NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
                 "Encoders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),

@@ -51,16 +51,27 @@ public struct FullCorpusEvaluator: Sendable {
             perUser.data.update(repeating: .nan, count: perUser.count)
         }
         let candidates = users ?? Array(0..<userVectors.rows)
+        return averaged(over: candidates, train: train, test: test, perUser: perUser) { ids, k, exclusion, visit in
+            rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: min(k, itemVectors.rows), exclusion: exclusion, visit: visit)
+        }
+    }
+
+    /// The metrics of the users in `candidates` that have test items, each ranked by `rank`
+    /// (given the users, `k`, each user's exclusion list, and the visit that adds a ranking to
+    /// its block's sums); shared by every kind of scorer. With `perUser`, each user's metrics
+    /// go into its row too.
+    func averaged(
+        over candidates: [Int], train: some UserItemLists, test: some UserItemLists, perUser: Matrix? = nil,
+        rank: ([Int], Int, @escaping (Int) -> [Int32], @escaping (Int, Int, UnsafeBufferPointer<Int32>) -> Void) -> Void
+    ) -> RankingMetrics {
         let ids = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
-        let k = min(cutoffs.last!, itemVectors.rows)
         let blocks = (ids.count + blockRows - 1) / blockRows
         let empty = RankingMetrics.Accumulator(cutoffs: cutoffs)
         let sums = UnsafeMutablePointer<RankingMetrics.Accumulator>.allocate(capacity: max(blocks, 1))
         sums.initialize(repeating: empty, count: max(blocks, 1))
         defer { sums.deinitialize(count: max(blocks, 1)); sums.deallocate() }
         let blockRows = self.blockRows
-        rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: k,
-             exclusion: { user in user < train.numUsers ? train.items(of: user).sortedUnique() : [] }) { position, user, ranked in
+        rank(ids, cutoffs.last!, { user in user < train.numUsers ? train.items(of: user).sortedUnique() : [] }) { position, user, ranked in
             sums[position / blockRows].add(ranked: ranked, relevant: test.items(of: user).sortedUnique(), row: perUser?.row(user))
         }
         var total = empty
@@ -110,38 +121,19 @@ public struct FullCorpusEvaluator: Sendable {
             let rows = hi - lo
             // The block's user vectors, contiguous.
             let a = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * d, 1))
-            defer { a.deallocate() }
-            for r in 0..<rows { (a + r * d).update(from: userVectors.row(ids[lo + r]), count: d) }
-            // The block's exclusion lists, concatenated.
-            var masks = [Int32]()
-            var maskStarts = [0]
-            for r in 0..<rows {
-                masks += exclusion(ids[lo + r])
-                maskStarts.append(masks.count)
-            }
-            let keysPerRow = TopKAccumulator.bufferCapacity(k: k)
-            let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: rows * keysPerRow)
-            let ranked = UnsafeMutablePointer<Int32>.allocate(capacity: max(k, 1))
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * chunk, 1))
-            defer { keys.deallocate(); ranked.deallocate(); scores.deallocate() }
-            var accumulators = (0..<rows).map { r in TopKAccumulator(k: k, buffer: keys + r * keysPerRow) }
-            masks.withUnsafeBufferPointer { maskBuffer in
-                var j0 = 0
-                while j0 < numItems {
-                    let cn = min(chunk, numItems - j0)
-                    sgemm(transA: false, transB: true, m: rows, n: cn, k: d, a: a, lda: d,
-                          b: itemVectors.row(j0), ldb: d, c: scores, ldc: chunk, pool: nil)
-                    for r in 0..<rows {
-                        let mask = UnsafeBufferPointer(rebasing: maskBuffer[maskStarts[r]..<maskStarts[r + 1]])
-                        accumulators[r].offer(scores + r * chunk, firstIndex: j0, count: cn, excluding: mask)
-                    }
-                    j0 += cn
-                }
+            defer { a.deallocate(); scores.deallocate() }
+            for r in 0..<rows { (a + r * d).update(from: userVectors.row(ids[lo + r]), count: d) }
+            let ranking = BlockRanking(users: ids[lo..<hi], k: k, exclusion: exclusion)
+            var j0 = 0
+            while j0 < numItems {
+                let cn = min(chunk, numItems - j0)
+                sgemm(transA: false, transB: true, m: rows, n: cn, k: d, a: a, lda: d,
+                      b: itemVectors.row(j0), ldb: d, c: scores, ldc: chunk, pool: nil)
+                for r in 0..<rows { ranking.offer(row: r, scores + r * chunk, firstIndex: j0, count: cn) }
+                j0 += cn
             }
-            for r in 0..<rows {
-                let n = accumulators[r].finish(indices: ranked, scores: nil)
-                visit(lo + r, ids[lo + r], UnsafeBufferPointer(start: ranked, count: n))
-            }
+            ranking.finish { r, ranked in visit(lo + r, ids[lo + r], ranked) }
         }
     }
 }

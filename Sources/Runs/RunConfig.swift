@@ -108,14 +108,22 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Loads the dataset (or generates it for the path `synthetic`), carving validation out
     /// of training when configured.
     public func loadDataset() throws -> Dataset {
+        try Self.loadDataset(data, seed: training.seed, validationFraction: training.validationFraction)
+    }
+
+    /// Loads `data` (or generates it for the path `synthetic`) with `seed` for any random split,
+    /// and carves a `validationFraction` of each user's training items into validation with the
+    /// same seed: the data of a training run with these settings, for runs that are not
+    /// training runs (the baselines).
+    public static func loadDataset(_ data: DataSource, seed: UInt64, validationFraction: Double) throws -> Dataset {
         var ds: Dataset
-        if data.path == Self.syntheticPath {
-            ds = SyntheticData.make(users: 1500, items: 1200, clusters: 24, interactionsPerUser: 30, seed: training.seed)
+        if data.path == syntheticPath {
+            ds = SyntheticData.make(users: 1500, items: 1200, clusters: 24, interactionsPerUser: 30, seed: seed)
         } else {
-            ds = try DatasetLoader.load(path: data.path, options: data.loadOptions(seed: training.seed))
+            ds = try DatasetLoader.load(path: data.path, options: data.loadOptions(seed: seed))
         }
-        if training.validationFraction > 0 {
-            ds = ds.carvingValidation(fraction: training.validationFraction, seed: training.seed)
+        if validationFraction > 0 {
+            ds = ds.carvingValidation(fraction: validationFraction, seed: seed)
         }
         return ds
     }

@@ -7,6 +7,7 @@ import Training
 import Experiments
 import Losses
 import NumCore
+import Baselines
 
 /// Where the interactions come from.
 struct DataOptions: ParsableArguments {
@@ -198,6 +199,7 @@ extension LRSchedule: ExpressibleByArgument {}
 extension LambdaRule: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}
 extension SweepParameter: ExpressibleByArgument {}
+extension BaselineMethod: ExpressibleByArgument {}
 
 /// The comma-separated values of a list option (`--samplers uns,dns`), each a name of `T`; an
 /// unknown name fails with the option, the name and the accepted names.

@@ -101,13 +101,18 @@ func printFinal(_ log: MetricsLog) {
         print(String(format: "\nselected on validation: epoch %d (valid recall@20 %.4f, %d learning-rate drops)%@", Int(e),
                      f["valid_recall@20"] ?? 0, Int(f["lr_drops"] ?? 0), refit))
     }
+    printTestTable(f)
+    print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs", Int(f["epochs_trained"] ?? 0),
+                 f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0) +
+          (f["refit_seconds_total"].map { String(format: " (+ %.1fs refit)", $0) } ?? ""))
+}
+
+/// Prints the test metrics of a final metrics entry, one line per cut-off.
+func printTestTable(_ f: [String: Double]) {
     print("\nfinal (test split, train items masked):")
     print("  K      recall    ndcg      hit       mrr")
     for k in [20, 50, 100, 200] {
         guard let r = f["recall@\(k)"] else { continue }
         print(String(format: "  %-5d  %.4f    %.4f    %.4f    %.4f", k, r, f["ndcg@\(k)"] ?? 0, f["hit@\(k)"] ?? 0, f["mrr@\(k)"] ?? 0))
     }
-    print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs", Int(f["epochs_trained"] ?? 0),
-                 f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0) +
-          (f["refit_seconds_total"].map { String(format: " (+ %.1fs refit)", $0) } ?? ""))
 }

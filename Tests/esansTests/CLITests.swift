@@ -32,7 +32,7 @@ struct CLI {
 
 @Suite(.serialized) struct CLITests {
     static let subcommands: [[String]] = [
-        [], ["train"], ["evaluate"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["cluster", "assign"], ["compare"], ["sweep"],
+        [], ["train"], ["evaluate"], ["baseline"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["cluster", "assign"], ["compare"], ["sweep"],
         ["data"], ["data", "info"], ["data", "fetch"], ["bench"], ["demo"],
     ]
 
@@ -83,6 +83,7 @@ struct CLI {
         (["compare", "--regime", "huge"], "--regime", "production"),
         (["compare", "--samplers", "uns,random"], "--samplers", "mixgcf"),
         (["sweep", "--param", "depth", "--values", "1"], "--param", "lambda"),
+        (["baseline", "--method", "userknn"], "--method", "itemknn"),
     ])
     func unknownEnumValuesNameTheOptionAndTheAcceptedValues(_ args: [String], _ option: String, _ accepted: String) throws {
         let tmp = TempDir()
@@ -137,5 +138,25 @@ struct CLI {
         let forced = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--validation", "0", "--force", "--output", run.path])
         #expect(forced.code == 0, "\(forced.err)")
         #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("best.safetensors").path), "a replaced run leaves no selection files")
+    }
+
+    /// `esans baseline`: bad settings exit 64 with the subcommand's usage and write nothing; a
+    /// run prints the test table and writes metrics.json, which is not overwritten without --force.
+    @Test func baselineOnGeneratedData() throws {
+        let tmp = TempDir()
+        let out = tmp.file("pop")
+        for bad in [["--method", "pop", "--neighbors", "10"], ["--method", "itemknn", "--neighbors", "0"], ["--method", "itemknn", "--shrink", "-1"]] {
+            let (code, _, err) = try CLI.run(["baseline", "--data", "synthetic"] + bad + ["--output", out.path])
+            #expect(code == 64 && err.contains("Usage: esans baseline"), "\(bad): exit \(code), \(err)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+        let (code, stdout, err) = try CLI.run(["baseline", "--data", "synthetic", "--method", "pop", "--output", out.path])
+        #expect(code == 0, "\(err)")
+        #expect(stdout.contains("validation: recall@20") && stdout.contains("final (test split") && stdout.contains("fitted on train+validation"), "\(stdout)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("metrics.json").path))
+        let again = try CLI.run(["baseline", "--data", "synthetic", "--method", "pop", "--output", out.path])
+        #expect(again.code == 64 && again.err.contains("--force"), "\(again.err)")
+        let forced = try CLI.run(["baseline", "--data", "synthetic", "--method", "itemknn", "--neighbors", "20", "--validation", "0", "--force", "--output", out.path])
+        #expect(forced.code == 0 && !forced.out.contains("validation:"), "\(forced.err)")
     }
 }
