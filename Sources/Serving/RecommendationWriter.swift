@@ -10,7 +10,7 @@ public enum RecommendationFormat: String, CaseIterable, Sendable {
     /// One JSON object per user: `{"user": ID, "items": [ID, ...], "scores": [S, ...]}`, raw ids.
     case jsonl
     /// A `users x K` array of `int32` item indices (`-1` pads short rows), with a JSON sidecar
-    /// `FILE.json` mapping rows to user ids and indices to item ids.
+    /// `FILE.json` (`recs.npy.json` beside `recs.npy`) mapping rows to user ids and indices to item ids.
     case npy
 
     /// The format a file name's extension stands for (`.tsv`, `.jsonl` or `.ndjson`, `.npy`), if any.
@@ -22,9 +22,6 @@ public enum RecommendationFormat: String, CaseIterable, Sendable {
         default: return nil
         }
     }
-
-    /// The accepted names, for messages.
-    public static let acceptedNames = allCases.map(\.rawValue).joined(separator: ", ")
 }
 
 /// Writes blocks of recommendations (``RecommendationChunk``) to one file, atomically: TSV and

@@ -15,14 +15,14 @@ struct RecommendCommand: ParsableCommand {
         by default the items a user saw in training (validation included) are left out. Formats, chosen \
         from the output's extension or --output-format: tsv (user, item, score, rank: one line per \
         recommendation, raw ids), jsonl (one object per user: user, items, scores, raw ids), npy (users x K \
-        int32 item indices, -1 where a user has fewer than K items left, and FILE.json mapping rows to user \
-        ids and indices to item ids). The output is written atomically.
+        int32 item indices, -1 where a user has fewer than K items left, and OUTPUT.json, e.g. recs.npy.json, \
+        mapping rows to user ids and indices to item ids). The output is written atomically.
         """)
 
     @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
     @Option(help: "Items per user.") var k = 100
     @Option(help: "Output file (.tsv, .jsonl or .npy).") var output: String
-    @Option(help: "Output format: \(RecommendationFormat.acceptedNames) (default: from the output's extension).")
+    @Option(help: "Output format (default: from the output's extension).")
     var outputFormat: RecommendationFormat?
     @Option(help: "File of raw user ids, one per line (default: every user of the run).") var users: String?
     @Flag(inversion: .prefixedNo, help: "Leave out the items each user saw in training.") var excludeTrain = true
@@ -60,11 +60,11 @@ struct RecommendCommand: ParsableCommand {
             for r in 0..<chunk.users.count where chunk.count(ofRow: r) < columns { short += 1 }
             bar.update(chunk.first + chunk.users.count)
         }
-        let files = try writer.commit()
+        try writer.commit()
         print("\(ds.name): top \(columns) of \(ds.numItems) items for \(chosen.count) users"
               + (excludeTrain ? ", training items excluded" : "")
               + String(format: ", %.2fs", Date().timeIntervalSince(t0)))
         if short > 0 { print("note: \(short) users have fewer than \(columns) items left to recommend (rows padded with -1 / shorter lists)") }
-        print("wrote " + files.map(\.path).joined(separator: " and "))
+        print("wrote \(output)" + (format == .npy ? " and \(output).json" : ""))
     }
 }
