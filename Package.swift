@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
-        .testTarget(name: "esansTests", dependencies: ["esans", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(
             name: "ServingHTTPTests",
             dependencies: ["NumCore", "Datasets", "Models", "Runs", "ServingHTTP", "Serving", "Training", "TestSupport",

@@ -19,10 +19,13 @@ public struct Dataset: Sendable {
     /// Human-readable report lines about what loading did, e.g.
     /// `dropped 12 test interactions: 3 test users never seen in training`.
     public var notes: [String]
+    /// What the load-time filters (minimum rating, k-core) removed, in the order they ran;
+    /// empty when none was asked for.
+    public var filters: [FilterOutcome]
 
     /// Creates a data set from its parts.
     public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,
-                validation: Interactions? = nil, notes: [String] = []) {
+                validation: Interactions? = nil, notes: [String] = [], filters: [FilterOutcome] = []) {
         self.name = name
         self.users = users
         self.items = items
@@ -30,6 +33,7 @@ public struct Dataset: Sendable {
         self.test = test
         self.validation = validation
         self.notes = notes
+        self.filters = filters
     }
 
     /// Number of users.

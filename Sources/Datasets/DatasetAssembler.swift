@@ -98,11 +98,16 @@ enum DatasetAssembler {
         var notes = notes
         let (clean, removed) = try log.deduplicated(numUsers: users.count, dedupe: options.dedupe, userIDs: users, itemIDs: items)
         if removed > 0 { notes.append("collapsed \(removed) duplicate (user, item) pairs in \(log.file)") }
-        let (isTest, splitNotes) = try SplitEngine.assignTest(clean, numUsers: users.count, split: split, seed: options.seed)
+        var logs = [clean]
+        let filters = try InteractionFilters.apply(&logs, numUsers: users.count, numItems: items.count, options: options)
+        let kept = logs[0]
+        let (isTest, splitNotes) = try SplitEngine.assignTest(kept, numUsers: users.count, split: split, seed: options.seed)
         notes += splitNotes
-        let train = clean.filtered(isTest.map { !$0 })
-        let test = clean.filtered(isTest)
-        return try assemble(name: name, users: users, items: items, train: train, test: test,
-                            layout: .compact, strict: options.strict, notes: notes)
+        let train = kept.filtered(isTest.map { !$0 })
+        let test = kept.filtered(isTest)
+        var dataset = try assemble(name: name, users: users, items: items, train: train, test: test,
+                                   layout: .compact, strict: options.strict, notes: notes)
+        dataset.filters = filters
+        return dataset
     }
 }

@@ -40,6 +40,8 @@ public struct DatasetInfo: Sendable, CustomStringConvertible {
     public let testUsers: Int
     /// The data set's loading notes.
     public let notes: [String]
+    /// What each load-time filter removed (before the split), in order.
+    public let filters: [FilterOutcome]
 
     /// Computes the statistics of `d`.
     public init(_ d: Dataset) {
@@ -62,6 +64,7 @@ public struct DatasetInfo: Sendable, CustomStringConvertible {
         rareItems = itemDegrees.prefix { $0 < 5 }.count
         testUsers = d.test.userCounts().filter { $0 > 0 }.count
         notes = d.notes
+        filters = d.filters
     }
 
     /// Nearest-rank quantiles of sorted values at ``quantileLevels`` (zeros when empty).
@@ -99,12 +102,28 @@ public struct DatasetInfo: Sendable, CustomStringConvertible {
         for row in [header] + rows {
             lines.append("  " + row.indices.map { c in Self.pad(row[c], widths[c], left: c == 0) }.joined(separator: "  "))
         }
+        if !filters.isEmpty {
+            lines.append("")
+            lines += filterTable()
+        }
         if !notes.isEmpty {
             lines.append("")
             lines.append("notes:")
             lines += notes.map { "  - " + $0 }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What the filters removed, one row per filter, in the order they ran.
+    func filterTable() -> [String] {
+        let header = ["removed before the split", "interactions", "users", "items", "rounds"]
+        let rows = filters.map { f in
+            [f.name, Self.grouped(f.interactionsRemoved), Self.grouped(f.usersRemoved), Self.grouped(f.itemsRemoved), String(f.rounds)]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        return ([header] + rows).map { row in
+            "  " + row.indices.map { c in Self.pad(row[c], widths[c], left: c == 0) }.joined(separator: "  ")
+        }
     }
 
     /// `1234567` as `1,234,567`.

@@ -31,10 +31,17 @@ enum DelimitedReader {
 
         var columnNames: [String]?
         var expectedFields: Int?
-        var userColumn = -1, itemColumn = -1, timeColumn: Int?
+        var userColumn = -1, itemColumn = -1, timeColumn: Int?, ratingColumn: Int?
         var log = PairLog(file: file, userField: "", itemField: "")
-        var times: [Double] = []
+        var times: [Double] = [], ratings: [Double] = []
         var isoParser: ISO8601DateFormatter?
+        // The number in a field, spaces around it ignored.
+        func number(_ span: DelimitedRecords.FieldSpan) -> Double? {
+            var s = span.start, e = span.end
+            while s < e && bytes[s] == 0x20 { s += 1 }
+            while e > s && bytes[e - 1] == 0x20 { e -= 1 }
+            return ByteParsing.parseDouble(bytes, s, e)
+        }
 
         try records.forEachRecord { line, fields in
             if expectedFields == nil {
@@ -42,6 +49,11 @@ enum DelimitedReader {
                 if options.header { columnNames = fields.map { records.trimmedText($0) } }
                 (userColumn, itemColumn, timeColumn) = try chooseColumns(options.columns, names: columnNames,
                                                                          fieldCount: fields.count, file: file, notes: &notes)
+                if options.minRating != nil {
+                    let r = try chooseRatingColumn(options.columns.rating, names: columnNames, fieldCount: fields.count, file: file)
+                    ratingColumn = r
+                    notes.append("rating column: \(r)" + (columnNames.map { " (\($0[r]))" } ?? ""))
+                }
                 let label = { (index: Int, role: String) -> String in
                     if let names = columnNames { return "field \(index + 1) (\(names[index]))" }
                     return DataError.fieldLabel(index + 1, role)
@@ -60,10 +72,7 @@ enum DelimitedReader {
             if item.isEmpty { throw DataError(file: file, line: line, field: log.itemField, message: "empty item id") }
             if let t = timeColumn {
                 let span = fields[t]
-                var s = span.start, e = span.end
-                while s < e && bytes[s] == 0x20 { s += 1 }
-                while e > s && bytes[e - 1] == 0x20 { e -= 1 }
-                if let value = ByteParsing.parseDouble(bytes, s, e) {
+                if let value = number(span) {
                     times.append(value)
                 } else {
                     let text = records.trimmedText(span)
@@ -76,12 +85,22 @@ enum DelimitedReader {
                     times.append(date.timeIntervalSince1970)
                 }
             }
+            if let r = ratingColumn {
+                let span = fields[r]
+                guard let value = number(span), !value.isNaN else {
+                    let label = columnNames.map { "field \(r + 1) (\($0[r]))" } ?? DataError.fieldLabel(r + 1, "rating")
+                    throw DataError(file: file, line: line, field: label,
+                                    message: "\(DataError.quote(records.trimmedText(span))) is not a number (the rating)")
+                }
+                ratings.append(value)
+            }
             log.users.append(Int32(users.intern(user)))
             log.items.append(Int32(items.intern(item)))
             log.lines.append(Int32(truncatingIfNeeded: line))
         }
         guard log.count > 0 else { throw DataError(file: file, message: "file has no interaction records") }
         if timeColumn != nil { log.times = times }
+        if ratingColumn != nil { log.ratings = ratings }
         return log
     }
 
@@ -89,24 +108,7 @@ enum DelimitedReader {
     static func chooseColumns(_ mapping: ColumnMapping, names: [String]?, fieldCount: Int, file: String,
                               notes: inout [String]) throws -> (Int, Int, Int?) {
         func resolve(_ ref: ColumnRef, _ role: String) throws -> Int {
-            switch ref {
-            case .index(let index):
-                guard index >= 0 && index < fieldCount else {
-                    throw DataError(file: file, line: 1, message: "\(role) column index \(index) is out of range "
-                                        + "(the first line has \(fieldCount) fields; indices are 0-based)")
-                }
-                return index
-            case .name(let name):
-                guard let names else {
-                    throw DataError(file: file, line: 1, message: "\(role) column \(DataError.quote(name)) is given by name, "
-                                        + "but the file is read without a header; give a 0-based index instead")
-                }
-                guard let index = names.firstIndex(of: name) else {
-                    throw DataError(file: file, line: 1, message: "no column named \(DataError.quote(name)) for the \(role) id; "
-                                        + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", "))
-                }
-                return index
-            }
+            try resolveColumn(ref, role: role, names: names, fieldCount: fieldCount, file: file)
         }
         func guess(_ candidates: [String]) -> Int? {
             guard let names else { return nil }
@@ -125,5 +127,44 @@ enum DelimitedReader {
         notes.append("columns: user \(describe(user)), item \(describe(item)), timestamp "
                      + (time.map(describe) ?? "none"))
         return (user, item, time)
+    }
+
+    /// The rating column for a minimum rating: the one `ref` names, else the header's column
+    /// called `rating` (any case). Without one, the error lists the header's columns.
+    static func chooseRatingColumn(_ ref: ColumnRef?, names: [String]?, fieldCount: Int, file: String) throws -> Int {
+        if let ref { return try resolveColumn(ref, role: "rating", names: names, fieldCount: fieldCount, file: file) }
+        guard let names else {
+            throw DataError(file: file, line: 1, message: "a minimum rating needs a rating column, and the file is read "
+                                + "without a header: give the column's 0-based index (--rating-column)")
+        }
+        guard let index = names.firstIndex(where: { $0.lowercased() == "rating" }) else {
+            throw DataError(file: file, line: 1, message: "a minimum rating needs a rating column, and none is named 'rating'; "
+                                + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", ")
+                                + " (choose one with --rating-column)")
+        }
+        return index
+    }
+
+    /// The 0-based column `ref` points at; `role` (user, item, timestamp, rating) names it in errors.
+    static func resolveColumn(_ ref: ColumnRef, role: String, names: [String]?, fieldCount: Int, file: String) throws -> Int {
+        let what = role == "user" || role == "item" ? "the \(role) id" : "the \(role)"
+        switch ref {
+        case .index(let index):
+            guard index >= 0 && index < fieldCount else {
+                throw DataError(file: file, line: 1, message: "\(role) column index \(index) is out of range "
+                                    + "(the first line has \(fieldCount) fields; indices are 0-based)")
+            }
+            return index
+        case .name(let name):
+            guard let names else {
+                throw DataError(file: file, line: 1, message: "\(role) column \(DataError.quote(name)) is given by name, "
+                                    + "but the file is read without a header; give a 0-based index instead")
+            }
+            guard let index = names.firstIndex(of: name) else {
+                throw DataError(file: file, line: 1, message: "no column named \(DataError.quote(name)) for \(what); "
+                                    + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", "))
+            }
+            return index
+        }
     }
 }

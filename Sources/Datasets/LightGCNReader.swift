@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Ids must be non-negative integers. The numeric id is the index (`externalIDs[i] == "\(i)"`),
 /// so contiguous ids come back unchanged; the user and item universes are `0...max id` seen
-/// in `train.txt`. A user line without items is allowed, and a user may have several lines.
+/// in `train.txt` (unless a k-core filter removes some: then indices are renumbered). A user
+/// line without items is allowed, and a user may have several lines.
 /// Bytes are scanned directly (no per-token strings), so Gowalla's 810k pairs load in a
 /// fraction of a second in release builds.
 enum LightGCNReader {
@@ -24,6 +25,10 @@ enum LightGCNReader {
         }
         let dir = URL(fileURLWithPath: directory)
         let name = options.name ?? dir.lastPathComponent
+        if options.minRating != nil {
+            throw DataError(file: directory, message: "a minimum rating needs a rating column, and LightGCN files "
+                                + "('user item item ...' lines) have none")
+        }
         let train = try parse(path: dir.appendingPathComponent("train.txt").path)
         let test = try parse(path: dir.appendingPathComponent("test.txt").path)
 
@@ -37,10 +42,18 @@ enum LightGCNReader {
                                                               userIDs: users, itemIDs: items)
         if trainRemoved > 0 { notes.append("collapsed \(trainRemoved) duplicate (user, item) pairs in train.txt") }
         if testRemoved > 0 { notes.append("collapsed \(testRemoved) duplicate (user, item) pairs in test.txt") }
-        return try DatasetAssembler.assemble(
-            name: name, users: users, items: items, train: trainLog, test: testLog,
-            layout: .numeric(userBound: train.maxUser + 1, itemBound: train.maxItem + 1),
+        // The k-core counts train and test together. When it removes anything, the ids are
+        // re-indexed compactly (the external ids keep their numbers).
+        var logs = [trainLog, testLog]
+        let filters = try InteractionFilters.apply(&logs, numUsers: userSpace, numItems: itemSpace, options: options)
+        let filtered = filters.contains { $0.interactionsRemoved > 0 }
+        if filtered { notes.append("the filters removed users or items: indices are renumbered, ids keep their numbers") }
+        var dataset = try DatasetAssembler.assemble(
+            name: name, users: users, items: items, train: logs[0], test: logs[1],
+            layout: filtered ? .compact : .numeric(userBound: train.maxUser + 1, itemBound: train.maxItem + 1),
             strict: options.strict, notes: notes)
+        dataset.filters = filters
+        return dataset
     }
 
     /// Parses one LightGCN file.

@@ -29,12 +29,14 @@ public enum ColumnRef: Sendable, Hashable, CustomStringConvertible,
     }
 }
 
-/// Which columns hold the user id, item id and (optional) timestamp.
+/// Which columns hold the user id, item id, (optional) timestamp and (optional) rating.
 ///
-/// A nil entry means "choose for me": for RecBole the fields `user_id`, `item_id` and
-/// `timestamp`; for CSV/TSV with a header the first column named (case-insensitively)
-/// `user_id`/`userid`/`user`, `item_id`/`itemid`/`item`, `timestamp`/`time`/`ts`, falling
-/// back to columns 0 and 1 and no timestamp; without a header columns 0 and 1.
+/// A nil entry means "choose for me": for RecBole the fields `user_id`, `item_id`,
+/// `timestamp` and `rating`; for CSV/TSV with a header the first column named
+/// (case-insensitively) `user_id`/`userid`/`user`, `item_id`/`itemid`/`item`,
+/// `timestamp`/`time`/`ts` and `rating`, falling back to columns 0 and 1, no timestamp and no
+/// rating; without a header columns 0 and 1. The rating is read only for
+/// ``LoadOptions/minRating``.
 public struct ColumnMapping: Sendable, Equatable {
     /// The user id column.
     public var user: ColumnRef?
@@ -42,12 +44,15 @@ public struct ColumnMapping: Sendable, Equatable {
     public var item: ColumnRef?
     /// The timestamp column (numbers or ISO 8601 dates), if any.
     public var timestamp: ColumnRef?
+    /// The rating column (numbers), read when a minimum rating filters the interactions.
+    public var rating: ColumnRef?
 
     /// A mapping; nil entries are chosen automatically.
-    public init(user: ColumnRef? = nil, item: ColumnRef? = nil, timestamp: ColumnRef? = nil) {
+    public init(user: ColumnRef? = nil, item: ColumnRef? = nil, timestamp: ColumnRef? = nil, rating: ColumnRef? = nil) {
         self.user = user
         self.item = item
         self.timestamp = timestamp
+        self.rating = rating
     }
 }
 
@@ -73,12 +78,21 @@ public struct LoadOptions: Sendable {
     public var validationFraction: Double
     /// Data set name; nil uses the directory or file name.
     public var name: String?
+    /// Keep only interactions whose rating is at least this (nil: no rating filter). Needs a
+    /// rating column (see ``ColumnMapping/rating``); applied after duplicates are handled and
+    /// before the k-core filter and the split.
+    public var minRating: Double?
+    /// When above 0, drop users and items with fewer than this many interactions, again and
+    /// again until none is left (the k-core), before the split (1 removes nothing). For files that come split
+    /// (LightGCN, RecBole's train/test files) the count is over all files together.
+    public var kCore: Int
 
     /// Options with defaults: format and split chosen from the path, lenient, no dedupe,
-    /// seed 0, automatic columns, header present, no validation.
+    /// seed 0, automatic columns, header present, no validation, no filters.
     public init(format: DataFormat? = nil, split: Split? = nil, strict: Bool = false, dedupe: Bool = false,
                 seed: UInt64 = 0, columns: ColumnMapping = ColumnMapping(), header: Bool = true,
-                delimiter: String? = nil, validationFraction: Double = 0, name: String? = nil) {
+                delimiter: String? = nil, validationFraction: Double = 0, name: String? = nil,
+                minRating: Double? = nil, kCore: Int = 0) {
         self.format = format
         self.split = split
         self.strict = strict
@@ -89,5 +103,7 @@ public struct LoadOptions: Sendable {
         self.delimiter = delimiter
         self.validationFraction = validationFraction
         self.name = name
+        self.minRating = minRating
+        self.kCore = kCore
     }
 }

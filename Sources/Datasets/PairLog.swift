@@ -15,6 +15,8 @@ struct PairLog {
     var itemFieldNumbers: [Int32]?
     /// Timestamp of each pair, when the source has one.
     var times: [Double]?
+    /// Rating of each pair, when one was read (for a minimum-rating filter).
+    var ratings: [Double]?
 
     var count: Int { users.count }
 
@@ -39,15 +41,18 @@ struct PairLog {
         out.lines.reserveCapacity(kept)
         var fields: [Int32]? = itemFieldNumbers == nil ? nil : []
         var times: [Double]? = self.times == nil ? nil : []
+        var ratings: [Double]? = self.ratings == nil ? nil : []
         for k in 0..<count where keep[k] {
             out.users.append(users[k])
             out.items.append(items[k])
             out.lines.append(lines[k])
             fields?.append(itemFieldNumbers![k])
             times?.append(self.times![k])
+            ratings?.append(self.ratings![k])
         }
         out.itemFieldNumbers = fields
         out.times = times
+        out.ratings = ratings
         return out
     }
 

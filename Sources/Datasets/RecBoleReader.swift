@@ -22,18 +22,21 @@ enum RecBoleReader {
                 valid = try readLog(path: validPath, options: options, users: &users, items: &items)
             }
             var notes: [String] = []
-            let (cleanTrain, removedTrain) = try train.deduplicated(numUsers: users.count, dedupe: options.dedupe, userIDs: users, itemIDs: items)
-            let (cleanTest, removedTest) = try test.deduplicated(numUsers: users.count, dedupe: options.dedupe, userIDs: users, itemIDs: items)
-            if removedTrain > 0 { notes.append("collapsed \(removedTrain) duplicate (user, item) pairs in \(train.file)") }
-            if removedTest > 0 { notes.append("collapsed \(removedTest) duplicate (user, item) pairs in \(test.file)") }
-            var dataset = try DatasetAssembler.assemble(name: name, users: users, items: items, train: cleanTrain,
-                                                        test: cleanTest, layout: .compact, strict: options.strict, notes: notes)
-            if let valid {
+            var logs: [PairLog] = []
+            for log in [train, test] + (valid.map { [$0] } ?? []) {
+                let (clean, removed) = try log.deduplicated(numUsers: users.count, dedupe: options.dedupe, userIDs: users, itemIDs: items)
+                if removed > 0 { notes.append("collapsed \(removed) duplicate (user, item) pairs in \(log.file)") }
+                logs.append(clean)
+            }
+            // The filters count the interactions of all files together.
+            let filters = try InteractionFilters.apply(&logs, numUsers: users.count, numItems: items.count, options: options)
+            var dataset = try DatasetAssembler.assemble(name: name, users: users, items: items, train: logs[0],
+                                                        test: logs[1], layout: .compact, strict: options.strict, notes: notes)
+            dataset.filters = filters
+            if valid != nil {
                 // Re-assemble the validation file against the final train index space.
-                let validSet = try DatasetAssembler.assemble(
-                    name: name, users: users, items: items, train: cleanTrain,
-                    test: try valid.deduplicated(numUsers: users.count, dedupe: options.dedupe, userIDs: users, itemIDs: items).0,
-                    layout: .compact, strict: options.strict, notes: [])
+                let validSet = try DatasetAssembler.assemble(name: name, users: users, items: items, train: logs[0], test: logs[2],
+                                                             layout: .compact, strict: options.strict, notes: [])
                 dataset.validation = validSet.test
                 dataset.notes += validSet.notes.map { "validation: " + $0 }
             }
@@ -91,8 +94,13 @@ enum RecBoleReader {
             throw DataError(file: file, line: 1, field: label(t),
                             message: "the timestamp field must have type float, not \(fields[t].type.rawValue)")
         }
+        var ratingIndex: Int?
+        if options.minRating != nil {
+            ratingIndex = try ratingField(options.columns.rating, fields: fields, file: file)
+        }
         var wanted: Set<String> = [fields[userIndex].name, fields[itemIndex].name]
         if let t = timeIndex { wanted.insert(fields[t].name) }
+        if let r = ratingIndex { wanted.insert(fields[r].name) }
         let table = try AtomicTable.read(path: path, only: wanted)
         let userTokens = table.tokens(fields[userIndex].name)!
         let itemTokens = table.tokens(fields[itemIndex].name)!
@@ -122,7 +130,34 @@ enum RecBoleReader {
             }
             log.times = times
         }
+        if let r = ratingIndex {
+            let ratings = table.floats(fields[r].name)!
+            if let row = ratings.firstIndex(where: { $0.isNaN }) {
+                throw DataError(file: file, line: table.lineNumbers[row], field: label(r), message: "empty rating")
+            }
+            log.ratings = ratings
+        }
         return log
+    }
+
+    /// The rating field for a minimum rating: the one `ref` names, else the field `rating`; it
+    /// must have type float. Without one, the error lists the header's fields.
+    static func ratingField(_ ref: ColumnRef?, fields: [AtomicTable.Field], file: String) throws -> Int {
+        let index: Int
+        if let ref {
+            index = try resolve(ref, role: "rating", fields: fields, file: file)
+        } else if let found = fields.firstIndex(where: { $0.name == "rating" }) {
+            index = found
+        } else {
+            throw DataError(file: file, line: 1, message: "a minimum rating needs a rating field, and none is named 'rating'; "
+                                + "fields are " + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", ")
+                                + " (choose one with --rating-column)")
+        }
+        guard fields[index].type == .float else {
+            throw DataError(file: file, line: 1, field: DataError.fieldLabel(index + 1, fields[index].name),
+                            message: "the rating field must have type float, not \(fields[index].type.rawValue)")
+        }
+        return index
     }
 
     /// The 0-based field index a column reference points at.
@@ -131,7 +166,7 @@ enum RecBoleReader {
         case .name(let name):
             if let index = fields.firstIndex(where: { $0.name == name }) { return index }
             throw DataError(file: file, line: 1,
-                            message: "no field named \(DataError.quote(name)) for the \(role) id; fields are "
+                            message: "no field named \(DataError.quote(name)) for the \(role == "user" || role == "item" ? role + " id" : role); fields are "
                                 + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", "))
         case .index(let index):
             guard index >= 0 && index < fields.count else {

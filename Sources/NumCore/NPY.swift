@@ -30,7 +30,14 @@ public enum NPY {
 
     /// Writes `values` as a 1-D array of little-endian `int32` (`<i4`), atomically.
     public static func write(int32 values: [Int32], to url: URL) throws {
-        var data = header(descr: "<i4", shape: [values.count])
+        try write(int32: values, shape: [values.count], to: url)
+    }
+
+    /// Writes `values` as a little-endian `int32` (`<i4`) array of `shape` (C order; the
+    /// shape's product must be `values.count`), atomically.
+    public static func write(int32 values: [Int32], shape: [Int], to url: URL) throws {
+        precondition(shape.reduce(1, *) == values.count, "NPY: shape \(shape) does not hold \(values.count) values")
+        var data = header(descr: "<i4", shape: shape)
         values.withUnsafeBufferPointer { appendLittleEndian($0, to: &data) }
         try AtomicFile.write(data, to: url)
     }
@@ -104,7 +111,20 @@ public enum NPY {
         guard file.shape.count <= 1 else {
             throw TensorIOError(url: url, problem: "expected a 1-D array, found shape \(file.shape)")
         }
-        let count = file.shape.first ?? 1
+        return try int32Values(file, url: url)
+    }
+
+    /// Reads an `int32` or `int64` array of any shape (`int64` must fit in `Int32`): the shape
+    /// and the values in C order (a `users x K` grid from `esans recommend`, say).
+    /// - Throws: ``TensorIOError`` naming the file on any format problem or an out-of-range value.
+    public static func readInt32Array(from url: URL) throws -> (shape: [Int], values: [Int32]) {
+        let file = try load(url)
+        return (file.shape, try int32Values(file, url: url))
+    }
+
+    /// The values of a parsed integer file.
+    static func int32Values(_ file: Parsed, url: URL) throws -> [Int32] {
+        let count = file.shape.reduce(1, *)
         return try file.data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Int32] in
             let base = raw.baseAddress! + file.dataOffset
             var out = [Int32]()

@@ -19,6 +19,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var timestampColumn: String?
         public var header: Bool = true
         public var delimiter: String?
+        /// The rating column (name or 0-based index) for ``minRating`` (nil: the one named `rating`).
+        public var ratingColumn: String?
+        /// Keep only interactions rated at least this (nil: all). Absent from configs written
+        /// before the filter existed, which decode as nil.
+        public var minRating: Double?
+        /// Drop users and items with fewer than this many interactions until none is left,
+        /// before the split (nil: no k-core).
+        public var kCore: Int?
         /// A data source read from `path`.
         public init(path: String) { self.path = path }
 
@@ -33,7 +41,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
             o.header = header
             o.delimiter = delimiter
             o.columns = ColumnMapping(user: userColumn.map(ColumnRef.init(parsing:)), item: itemColumn.map(ColumnRef.init(parsing:)),
-                                      timestamp: timestampColumn.map(ColumnRef.init(parsing:)))
+                                      timestamp: timestampColumn.map(ColumnRef.init(parsing:)),
+                                      rating: ratingColumn.map(ColumnRef.init(parsing:)))
+            o.minRating = minRating
+            o.kCore = kCore ?? 0
             return o
         }
     }

@@ -83,33 +83,41 @@ public final class ExactIndex: RetrievalIndex, @unchecked Sendable {
     /// `sgemm` over blocks of queries, then one top-K selection per query in parallel.
     /// `excluding(i)` gives query i's sorted exclusions (nil: none).
     public func searchBatch(_ queries: Matrix, k: Int, excluding: ((Int) -> [Int32])? = nil) -> [Int32] {
+        searchBatchScored(queries, k: k, excluding: excluding).items
+    }
+
+    /// ``searchBatch(_:k:excluding:)`` with the scores: two `b x k` arrays, row-major, the
+    /// items and their inner products with the query (`-1` and NaN past a short row's end).
+    public func searchBatchScored(_ queries: Matrix, k: Int, excluding: ((Int) -> [Int32])? = nil) -> (items: [Int32], scores: [Float]) {
         precondition(queries.cols == dimension, "queries have \(queries.cols) columns, the index \(dimension)")
         let b = queries.rows, n = count, k = min(k, n)
         var result = [Int32](repeating: -1, count: b * k)
-        if b == 0 || k == 0 { return result }
+        var resultScores = [Float](repeating: .nan, count: b * k)
+        if b == 0 || k == 0 { return (result, resultScores) }
         let block = 64
         let scores = Matrix(uninitializedRows: min(block, b), cols: n)
         result.withUnsafeMutableBufferPointer { out in
-            let outBase = out.baseAddress!
-            var q0 = 0
-            while q0 < b {
-                let rows = min(block, b - q0)
-                sgemm(transA: false, transB: true, m: rows, n: n, k: dimension, a: queries.row(q0), lda: dimension,
-                      b: items.data, ldb: dimension, c: scores.data, ldc: n)
-                let first = q0
-                WorkerPool.shared.parallelFor(rows) { r in
-                    let ex = excluding?(first + r) ?? []
-                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: k)
-                    defer { scratch.deallocate() }
-                    ex.withUnsafeBufferPointer { e in
-                        let got = TopKSelector(k: k).select(scores.row(r), count: n, excluding: e,
-                                                            indices: outBase + (first + r) * k, scores: scratch)
-                        for j in got..<k { outBase[(first + r) * k + j] = -1 }
+            resultScores.withUnsafeMutableBufferPointer { outScores in
+                let outBase = out.baseAddress!, scoreBase = outScores.baseAddress!
+                var q0 = 0
+                while q0 < b {
+                    let rows = min(block, b - q0)
+                    sgemm(transA: false, transB: true, m: rows, n: n, k: dimension, a: queries.row(q0), lda: dimension,
+                          b: items.data, ldb: dimension, c: scores.data, ldc: n)
+                    let first = q0
+                    WorkerPool.shared.parallelFor(rows) { r in
+                        let ex = excluding?(first + r) ?? []
+                        ex.withUnsafeBufferPointer { e in
+                            let row = (first + r) * k
+                            let got = TopKSelector(k: k).select(scores.row(r), count: n, excluding: e,
+                                                                indices: outBase + row, scores: scoreBase + row)
+                            for j in got..<k { outBase[row + j] = -1; scoreBase[row + j] = .nan }
+                        }
                     }
+                    q0 += rows
                 }
-                q0 += rows
             }
         }
-        return result
+        return (result, resultScores)
     }
 }

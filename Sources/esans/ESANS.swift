@@ -15,7 +15,7 @@ struct ESANS: ParsableCommand {
         Start with `esans demo`. Train on your data with `esans train --data DIR --format lightgcn|recbole|csv|tsv`.
         Every random choice follows --seed; the same seed and thread count give the same numbers.
         """,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, BaselineCommand.self, ExportCommand.self, IndexCommand.self, ServeCommand.self, ClusterCommand.self, CompareCommand.self, SweepCommand.self, DataCommand.self, BenchCommand.self, DemoCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, BaselineCommand.self, ExportCommand.self, IndexCommand.self, ServeCommand.self, ClusterCommand.self, CompareCommand.self, SweepCommand.self, RecommendCommand.self, DataCommand.self, BenchCommand.self, DemoCommand.self]
     )
 
     /// Line-buffers standard output, so that a log redirected to a file (`nohup esans compare

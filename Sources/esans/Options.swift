@@ -31,6 +31,21 @@ struct DataOptions: ParsableArguments {
     @Option(help: "CSV/TSV: timestamp column (name or 0-based index).") var timeColumn: String?
     @Flag(help: "CSV/TSV: the file has no header line.") var noHeader = false
     @Option(help: "CSV/TSV: field delimiter (default: ',' for csv, tab for tsv).") var delimiter: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only interactions rated at least this (CSV/TSV column 'rating', RecBole field rating:float, or --rating-column), before the split.", valueName: "rating"))
+    var minRating: Double?
+    @Option(help: "Column of the ratings for --min-rating (name or 0-based index; default: the one named 'rating').") var ratingColumn: String?
+    @Option(help: ArgumentHelp("Drop users and items with fewer than K interactions, again until none is left (the k-core), before the split.", valueName: "K"))
+    var kCore: Int?
+
+    /// Checks the filter settings while parsing (the file itself is read later).
+    func validate() throws {
+        if let minRating, !minRating.isFinite { throw ValidationError("--min-rating must be a finite number") }
+        if let kCore, kCore < 1 { throw ValidationError("--k-core must be at least 1") }
+        if ratingColumn != nil && minRating == nil { throw ValidationError("--rating-column is only read for --min-rating; give both") }
+        if data == RunConfig.syntheticPath && (minRating != nil || kCore != nil) {
+            throw ValidationError("--min-rating and --k-core filter data read from files, not the generated '\(RunConfig.syntheticPath)' data")
+        }
+    }
 
     /// The data source the options describe.
     func source() throws -> RunConfig.DataSource {
@@ -44,6 +59,9 @@ struct DataOptions: ParsableArguments {
         s.timestampColumn = timeColumn
         s.header = !noHeader
         s.delimiter = delimiter
+        s.ratingColumn = ratingColumn
+        s.minRating = minRating
+        s.kCore = kCore
         return s
     }
 }

@@ -46,6 +46,7 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             if quiet { return }
             print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train, \(ds.test.count) test" +
                   (ds.validation.map { ", \($0.count) validation" } ?? ""))
+            for f in ds.filters { print("filter: \(f)") }
             for n in ds.notes { print("note: \(n)") }
         case .resumed(let e):
             print("resuming after epoch \(e)")

@@ -33,7 +33,7 @@ struct CLI {
 @Suite(.serialized) struct CLITests {
     static let subcommands: [[String]] = [
         [], ["train"], ["evaluate"], ["baseline"], ["export"], ["index"], ["index", "build"], ["serve"], ["cluster"], ["cluster", "assign"], ["compare"], ["sweep"],
-        ["data"], ["data", "info"], ["data", "fetch"], ["bench"], ["demo"],
+        ["data"], ["data", "info"], ["data", "fetch"], ["bench"], ["demo"], ["recommend"],
     ]
 
     @Test(arguments: CLITests.subcommands)
