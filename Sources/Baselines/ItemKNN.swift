@@ -120,26 +120,14 @@ public struct ItemKNN: Baseline {
             items.append(contentsOf: UnsafeBufferPointer(start: slotItems + j * keep, count: slotCounts[j]))
             sims.append(contentsOf: UnsafeBufferPointer(start: slotSims + j * keep, count: slotCounts[j]))
         }
-        var rows = [Int](repeating: 0, count: numItems + 1)
-        for i in items { rows[Int(i) + 1] += 1 }
-        for i in 0..<numItems { rows[i + 1] += rows[i] }
-        var cursor = rows
-        var targets = [Int32](repeating: 0, count: items.count)
-        var weights = [Float](repeating: 0, count: items.count)
-        for j in 0..<numItems {
-            for e in offsets[j]..<offsets[j + 1] {
-                let i = Int(items[e])
-                targets[cursor[i]] = Int32(j)
-                weights[cursor[i]] = sims[e]
-                cursor[i] += 1
-            }
-        }
+        // Scoring walks from a history item to the items it is a neighbour of: the transpose.
+        let t = CSRTranspose.transpose(rows: numItems, cols: numItems, offsets: offsets, indices: items, values: sims)
         neighborOffsets = offsets
         neighborItems = items
         neighborSimilarities = sims
-        rowOffsets = rows
-        rowTargets = targets
-        rowWeights = weights
+        rowOffsets = t.offsets
+        rowTargets = t.indices
+        rowWeights = t.values
     }
 
     public func score(history: ArraySlice<Int32>, into scores: UnsafeMutableBufferPointer<Float>) {

@@ -98,21 +98,8 @@ public struct SparseMatrix: Sendable {
 
     /// The transpose, in CSR form (a counting sort over columns, so rows stay sorted).
     public func transposed() -> SparseMatrix {
-        var offsets = [Int](repeating: 0, count: cols + 1)
-        for c in columnIndices { offsets[Int(c) + 1] += 1 }
-        for c in 0..<cols { offsets[c + 1] += offsets[c] }
-        var fill = offsets
-        var ci = [Int32](repeating: 0, count: values.count)
-        var vs = [Float](repeating: 0, count: values.count)
-        for r in 0..<rows {
-            for k in rowOffsets[r]..<rowOffsets[r + 1] {
-                let c = Int(columnIndices[k])
-                ci[fill[c]] = Int32(r)
-                vs[fill[c]] = values[k]
-                fill[c] += 1
-            }
-        }
-        return SparseMatrix(rows: cols, cols: rows, rowOffsets: offsets, columnIndices: ci, values: vs)
+        let t = CSRTranspose.transpose(rows: rows, cols: cols, offsets: rowOffsets, indices: columnIndices, values: values)
+        return SparseMatrix(rows: cols, cols: rows, rowOffsets: t.offsets, columnIndices: t.indices, values: t.values)
     }
 
     /// `A · X` for a dense `X` of `cols` rows; returns a `rows x X.cols` matrix. Rows of the
