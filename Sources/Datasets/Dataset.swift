@@ -19,10 +19,15 @@ public struct Dataset: Sendable {
     /// Human-readable report lines about what loading did, e.g.
     /// `dropped 12 test interactions: 3 test users never seen in training`.
     public var notes: [String]
+    /// External ids of the items the data names that have no training interaction and are
+    /// therefore not in ``items`` (their test pairs were dropped), in first-seen order. A model
+    /// cannot score them, but features that do not need interactions (MSAC's text or
+    /// structured modalities) can describe them.
+    public var itemsWithoutTraining: [String]
 
     /// Creates a data set from its parts.
     public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,
-                validation: Interactions? = nil, notes: [String] = []) {
+                validation: Interactions? = nil, notes: [String] = [], itemsWithoutTraining: [String] = []) {
         self.name = name
         self.users = users
         self.items = items
@@ -30,6 +35,7 @@ public struct Dataset: Sendable {
         self.test = test
         self.validation = validation
         self.notes = notes
+        self.itemsWithoutTraining = itemsWithoutTraining
     }
 
     /// Number of users.
