@@ -19,7 +19,9 @@ struct CompareCommand: ParsableCommand {
         epoch and false-negative rate. Budgets: --regime paper gives every sampler hard + easy (7) \
         negatives per positive and no shared pool; production adds a shared pool of 1024; custom keeps \
         --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
-        or hard interpolation, random clusters, primary-only). --losses softmax,bsl,ccl,adaptau,bpr \
+        or hard interpolation, random clusters, primary-only). Without --semantic-ids, the ESANS runs use \
+        MSAC semantic IDs fitted with the default settings into OUTPUT/msac (one per seed when the data \
+        changes with the seed), made once and reused. --losses softmax,bsl,ccl,adaptau,bpr \
         compares losses instead, all with --sampler and the budget given (each loss with its own \
         default temperature unless --tau is given). Every run selects its stopping point on a validation \
         split carved from training (--validation, 0.1 by default; 0 turns it off) and the report leads \
