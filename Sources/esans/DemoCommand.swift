@@ -21,7 +21,7 @@ struct DemoCommand: ParsableCommand {
         """)
 
     @Option(help: "Output directory.") var output = "runs/demo"
-    @Option(help: "Epochs per run.") var epochs = 30
+    @Option(help: "Epochs per run (the number selected on validation is then trained again on all training data).") var epochs = 15
     @Option(help: "Random seed.") var seed: UInt64 = 1
 
     /// The samplers the demo compares, in report order.
