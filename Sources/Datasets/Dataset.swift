@@ -22,10 +22,15 @@ public struct Dataset: Sendable {
     /// What the load-time filters (minimum rating, k-core) removed, in the order they ran;
     /// empty when none was asked for.
     public var filters: [FilterOutcome]
+    /// External ids of the items the data names that have no training interaction and are
+    /// therefore not in ``items`` (their test pairs were dropped), in first-seen order. A model
+    /// cannot score them, but features that do not need interactions (MSAC's text or
+    /// structured modalities) can describe them.
+    public var itemsWithoutTraining: [String]
 
     /// Creates a data set from its parts.
     public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,
-                validation: Interactions? = nil, notes: [String] = [], filters: [FilterOutcome] = []) {
+                validation: Interactions? = nil, notes: [String] = [], filters: [FilterOutcome] = [], itemsWithoutTraining: [String] = []) {
         self.name = name
         self.users = users
         self.items = items
@@ -34,6 +39,7 @@ public struct Dataset: Sendable {
         self.validation = validation
         self.notes = notes
         self.filters = filters
+        self.itemsWithoutTraining = itemsWithoutTraining
     }
 
     /// Number of users.

@@ -89,7 +89,9 @@ enum DatasetAssembler {
             testItems.append(itemMap[Int(test.items[k])])
         }
         let testSet = Interactions.fromPairs(numUsers: numUsers, numItems: numItems, users: testUsers, items: testItems)
-        return Dataset(name: name, users: finalUsers, items: finalItems, train: trainSet, test: testSet, notes: notes)
+        let withoutTraining = (0..<itemSpace).filter { itemMap[$0] < 0 }.map { items[$0] }
+        return Dataset(name: name, users: finalUsers, items: finalItems, train: trainSet, test: testSet, notes: notes,
+                       itemsWithoutTraining: withoutTraining)
     }
 
     /// Splits one log with `split` and assembles the result (compact layout).

@@ -127,7 +127,7 @@ public struct DatasetInfo: Sendable, CustomStringConvertible {
     }
 
     /// `1234567` as `1,234,567`.
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (k, ch) in digits.enumerated() {

@@ -62,6 +62,17 @@ public struct ExperimentPlan: Sendable {
     public var notes: [String]
     /// Extra descriptive settings for `compare.json`'s `config` (regime, swept parameter...).
     public var settings: [String: String]
+    /// Semantic IDs, by seed, of the runs that train ESANS without any in their configuration
+    /// (`esans compare` without --semantic-ids fits MSAC's defaults, once, or once per seed when
+    /// the data changes with the seed). Runs of other samplers are left without them, so their
+    /// configurations match those of experiments without ESANS.
+    public var semanticIDsBySeed: [UInt64: String] = [:]
+
+    /// Whether every run that trains ESANS has semantic IDs: from the base or, for each seed,
+    /// from ``semanticIDsBySeed``.
+    public static func hasSemanticIDs(base: RunConfig, seeds: [UInt64], bySeed: [UInt64: String]) -> Bool {
+        base.training.semanticIDs != nil || seeds.allSatisfy { bySeed[$0] != nil }
+    }
 
     /// A plan; variant names must be unique and there must be at least one seed.
     public init(title: String, base: RunConfig, variants: [ExperimentVariant], seeds: [UInt64], baseline: String? = nil,
@@ -97,11 +108,15 @@ public struct ExperimentPlan: Sendable {
         variants.first { $0.name == name }
     }
 
-    /// The complete configuration of one run: the variant's transform of the base, then the seed.
+    /// The complete configuration of one run: the variant's transform of the base, then the
+    /// seed (and, for ESANS without semantic IDs, that seed's from ``semanticIDsBySeed``).
     public func config(for key: RunKey) -> RunConfig {
         guard let v = variant(named: key.variant) else { preconditionFailure("no variant \(key.variant) in the plan") }
         var c = v.transform(base)
         c.training.seed = key.seed
+        if c.training.sampler.needsSemanticIDs && c.training.semanticIDs == nil, let ids = semanticIDsBySeed[key.seed] {
+            c.training.semanticIDs = ids
+        }
         return c
     }
 

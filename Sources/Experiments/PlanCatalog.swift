@@ -20,10 +20,12 @@ public enum PlanCatalog {
     /// Samplers trained with identical model, epochs, seeds and budget (`regime`), plus the
     /// ESANS ablation arms when `ablation` is set. Relative changes are against full ESANS in
     /// an ablation, otherwise against `uns` when it is among the samplers, else the first variant.
+    /// ESANS runs take their semantic IDs from the base, else from `semanticIDsBySeed` (see
+    /// ``ExperimentPlan/semanticIDsBySeed``).
     public static func comparison(base: RunConfig, samplers: [SamplerKind], regime: BudgetRegime, seeds: [UInt64],
-                                  ablation: Bool = false) throws -> ExperimentPlan {
+                                  ablation: Bool = false, semanticIDsBySeed: [UInt64: String] = [:]) throws -> ExperimentPlan {
         let needsIDs = samplers.contains { $0.needsSemanticIDs } || ablation
-        if needsIDs && base.training.semanticIDs == nil {
+        if needsIDs && !ExperimentPlan.hasSemanticIDs(base: base, seeds: seeds, bySeed: semanticIDsBySeed) {
             throw ExperimentError("esans (and the ablation) needs --semantic-ids FILE (semantic_ids.tsv from `esans cluster`)")
         }
         var variants = samplers.filter { !(ablation && $0 == .esans) }.map { s in
@@ -52,18 +54,21 @@ public enum PlanCatalog {
         if ablation {
             notes.append("Ablation arms change one thing each in full ESANS: EDIS off, one interpolation off, semantic IDs permuted across items (same cluster sizes), or hard negatives from the whole primary cluster.")
         }
-        return try ExperimentPlan(title: ablation ? "ESANS ablation" : "Sampler comparison", base: base, variants: variants,
-                                  seeds: seeds, baseline: baseline, notes: notes,
-                                  settings: ["kind": ablation ? "ablation" : "compare", "regime": regime.rawValue])
+        var plan = try ExperimentPlan(title: ablation ? "ESANS ablation" : "Sampler comparison", base: base, variants: variants,
+                                      seeds: seeds, baseline: baseline, notes: notes,
+                                      settings: ["kind": ablation ? "ablation" : "compare", "regime": regime.rawValue])
+        plan.semanticIDsBySeed = semanticIDsBySeed
+        return plan
     }
 
     /// Losses trained with identical model, sampler, budget, epochs and seeds: each variant
     /// changes only the loss, with that loss's own default knobs unless the base configuration
     /// sets them (a temperature given on the command line applies to every loss that has one).
     /// Relative changes are against `softmax` when it is among the losses, else the first.
-    public static func lossComparison(base: RunConfig, losses: [LossKind], seeds: [UInt64]) throws -> ExperimentPlan {
+    public static func lossComparison(base: RunConfig, losses: [LossKind], seeds: [UInt64],
+                                      semanticIDsBySeed: [UInt64: String] = [:]) throws -> ExperimentPlan {
         guard !losses.isEmpty else { throw ExperimentError("--losses needs at least one loss") }
-        if base.training.sampler.needsSemanticIDs && base.training.semanticIDs == nil {
+        if base.training.sampler.needsSemanticIDs && !ExperimentPlan.hasSemanticIDs(base: base, seeds: seeds, bySeed: semanticIDsBySeed) {
             throw ExperimentError("esans needs --semantic-ids FILE (semantic_ids.tsv from `esans cluster`)")
         }
         let variants = losses.map { kind in
@@ -81,8 +86,10 @@ public enum PlanCatalog {
                 (losses.contains(.ccl) ? "; ccl margin \(t.loss.cclMargin), weight \(t.loss.cclWeight)" : "") +
                 (losses.contains(.bsl) ? "; bsl weight \(t.loss.bslWeight)" : "") + ".",
         ]
-        return try ExperimentPlan(title: "Loss comparison", base: base, variants: variants, seeds: seeds,
-                                  baseline: losses.contains(.softmax) ? "softmax" : losses[0].rawValue, notes: notes,
-                                  settings: ["kind": "losses", "sampler": t.sampler.rawValue])
+        var plan = try ExperimentPlan(title: "Loss comparison", base: base, variants: variants, seeds: seeds,
+                                      baseline: losses.contains(.softmax) ? "softmax" : losses[0].rawValue, notes: notes,
+                                      settings: ["kind": "losses", "sampler": t.sampler.rawValue])
+        plan.semanticIDsBySeed = semanticIDsBySeed
+        return plan
     }
 }

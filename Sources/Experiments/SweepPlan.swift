@@ -38,12 +38,14 @@ extension PlanCatalog {
     /// identical: ESANS for its knobs, the base sampler and loss for the loss's knobs. For `kp`,
     /// `semanticIDsPattern` names each value's `semantic_ids.tsv` with `{value}` standing for
     /// the value (e.g. `clusters/kp{value}/semantic_ids.tsv`). Relative changes are against
-    /// `baseline` (a value as written) or the first value.
+    /// `baseline` (a value as written) or the first value. ESANS runs without semantic IDs take
+    /// them from `semanticIDsBySeed` (see ``ExperimentPlan/semanticIDsBySeed``).
     public static func sweep(base: RunConfig, parameter: SweepParameter, values: [String], regime: BudgetRegime,
-                             seeds: [UInt64], semanticIDsPattern: String? = nil, baseline: String? = nil) throws -> ExperimentPlan {
+                             seeds: [UInt64], semanticIDsPattern: String? = nil, baseline: String? = nil,
+                             semanticIDsBySeed: [UInt64: String] = [:]) throws -> ExperimentPlan {
         guard !values.isEmpty else { throw ExperimentError("--values needs at least one value") }
         let esans = parameter.trainsESANS
-        if esans && parameter != .kp && base.training.semanticIDs == nil {
+        if esans && parameter != .kp && !ExperimentPlan.hasSemanticIDs(base: base, seeds: seeds, bySeed: semanticIDsBySeed) {
             throw ExperimentError("sweeping \(parameter.rawValue) trains esans, which needs --semantic-ids FILE")
         }
         let budget = base.training.esans.hard + base.training.esans.easy
@@ -119,8 +121,10 @@ extension PlanCatalog {
         notes.append("Sweep of `\(parameter.rawValue)` over \(values.joined(separator: ", ")) with " +
                      (esans ? "ESANS" : "\(t.sampler.label) negatives and the \(t.loss.kind.label) loss") +
                      "; everything else as in the base configuration.")
-        return try ExperimentPlan(title: "Sweep of \(parameter.rawValue)", base: base, variants: variants, seeds: seeds,
-                                  baseline: chosen, notes: notes,
-                                  settings: ["kind": "sweep", "parameter": parameter.rawValue, "regime": regime.rawValue])
+        var plan = try ExperimentPlan(title: "Sweep of \(parameter.rawValue)", base: base, variants: variants, seeds: seeds,
+                                      baseline: chosen, notes: notes,
+                                      settings: ["kind": "sweep", "parameter": parameter.rawValue, "regime": regime.rawValue])
+        plan.semanticIDsBySeed = semanticIDsBySeed
+        return plan
     }
 }

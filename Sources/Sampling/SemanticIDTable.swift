@@ -16,7 +16,8 @@ public struct SemanticIDTable: Sendable {
     }
 
     /// Reads `url` and matches its item ids to `items`. Every item of the dataset needs a
-    /// code; unknown ids in the file are ignored and counted in `notes`. A file with a
+    /// code; ids in the file that are not dataset items (an MSAC fit also codes the items
+    /// without training interactions) are ignored and counted in `notes`. A file with a
     /// checksum beside it (`semantic_ids.tsv.xxh64`, see ``ChecksumSidecar``) is checked first.
     /// - Throws: ``DataError`` for an unreadable or malformed file, ``TensorIOError`` on a
     ///   checksum mismatch.
@@ -50,7 +51,8 @@ public struct SemanticIDTable: Sendable {
             throw DataError(file: url.lastPathComponent, line: nil, field: nil,
                             message: "\(missing.count) items of the dataset have no semantic ID (first: \(missing.prefix(5).map { items.externalIDs[$0] }.joined(separator: ", ")))")
         }
-        return (SemanticIDTable(primary: primary, secondary: secondary), unknown > 0 ? ["semantic IDs: \(unknown) ids not in the dataset were ignored"] : [])
+        return (SemanticIDTable(primary: primary, secondary: secondary),
+                unknown > 0 ? ["semantic IDs: \(unknown) items of \(url.lastPathComponent) have no training interactions here (e.g. test-only or catalogue items), so they are never drawn"] : [])
     }
 
     /// The same cluster sizes with items assigned at random (the `random clusters` ablation):

@@ -4,6 +4,11 @@ import Datasets
 
 /// MSAC end to end for one dataset: build the requested modality matrices, align them into a
 /// common space, fuse, fit the cascaded codebooks and report (spec section 2).
+///
+/// The fit covers the dataset's ``ItemCatalogue``: every dataset item, and every item the data
+/// names without training interactions (test-only items, items listed only in the `.item`
+/// file) that has at least one modality. Those have no behaviour vector; they are aligned,
+/// fused and coded from the modalities they have, as dataset items missing a modality are.
 public struct MSACPipeline {
     /// What to build.
     public struct Config: Sendable {
@@ -35,6 +40,11 @@ public struct MSACPipeline {
 
     /// Everything the pipeline produced.
     public struct Result {
+        /// The coded items, in row order of every matrix below and of the codes: the dataset's
+        /// items first, then the catalogue items without training interactions that have a modality.
+        public var items: IDMap
+        /// Which modalities the coded items had, and how many catalogue items got no ID.
+        public var coverage: ModalityCoverage
         public var modalities: [ModalityMatrix]
         public var aligned: [Matrix]
         public var alignment: ModalityAlignment?
@@ -57,7 +67,11 @@ public struct MSACPipeline {
     /// called while images are encoded for the visual modality.
     public func run(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
                     imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
-        let mods = try buildModalities(dataset: dataset, itemFile: itemFile, kgFile: kgFile, linkFile: linkFile, log: log, imageProgress: imageProgress)
+        let catalogue = try ItemCatalogue(dataset: dataset, itemFile: itemFile)
+        let built = try buildModalities(dataset: dataset, items: catalogue.items, itemFile: itemFile, kgFile: kgFile, linkFile: linkFile,
+                                        log: log, imageProgress: imageProgress)
+        let (coded, mods, uncoded) = catalogue.restricted(built)
+        let coverage = ModalityCoverage(modalities: mods, datasetItems: coded.datasetItems, uncoded: uncoded)
         var notes: [String] = []
         for m in mods { notes += m.report.map { "\(m.name): \($0)" } }
 
@@ -88,7 +102,7 @@ public struct MSACPipeline {
         let fused = CascadedCodebooks.fuse(modalities: aligned, available: available)
         let fit = CascadedCodebooks.fit(fused: fused, modalities: aligned, available: available, modalityNames: mods.map(\.name),
                                         kp: config.kp, ks: config.ks, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed)
-        let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: dataset.items) }
+        let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: coded.items) }
         let report = ClusterReport(ids: fit.ids, labels: labels)
         var behaviourNMI: Double? = nil
         if let labels, mods.count > 1, let b = mods.firstIndex(where: { $0.name == "behaviour" }) {
@@ -96,15 +110,22 @@ public struct MSACPipeline {
             behaviourNMI = ClusterReport(ids: SemanticIDs(primary: only.assignments, secondary: only.assignments.map { _ in 0 }, kp: config.kp, ks: 1),
                                          labels: labels).nmi
         }
-        return Result(modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
+        return Result(items: coded.items, coverage: coverage, modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
                       behaviourOnlyNMI: behaviourNMI, notes: notes)
     }
 
     /// The modality matrices of `dataset` the configuration asks for, built-in modalities in
     /// `config.modalities` order, then the imports: the vectors `run` aligns and clusters
-    /// (`esans cluster assign` rebuilds them the same way).
-    public func buildModalities(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
+    /// (`esans cluster assign` rebuilds them the same way). Rows are `items` (default: the
+    /// dataset's items), whose first entries must be the dataset's items in index order (an
+    /// ``ItemCatalogue``); the behaviour modality is absent for the items after them.
+    public func buildModalities(dataset: Dataset, items: IDMap? = nil, itemFile: URL?, kgFile: URL?, linkFile: URL?,
+                                log: @escaping (String) -> Void = { _ in },
                                 imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> [ModalityMatrix] {
+        let items = items ?? dataset.items
+        precondition(items.count >= dataset.numItems && Array(items.externalIDs.prefix(dataset.numItems)) == dataset.items.externalIDs,
+                     "the items must start with the dataset's items")
+        let catalogue = ItemCatalogue(items: items, datasetItems: dataset.numItems)
         var mods: [ModalityMatrix] = []
         for name in config.modalities {
             let t0 = Date()
@@ -113,7 +134,7 @@ public struct MSACPipeline {
                 var o = BehaviourFeatures.Options()
                 o.dim = config.dim
                 o.seed = config.seed
-                mods.append(BehaviourFeatures.build(train: dataset.train, options: o))
+                mods.append(catalogue.padded(BehaviourFeatures.build(train: dataset.train, options: o)))
             case "structured":
                 guard itemFile != nil || kgFile != nil else {
                     throw SemanticError(file: dataset.name, item: nil, problem: "the structured modality needs a RecBole .item file (or .kg + .link) beside the interactions")
@@ -122,36 +143,36 @@ public struct MSACPipeline {
                 var o = StructuredFeatures.Options()
                 o.dim = config.dim
                 o.seed = config.seed
-                mods.append(try StructuredFeatures.build(items: dataset.items, itemFile: itemFile, fields: fields, kgFile: kgFile, linkFile: linkFile, options: o))
+                mods.append(try StructuredFeatures.build(items: items, itemFile: itemFile, fields: fields, kgFile: kgFile, linkFile: linkFile, options: o))
             case "visual":
                 guard let images = config.images else {
                     throw SemanticError(file: "<options>", item: nil, problem: "the visual modality needs an image SPEC (--images: a folder with posters.tsv, or of <item_id>.jpg files)")
                 }
-                let m = try VisualFeatures.build(items: dataset.items, spec: images, options: config.visual, progress: imageProgress)
+                let m = try VisualFeatures.build(items: items, spec: images, options: config.visual, progress: imageProgress)
                 for line in m.report.prefix(2) { log("visual: \(line)") }
                 mods.append(m)
             case "text":
                 guard let itemFile else { throw SemanticError(file: dataset.name, item: nil, problem: "the text modality needs a RecBole .item file with a title field") }
-                mods.append(try textModality(itemFile: itemFile, items: dataset.items, log: log))
+                mods.append(try textModality(itemFile: itemFile, items: items, log: log))
             default:
                 throw SemanticError(file: "<options>", item: nil, problem: "unknown modality '\(name)' (expected visual, text, structured, behaviour, or --import name=file)")
             }
-            log(String(format: "modality %@: %d of %d items, dim %d (%.1fs)", name, mods.last!.presentCount, dataset.numItems, mods.last!.dim, Date().timeIntervalSince(t0)))
+            log(String(format: "modality %@: %d of %d items, dim %d (%.1fs)", name, mods.last!.presentCount, items.count, mods.last!.dim, Date().timeIntervalSince(t0)))
         }
         for (name, path) in config.imports {
             let url = URL(fileURLWithPath: path)
             let m: ModalityMatrix
             if url.pathExtension == "csv" {
-                m = try ImportedFeatures.fromCSV(url, items: dataset.items, name: name)
+                m = try ImportedFeatures.fromCSV(url, items: items, name: name)
             } else {
                 let idFile = [url.appendingPathExtension("ids"), url.deletingPathExtension().appendingPathExtension("ids"),
                               url.deletingLastPathComponent().appendingPathComponent("ids.txt")]
                     .first { FileManager.default.fileExists(atPath: $0.path) }
                 guard let idFile else { throw SemanticError(file: url.lastPathComponent, item: nil, problem: "no id list found (expected \(url.lastPathComponent).ids or ids.txt beside it)") }
-                m = try ImportedFeatures.fromNPY(url, ids: idFile, items: dataset.items, name: name)
+                m = try ImportedFeatures.fromNPY(url, ids: idFile, items: items, name: name)
             }
             mods.append(m)
-            log("modality \(name) (imported): \(m.presentCount) of \(dataset.numItems) items, dim \(m.dim)")
+            log("modality \(name) (imported): \(m.presentCount) of \(items.count) items, dim \(m.dim)")
         }
         guard !mods.isEmpty else { throw SemanticError(file: "<options>", item: nil, problem: "no modality selected") }
         return mods

@@ -13,7 +13,8 @@ struct ClusterAssignCommand: ParsableCommand {
         DIR/msac.safetensors; the split uses the fit's seed), aligns them with the saved projections and codes \
         each item by its nearest primary centroid, then the nearest secondary centroid of its residual. Items \
         of the fit keep their IDs unless --reassign-all; items of the data not in DIR/semantic_ids.tsv get new \
-        ones, and items of the fit missing from the data are carried over. Behaviour and structured vectors \
+        ones (items without training interactions too, from the modalities they have: test-only items and \
+        items listed only in the .item file), and items of the fit missing from the data are carried over. Behaviour and structured vectors \
         rebuilt on other data are rotated into the fit's basis (orthogonal Procrustes on the items both share) \
         when DIR holds the fit-time vectors (outputs of this version on). Writes --output atomically, in the \
         semantic_ids.tsv format. To train with it, put it beside a copy of DIR/msac.safetensors (easy clusters \
@@ -55,7 +56,7 @@ struct ClusterAssignCommand: ParsableCommand {
         if s.modalities.contains("visual") { try VisualFeatures.requireAvailable() }
         c.dim = s.dim; c.kp = s.kp; c.ks = s.ks; c.alignEpochs = s.alignEpochs; c.seed = s.seed
         let source = try dataOptions.source()
-        let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: s.seed))
+        let ds = try MSACFit.loadDataset(source, seed: s.seed)
         let side = msacSideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
         c.structuredFields = s.structuredFields ?? ["class", "genre"].filter(itemFields.contains)
@@ -63,13 +64,18 @@ struct ClusterAssignCommand: ParsableCommand {
         print("fit: \(msac): \(fit.itemIDs.count) items, modalities \(fit.codebooks.modalityNames.joined(separator: ",")), Kp \(s.kp), Ks \(s.ks), dim \(s.dim)" +
               (fit.saved.isEmpty ? " (no fit-time vectors saved: every modality is rebuilt)" : ""))
         var bar: ProgressBar? = nil
-        let mods = try MSACPipeline(config: c).buildModalities(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: { print($0) },
-                                                               imageProgress: { done, total in
+        // The catalogue: the dataset's items, then the items it names without training
+        // interactions (test-only, or only in the .item file) that have a modality.
+        let catalogue = try ItemCatalogue(dataset: ds, itemFile: side.item)
+        let built = try MSACPipeline(config: c).buildModalities(dataset: ds, items: catalogue.items, itemFile: side.item, kgFile: side.kg, linkFile: side.link,
+                                                                log: { print($0) }, imageProgress: { done, total in
             if bar == nil { bar = ProgressBar(total: total, label: "encoding images", unit: "img") }
             bar?.update(done)
         })
-        let result = try SemanticIDAssignment(output: fit, modalities: mods, items: ds.items, reassignAll: reassignAll)
+        let (coded, mods, uncoded) = catalogue.restricted(built)
+        let result = try SemanticIDAssignment(output: fit, modalities: mods, items: coded.items, reassignAll: reassignAll)
         for line in result.summary { print(line) }
+        for line in ModalityCoverage(modalities: mods, datasetItems: coded.datasetItems, uncoded: uncoded).lines { print(line) }
         try result.ids.writeTSV(itemIDs: result.itemIDs, to: outURL)
         print("wrote \(outURL.path) (\(result.itemIDs.count) items)")
     }

@@ -23,7 +23,9 @@ struct ClusterFitCommand: ParsableCommand {
         item codes, one alignment projection per modality, configuration), OUTPUT/report.md and \
         OUTPUT/cluster_sizes.svg; msac.safetensors also keeps every item's modality vectors, which \
         `esans cluster assign` and `esans train --refresh-clusters` use. Use the same data and split options as `esans train`: the behaviour \
-        modality is computed from the training split only. The text modality needs `esans data fetch minilm`; \
+        modality is computed from the training split only. Every item of the catalogue with a modality gets an ID: the items \
+        with training interactions, and those without (only in the test split, or only in the .item file) from the modalities \
+        they have (text, structured, visual, imported); the report says how many items were coded from which modalities. The text modality needs `esans data fetch minilm`; \
         the visual modality needs `esans data fetch efficientnet-lite0`, libjpeg, and --images: a folder with \
         posters.tsv (movie_id, title, file; items join on movie_id or on the normalised title) or a folder of \
         <item_id>.jpg files. Image features are cached under the esans cache (features/), never in OUTPUT.
@@ -35,10 +37,10 @@ struct ClusterFitCommand: ParsableCommand {
     var images: String?
     @Option(name: .customLong("import"), help: "Imported modality NAME=FILE (.npy with FILE.ids or ids.txt beside it, or .csv); repeatable.")
     var imports: [String] = []
-    @Option(help: "Primary codebook size.") var kp = 64
-    @Option(help: "Secondary codebook size.") var ks = 16
-    @Option(help: "Common (aligned) dimension.") var dim = 64
-    @Option(help: "Alignment epochs.") var alignEpochs = 30
+    @Option(help: "Primary codebook size.") var kp = MSACPipeline.Config().kp
+    @Option(help: "Secondary codebook size.") var ks = MSACPipeline.Config().ks
+    @Option(help: "Common (aligned) dimension.") var dim = MSACPipeline.Config().dim
+    @Option(help: "Alignment epochs.") var alignEpochs = MSACPipeline.Config().alignEpochs
     @Option(help: "Structured modality: .item fields to use (comma-separated; default: class,genre when present).") var structuredFields: String?
     @Option(help: "Label field of the .item file for NMI/purity (default: class or genre when present).") var labelField: String?
     @Option(help: "Random seed (also the split seed).") var seed: UInt64 = 1
@@ -56,7 +58,7 @@ struct ClusterFitCommand: ParsableCommand {
             throw ValidationError("--images is used only by the visual modality; add visual to --modalities")
         }
         let source = try dataOptions.source()
-        let ds = try DatasetLoader.load(path: source.path, options: source.loadOptions(seed: seed))
+        let ds = try MSACFit.loadDataset(source, seed: seed)
         let side = msacSideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
         var c = MSACPipeline.Config()
@@ -79,58 +81,16 @@ struct ClusterFitCommand: ParsableCommand {
         if ds.numItems < 4 * kp {
             printErr("warning: --kp \(kp) gives fewer than 4 items per primary cluster on average (\(ds.numItems) items); hard negatives need other items in the positive's primary cluster")
         }
-        print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions")
-        let t0 = Date()
+        print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions" +
+              (ds.itemsWithoutTraining.isEmpty ? "" : ", \(ds.itemsWithoutTraining.count) items without training interactions"))
         var bar: ProgressBar? = nil
-        let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: { print($0) },
-                                                     imageProgress: { done, total in
+        let out = URL(fileURLWithPath: output)
+        let fit = MSACFit(source: source, seed: seed, config: c, images: images)
+        let (_, md) = try fit.run(dataset: ds, output: out, log: { print($0) }, imageProgress: { done, total in
             if bar == nil { bar = ProgressBar(total: total, label: "encoding images", unit: "img") }
             bar?.update(done)
         })
-        let out = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let settings = MSACSettings(modalities: c.modalities, imports: c.imports.map { ($0.name, $0.path) }, images: images, kp: kp, ks: ks, dim: dim,
-                                    alignEpochs: alignEpochs, seed: seed, structuredFields: c.structuredFields, data: source.path)
-        try MSACOutput.write(result, settings: settings, itemIDs: ds.items.externalIDs, dataFingerprint: ds.fingerprint, to: out)
-        let svg = result.report.svgHistogram()
-        try AtomicFile.writeText(svg, to: out.appendingPathComponent("cluster_sizes.svg"))
-        let md = markdown(result, dataset: ds, seconds: Date().timeIntervalSince(t0))
-        try AtomicFile.writeText(md, to: out.appendingPathComponent("report.md"))
         print("\n" + md)
         print("wrote \(out.path)/{semantic_ids.tsv, msac.safetensors, report.md, cluster_sizes.svg}")
     }
-
-    private func markdown(_ r: MSACPipeline.Result, dataset: Dataset, seconds: Double) -> String {
-        var s = "# MSAC report: \(dataset.name)\n\n"
-        s += "Items: \(dataset.numItems). Modalities: " + r.modalities.map { "\($0.name) (\($0.presentCount) items, \($0.dim)-d)" }.joined(separator: ", ")
-        s += String(format: ". Kp = %d, Ks = %d, aligned dim %d. Total %.1f s.\n\n", kp, ks, dim, seconds)
-        if let visual = r.modalities.first(where: { $0.name == "visual" }), let images = visual.report.first {
-            s += "Images: \(images).\n\n"
-        }
-        if !r.crossModal.isEmpty {
-            s += "## Alignment: cross-modal top-1 retrieval\n\n| pair | before | after |\n|---|---|---|\n"
-            for c in r.crossModal { s += String(format: "| %@ | %.4f | %.4f |\n", c.pair, c.before, c.after) }
-            s += "\n"
-        }
-        s += "## Codebooks\n\n```\n\(r.report.description)\n```\n\n"
-        s += String(format: "k-means objective: primary %.4g, secondary %.4g.\n\n", r.fit.primaryObjective, r.fit.secondaryObjective)
-        if let nmi = r.report.nmi, let b = r.behaviourOnlyNMI {
-            s += String(format: "Primary-cluster NMI against the label: %.4f with all modalities, %.4f with behaviour alone.\n\n", nmi, b)
-        }
-        s += "![cluster sizes](cluster_sizes.svg)\n\n"
-        if !r.notes.isEmpty { s += "## Notes\n\n" + r.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
-        return s
-    }
-}
-
-/// `.item`, `.kg`, `.link` files of a RecBole dataset directory (or beside a `.inter` file).
-func msacSideFiles(_ path: String) -> (item: URL?, kg: URL?, link: URL?) {
-    var dir = URL(fileURLWithPath: path)
-    var name = dir.lastPathComponent
-    if dir.pathExtension == "inter" { name = dir.deletingPathExtension().lastPathComponent; dir = dir.deletingLastPathComponent() }
-    func f(_ ext: String) -> URL? {
-        let u = dir.appendingPathComponent("\(name).\(ext)")
-        return FileManager.default.fileExists(atPath: u.path) ? u : nil
-    }
-    return (f("item"), f("kg"), f("link"))
 }

@@ -19,7 +19,9 @@ struct CompareCommand: ParsableCommand {
         epoch and false-negative rate. Budgets: --regime paper gives every sampler hard + easy (7) \
         negatives per positive and no shared pool; production adds a shared pool of 1024; custom keeps \
         --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
-        or hard interpolation, random clusters, primary-only). --losses softmax,bsl,ccl,adaptau,bpr \
+        or hard interpolation, random clusters, primary-only). Without --semantic-ids, the ESANS runs use \
+        MSAC semantic IDs fitted with the default settings into OUTPUT/msac (one per seed when the data \
+        changes with the seed), made once and reused. --losses softmax,bsl,ccl,adaptau,bpr \
         compares losses instead, all with --sampler and the budget given (each loss with its own \
         default temperature unless --tau is given). Every run selects its stopping point on a validation \
         split carved from training (--validation, 0.1 by default; 0 turns it off) and the report leads \
@@ -28,7 +30,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
-    @Option(help: "Samplers, comma-separated (default: all, esans only with --semantic-ids; none with --ablation).") var samplers: String?
+    @Option(help: "Samplers, comma-separated (default: all; none with --ablation). Without --semantic-ids, esans uses MSAC's default fit in OUTPUT/msac, made once and reused.") var samplers: String?
     @Option(help: "Losses, comma-separated (\(LossKind.acceptedNames)): compare losses with the one --sampler instead of samplers.") var losses: String?
     @Option(help: "Budget regime: paper, production or custom (default: paper for samplers, custom for --losses).") var regime: BudgetRegime?
     @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
@@ -36,37 +38,38 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Experiment directory.") var output: String
 
     func run() throws {
-        let base = try training.runConfig(data: dataOptions.source())
+        var base = try training.runConfig(data: dataOptions.source())
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
+        let seedList = ExperimentPlan.seeds(count: seeds, first: training.seed)
+        let dir = URL(fileURLWithPath: output)
         if let losses {
             guard samplers == nil, !ablation else { throw ValidationError("--losses compares losses with one --sampler; it cannot be combined with --samplers or --ablation") }
-            var b = base
-            (regime ?? .custom).apply(to: &b.training)
+            let kinds = try parseList(losses, option: "--losses", as: LossKind.self)
+            var bySeed: [UInt64: String] = [:]
+            if base.training.sampler.needsSemanticIDs { bySeed = try DefaultSemanticIDs.forExperiment(base, seeds: seedList, output: dir) { print($0) } }
+            (regime ?? .custom).apply(to: &base.training)
             let plan: ExperimentPlan
             do {
-                plan = try PlanCatalog.lossComparison(base: b, losses: try parseList(losses, option: "--losses", as: LossKind.self),
-                                                      seeds: ExperimentPlan.seeds(count: seeds, first: training.seed))
+                plan = try PlanCatalog.lossComparison(base: base, losses: kinds, seeds: seedList, semanticIDsBySeed: bySeed)
             } catch let e as ExperimentError { throw ValidationError(e.message) }
             try runExperiment(plan, output: output)
             return
         }
         let budget = regime ?? .paper
-        var names: [SamplerKind]
+        let names: [SamplerKind]
         if let samplers {
             names = try parseList(samplers, option: "--samplers", as: SamplerKind.self)
-        } else if ablation {
-            names = []
         } else {
-            names = SamplerKind.allCases
-            if base.training.semanticIDs == nil {
-                names.removeAll { $0.needsSemanticIDs }
-                printErr("note: esans left out (it needs --semantic-ids FILE from `esans cluster`)")
-            }
+            names = ablation ? [] : SamplerKind.allCases
+        }
+        // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused).
+        var bySeed: [UInt64: String] = [:]
+        if ablation || names.contains(where: \.needsSemanticIDs) {
+            bySeed = try DefaultSemanticIDs.forExperiment(base, seeds: seedList, output: dir) { print($0) }
         }
         let plan: ExperimentPlan
         do {
-            plan = try PlanCatalog.comparison(base: base, samplers: names, regime: budget,
-                                              seeds: ExperimentPlan.seeds(count: seeds, first: training.seed), ablation: ablation)
+            plan = try PlanCatalog.comparison(base: base, samplers: names, regime: budget, seeds: seedList, ablation: ablation, semanticIDsBySeed: bySeed)
         } catch let e as ExperimentError { throw ValidationError(e.message) }
         try runExperiment(plan, output: output)
     }

@@ -95,7 +95,7 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "No logQ correction (for every sampler whose proposal is not uniform: pns, inbatch, mns, esans).") var noLogq = false
     @Flag(help: "Do not mask accidental hits (negatives that are the user's training items).") var noMask = false
     @Option(help: "DNS / MixGCF: candidates scored per kept negative.") var candidateFactor = TrainConfig().candidateFactor
-    @Option(help: "ESANS: semantic_ids.tsv written by `esans cluster`.") var semanticIds: String?
+    @Option(help: "ESANS: semantic_ids.tsv written by `esans cluster` (default: MSAC with the default settings, fitted into OUTPUT/msac and reused).") var semanticIds: String?
     @Option(help: "ESANS: hard negatives per positive (same primary cluster, other secondary).") var hard = ESANSSampler.Config().hard
     @Option(help: "ESANS: easy negatives per positive (other primary clusters).") var easy = ESANSSampler.Config().easy
     @Option(parsing: .unconditional, help: "ESANS: hard interpolation coefficient lambda in [-0.3, 0.5] (negative values allowed: --lambda -0.1).") var lambda = ESANSSampler.Config().lambda
@@ -168,7 +168,6 @@ struct TrainingOptions: ParsableArguments {
         guard hard >= 0, (0...64).contains(easy), hard + easy > 0 else {
             throw ValidationError("--hard must be at least 0 and --easy lie in 0...64, with at least one negative between them")
         }
-        if sampler.needsSemanticIDs && semanticIds == nil { throw ValidationError("--sampler esans needs --semantic-ids FILE (from `esans cluster`)") }
         t.epochs = epochs
         t.batchSize = batchSize
         t.loss.kind = loss

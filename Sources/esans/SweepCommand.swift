@@ -9,7 +9,8 @@ struct SweepCommand: ParsableCommand {
         abstract: "Train once per value of a hyperparameter (ESANS: lambda, lambda-margin, kp, tc, hard; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
         discussion: """
         Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
-        --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids. \
+        --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids \
+        (without it, MSAC's default fit in OUTPUT/msac, as `esans compare` makes it). \
         --param lambda-margin uses the semi-hard lambda rule with each margin (values in (0, 2)). \
         --param kp uses one semantic_ids.tsv per number of primary clusters, named by \
         --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'. \
@@ -36,11 +37,16 @@ struct SweepCommand: ParsableCommand {
         let parameter = param, budget = regime ?? (param.trainsESANS ? .paper : .custom)
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let seedList = ExperimentPlan.seeds(count: seeds, first: training.seed)
+        // ESANS's knobs without --semantic-ids (kp needs one fit per value, from --semantic-ids-pattern).
+        var bySeed: [UInt64: String] = [:]
+        if parameter.trainsESANS && parameter != .kp {
+            bySeed = try DefaultSemanticIDs.forExperiment(base, seeds: seedList, output: URL(fileURLWithPath: output)) { print($0) }
+        }
         let plan: ExperimentPlan
         do {
-            plan = try PlanCatalog.sweep(base: base, parameter: parameter, values: list, regime: budget,
-                                         seeds: ExperimentPlan.seeds(count: seeds, first: training.seed),
-                                         semanticIDsPattern: semanticIdsPattern, baseline: baseline)
+            plan = try PlanCatalog.sweep(base: base, parameter: parameter, values: list, regime: budget, seeds: seedList,
+                                         semanticIDsPattern: semanticIdsPattern, baseline: baseline, semanticIDsBySeed: bySeed)
         } catch let e as ExperimentError { throw ValidationError(e.message) }
         try runExperiment(plan, output: output)
     }

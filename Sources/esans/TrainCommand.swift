@@ -12,7 +12,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Writes OUTPUT/config.json, OUTPUT/metrics.json (per-epoch and final Recall/NDCG/HitRate/MRR at \
         20, 50, 100, 200 and timings), OUTPUT/model.safetensors (model + optimiser, after every epoch) \
-        and OUTPUT/embeddings/ (.npy vectors and id maps). --resume continues an interrupted run.
+        and OUTPUT/embeddings/ (.npy vectors and id maps). --resume continues an interrupted run. \
+        --sampler esans without --semantic-ids fits MSAC semantic IDs with the default settings into \
+        OUTPUT/msac (the modalities the data has: behaviour, structured from a .item file, text when the \
+        MiniLM weights are in the cache) and reuses them when the run is resumed or repeated on the same data.
         """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -22,11 +25,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var force = false
 
     func run() throws {
-        let config = try training.runConfig(data: dataOptions.source())
+        var config = try training.runConfig(data: dataOptions.source())
         let existing = URL(fileURLWithPath: output).appendingPathComponent(RunFiles.config)
         if !resume && !force && FileManager.default.fileExists(atPath: existing.path) {
             throw ValidationError("\(output) already holds a run (\(RunFiles.config)); use --resume to continue it, --force to replace it, or another --output")
         }
+        // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused).
+        try DefaultSemanticIDs.fillIn(&config, output: URL(fileURLWithPath: output), resuming: resume) { print($0) }
         let log = try runTraining(config, output: output, resume: resume)
         printFinal(log)
     }

@@ -216,7 +216,7 @@ private struct IdentityScorer: CandidateScorer {
     try "item_id\tprimary\tsecondary\nc\t1\t0\na\t0\t2\nb\t1\t1\nzzz\t3\t3\n".write(to: good, atomically: true, encoding: .utf8)
     let (t, notes) = try SemanticIDTable.read(good, items: items)
     #expect(t.primary == [0, 1, 1] && t.secondary == [2, 1, 0])
-    #expect(notes.count == 1 && notes[0].contains("1 ids"))
+    #expect(notes.count == 1 && notes[0].contains("1 items of good.tsv have no training interactions"))
     let sh = t.shuffled(seed: 1)
     #expect(sh.primary.sorted() == t.primary.sorted())
     let bad = dir.appendingPathComponent("bad.tsv")
