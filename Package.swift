@@ -22,6 +22,8 @@ let package = Package(
     products: [
         .executable(name: "esans", targets: ["esans"]),
         .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
+        // Retrieval and the HTTP service, for packages beside this one (Fuzz/ links its readers and request decoding).
+        .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

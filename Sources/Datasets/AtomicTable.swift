@@ -90,6 +90,12 @@ public struct AtomicTable: Sendable {
         return try bytes.withUnsafeBufferPointer { try parse(bytes: $0, file: file, only: only) }
     }
 
+    /// Parses atomic-file bytes held in memory (UTF-8 text, as ``read(path:only:)`` reads a
+    /// file's); `file` names it in errors.
+    public static func parse(bytes: [UInt8], file: String, only: Set<String>? = nil) throws -> AtomicTable {
+        try bytes.withUnsafeBufferPointer { try parse(bytes: $0, file: file, only: only) }
+    }
+
     /// Index of the field called `name`.
     public func fieldIndex(_ name: String) -> Int? { fields.firstIndex { $0.name == name } }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// Byte-level helpers shared by the readers: file loading, number parsing, line splitting.
 enum ByteParsing {
@@ -12,7 +13,7 @@ enum ByteParsing {
             throw DataError(file: path, message: "\(path) is a directory, expected a file")
         }
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            let data = try FileData.read(URL(fileURLWithPath: path), options: .mappedIfSafe)
             return [UInt8](data)
         } catch {
             throw DataError(file: path, message: "cannot read \(path): \(error.localizedDescription)")

@@ -9,13 +9,28 @@ import Foundation
 /// line without items is allowed, and a user may have several lines.
 /// Bytes are scanned directly (no per-token strings), so Gowalla's 810k pairs load in a
 /// fraction of a second in release builds.
+///
+/// Since every id below the largest becomes a user or item (with its id string), the largest
+/// ids may exceed the number of ids in the two files by at most ``sparseIDAllowance``; a file
+/// with an id of a billion and a few lines is refused instead of filling the memory.
 enum LightGCNReader {
-    /// Pairs of one file plus the largest user id that has a line and the largest item id.
+    /// Pairs of one file plus the largest user id that has a line and the largest item id,
+    /// with where they are (for errors).
     struct Parsed {
         var log: PairLog
         var maxUser: Int
         var maxItem: Int
+        /// Line of the largest user id.
+        var maxUserLine = 0
+        /// Line and field position of the largest item id.
+        var maxItemLine = 0, maxItemField = 0
+        /// Ids read (users with a line, and items).
+        var idCount = 0
     }
+
+    /// How far the largest id may run past the ids read: the universe `0...max id` may hold
+    /// at most `16 x ids read + 4096` ids. Real files number their ids densely.
+    static func sparseIDAllowance(idsRead: Int) -> Int { 16 * idsRead + 4096 }
 
     static func load(directory: String, options: LoadOptions) throws -> Dataset {
         let split = options.split ?? .givenFiles
@@ -33,6 +48,7 @@ enum LightGCNReader {
         let test = try parse(path: dir.appendingPathComponent("test.txt").path)
 
         var notes: [String] = []
+        try checkSparseness(train, test, trainFile: "train.txt", testFile: "test.txt")
         let userSpace = max(train.maxUser, test.maxUser) + 1
         let itemSpace = max(train.maxItem, test.maxItem) + 1
         let users = IDMap.numeric(count: userSpace), items = IDMap.numeric(count: itemSpace)
@@ -56,6 +72,23 @@ enum LightGCNReader {
         return dataset
     }
 
+    /// Throws when the largest user or item id of the two files is far above the number of
+    /// ids they hold (see ``sparseIDAllowance(idsRead:)``), naming the file, line and field.
+    static func checkSparseness(_ train: Parsed, _ test: Parsed, trainFile: String, testFile: String) throws {
+        let idsRead = train.idCount + test.idCount
+        let limit = sparseIDAllowance(idsRead: idsRead)
+        func refuse(_ role: String, _ id: Int, _ file: String, _ line: Int, _ field: Int) -> DataError {
+            DataError(file: file, line: line, field: DataError.fieldLabel(field, "\(role) id"),
+                      message: "\(role) id \(id) is far above the \(idsRead) ids of \(trainFile) and \(testFile): LightGCN ids "
+                          + "number users and items 0, 1, 2, ..., and this one would make \(id + 1) \(role)s (at most \(limit) "
+                          + "here); renumber the ids densely")
+        }
+        let user = train.maxUser >= test.maxUser ? (train, trainFile) : (test, testFile)
+        if user.0.maxUser >= limit { throw refuse("user", user.0.maxUser, user.1, user.0.maxUserLine, 1) }
+        let item = train.maxItem >= test.maxItem ? (train, trainFile) : (test, testFile)
+        if item.0.maxItem >= limit { throw refuse("item", item.0.maxItem, item.1, item.0.maxItemLine, item.0.maxItemField) }
+    }
+
     /// Parses one LightGCN file.
     static func parse(path: String) throws -> Parsed {
         let bytes = try ByteParsing.readFile(path)
@@ -76,6 +109,7 @@ enum LightGCNReader {
         var fieldNumbers = [Int32]()
         fieldNumbers.reserveCapacity(estimate)
         var maxUser = -1, maxItem = -1
+        var maxUserLine = 0, maxItemLine = 0, maxItemField = 0, idCount = 0
 
         try ByteParsing.forEachLine(bytes) { lineNumber, start, end in
             var k = start
@@ -99,19 +133,21 @@ enum LightGCNReader {
                                     message: "\(DataError.quote(ByteParsing.string(bytes, tokenStart, k))) is too large "
                                         + "(ids must be below \(Int32.max))")
                 }
+                idCount += 1
                 if field == 1 {
                     user = value
-                    if Int(value) > maxUser { maxUser = Int(value) }
+                    if Int(value) > maxUser { maxUser = Int(value); maxUserLine = lineNumber }
                 } else {
                     log.users.append(user)
                     log.items.append(value)
                     log.lines.append(Int32(truncatingIfNeeded: lineNumber))
                     fieldNumbers.append(Int32(truncatingIfNeeded: field))
-                    if Int(value) > maxItem { maxItem = Int(value) }
+                    if Int(value) > maxItem { maxItem = Int(value); maxItemLine = lineNumber; maxItemField = field }
                 }
             }
         }
         log.itemFieldNumbers = fieldNumbers
-        return Parsed(log: log, maxUser: maxUser, maxItem: maxItem)
+        return Parsed(log: log, maxUser: maxUser, maxItem: maxItem, maxUserLine: maxUserLine,
+                      maxItemLine: maxItemLine, maxItemField: maxItemField, idCount: idCount)
     }
 }

@@ -50,7 +50,7 @@ public struct Checksum64: Sendable {
     /// - Throws: ``TensorIOError`` naming the file when it cannot be read.
     public static func hash(fileAt url: URL) throws -> UInt64 {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+        do { data = try FileData.read(url, options: .alwaysMapped) } catch {
             throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
         }
         return hash(data)

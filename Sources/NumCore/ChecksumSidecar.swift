@@ -28,7 +28,7 @@ public enum ChecksumSidecar {
         let side = Self.url(for: url)
         guard FileManager.default.fileExists(atPath: side.path) else { return false }
         let text: String
-        do { text = try String(contentsOf: side, encoding: .utf8) } catch {
+        do { text = String(decoding: try FileData.read(side), as: UTF8.self) } catch {
             throw TensorIOError(file: side.path, problem: "cannot read the checksum file: \(error.localizedDescription)")
         }
         let recorded = String(text.prefix(16))

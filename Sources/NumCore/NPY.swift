@@ -73,14 +73,20 @@ public enum NPY {
     /// - Throws: ``TensorIOError`` naming the file on bad magic, an unsupported dtype or
     ///   layout, a malformed header or truncated data.
     public static func readMatrix(from url: URL) throws -> Matrix {
-        let file = try load(url)
+        try readMatrix(data: try map(url), file: url.lastPathComponent)
+    }
+
+    /// Reads a matrix from the bytes of a `.npy` file held in memory, as ``readMatrix(from:)``;
+    /// `file` names it in errors.
+    public static func readMatrix(data: Data, file name: String) throws -> Matrix {
+        let file = try parse(data, name: name)
         let (rows, cols): (Int, Int)
         switch file.shape.count {
         case 0: (rows, cols) = (1, 1)
         case 1: (rows, cols) = (1, file.shape[0])
         case 2: (rows, cols) = (file.shape[0], file.shape[1])
         default:
-            throw TensorIOError(url: url, problem: "expected a 1-D or 2-D array, found shape \(file.shape)")
+            throw TensorIOError(file: name, problem: "expected a 1-D or 2-D array, found shape \(file.shape)")
         }
         let m = Matrix(rows: rows, cols: cols)
         let count = rows * cols
@@ -98,7 +104,7 @@ public enum NPY {
                     m.data[i] = Float(Double(bitPattern: bits))
                 }
             default:
-                throw TensorIOError(url: url, problem: "unsupported dtype '\(file.descr)' for a matrix (expected <f4 or <f8)")
+                throw TensorIOError(file: name, problem: "unsupported dtype '\(file.descr)' for a matrix (expected <f4 or <f8)")
             }
         }
         return m
@@ -107,9 +113,15 @@ public enum NPY {
     /// Reads a 0- or 1-D `int32` or `int64` array (`int64` must fit in `Int32`).
     /// - Throws: ``TensorIOError`` naming the file on any format problem or an out-of-range value.
     public static func readInt32s(from url: URL) throws -> [Int32] {
-        let file = try load(url)
+        try readInt32s(data: try map(url), file: url.lastPathComponent)
+    }
+
+    /// Reads integers from the bytes of a `.npy` file held in memory, as ``readInt32s(from:)``;
+    /// `file` names it in errors.
+    public static func readInt32s(data: Data, file name: String) throws -> [Int32] {
+        let file = try parse(data, name: name)
         guard file.shape.count <= 1 else {
-            throw TensorIOError(url: url, problem: "expected a 1-D array, found shape \(file.shape)")
+            throw TensorIOError(file: name, problem: "expected a 1-D array, found shape \(file.shape)")
         }
         return try int32Values(file, url: url)
     }
@@ -136,12 +148,12 @@ public enum NPY {
                 for i in 0..<count {
                     let v = Int64(bitPattern: loadUInt64(base + 8 * i, swap: file.bigEndian))
                     guard let narrow = Int32(exactly: v) else {
-                        throw TensorIOError(url: url, problem: "value \(v) at index \(i) does not fit in int32")
+                        throw TensorIOError(file: name, problem: "value \(v) at index \(i) does not fit in int32")
                     }
                     out.append(narrow)
                 }
             default:
-                throw TensorIOError(url: url, problem: "unsupported dtype '\(file.descr)' for integers (expected <i4 or <i8)")
+                throw TensorIOError(file: name, problem: "unsupported dtype '\(file.descr)' for integers (expected <i4 or <i8)")
             }
             return out
         }
@@ -158,15 +170,18 @@ public enum NPY {
         var shape: [Int]
     }
 
-    /// Reads and validates the header of the file at `url`; checks the data is all there.
-    static func load(_ url: URL) throws -> Parsed {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+    /// The bytes of the file at `url`, memory-mapped.
+    static func map(_ url: URL) throws -> Data {
+        do { return try FileData.read(url, options: .alwaysMapped) } catch {
             throw TensorIOError(url: url, problem: "cannot read file: \(error.localizedDescription)")
         }
+    }
+
+    /// Validates the header of the file bytes `data` (named `name` in errors); checks the data is all there.
+    static func parse(_ data: Data, name: String) throws -> Parsed {
         let bytes = [UInt8](data.prefix(12))
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw TensorIOError(url: url, problem: "not a .npy file (bad magic string)")
+            throw TensorIOError(file: name, problem: "not a .npy file (bad magic string)")
         }
         let major = bytes[6]
         let headerStart: Int, headerLength: Int
@@ -175,34 +190,34 @@ public enum NPY {
             headerStart = 10
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         case 2, 3:
-            guard bytes.count >= 12 else { throw TensorIOError(url: url, problem: "truncated header") }
+            guard bytes.count >= 12 else { throw TensorIOError(file: name, problem: "truncated header") }
             headerStart = 12
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
         default:
-            throw TensorIOError(url: url, problem: "unsupported .npy format version \(major).\(bytes[7])")
+            throw TensorIOError(file: name, problem: "unsupported .npy format version \(major).\(bytes[7])")
         }
         guard headerLength <= maxHeaderBytes else {
-            throw TensorIOError(url: url, problem: "header length \(headerLength) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not .npy")
+            throw TensorIOError(file: name, problem: "header length \(headerLength) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not .npy")
         }
         guard headerStart + headerLength <= data.count else {
-            throw TensorIOError(url: url, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
+            throw TensorIOError(file: name, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
         }
         let headerBytes = data[data.startIndex + headerStart ..< data.startIndex + headerStart + headerLength]
         let encoding: String.Encoding = major == 3 ? .utf8 : .isoLatin1
         guard let text = String(data: headerBytes, encoding: encoding) else {
-            throw TensorIOError(url: url, problem: "header is not valid text")
+            throw TensorIOError(file: name, problem: "header is not valid text")
         }
-        let header = try parseHeader(text, url: url)
+        let header = try parseHeader(text, name: name)
         guard !header.fortranOrder else {
-            throw TensorIOError(url: url, problem: "fortran_order True is not supported (save with C order)")
+            throw TensorIOError(file: name, problem: "fortran_order True is not supported (save with C order)")
         }
         let descr = header.descr
         let chars = Array(descr)
         guard chars.count >= 3, "<>|=".contains(chars[0]), let itemSize = Int(String(chars[2...])) else {
-            throw TensorIOError(url: url, problem: "unsupported dtype '\(descr)'")
+            throw TensorIOError(file: name, problem: "unsupported dtype '\(descr)'")
         }
         guard itemSize == 4 || itemSize == 8, chars[1] == "f" || chars[1] == "i" else {
-            throw TensorIOError(url: url, problem: "unsupported dtype '\(descr)' (expected float32/float64 or int32/int64)")
+            throw TensorIOError(file: name, problem: "unsupported dtype '\(descr)' (expected float32/float64 or int32/int64)")
         }
         #if _endian(big)
         let bigEndian = chars[0] != ">"
@@ -211,43 +226,43 @@ public enum NPY {
         #endif
         let dataOffset = headerStart + headerLength
         guard let needed = byteCount(of: header.shape, elementSize: itemSize) else {
-            throw TensorIOError(url: url, problem: "shape \(header.shape) of '\(descr)' is too large to exist; the header is damaged")
+            throw TensorIOError(file: name, problem: "shape \(header.shape) of '\(descr)' is too large to exist; the header is damaged")
         }
         guard data.count - dataOffset >= needed else {
-            throw TensorIOError(url: url, problem: "truncated data: shape \(header.shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
+            throw TensorIOError(file: name, problem: "truncated data: shape \(header.shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
         }
         return Parsed(data: data, dataOffset: dataOffset, descr: descr, kind: chars[1], itemSize: itemSize, bigEndian: bigEndian, shape: header.shape)
     }
 
     /// Extracts `descr`, `fortran_order` and `shape` from the header's Python dict literal.
-    static func parseHeader(_ text: String, url: URL) throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
+    static func parseHeader(_ text: String, name: String) throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
         func value(after key: String) throws -> Substring {
             guard let k = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\""),
                   let colon = text[k.upperBound...].firstIndex(of: ":") else {
-                throw TensorIOError(url: url, problem: "header has no '\(key)' entry: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw TensorIOError(file: name, problem: "header has no '\(key)' entry: \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             return text[text.index(after: colon)...].drop(while: { $0 == " " })
         }
         let descrRest = try value(after: "descr")
         guard let quote = descrRest.first, quote == "'" || quote == "\"",
               let end = descrRest.dropFirst().firstIndex(of: quote) else {
-            throw TensorIOError(url: url, problem: "unsupported dtype description (structured dtypes are not supported)")
+            throw TensorIOError(file: name, problem: "unsupported dtype description (structured dtypes are not supported)")
         }
         let descr = String(descrRest[descrRest.index(after: descrRest.startIndex)..<end])
         let fortranRest = try value(after: "fortran_order")
         let fortran: Bool
         if fortranRest.hasPrefix("False") { fortran = false } else if fortranRest.hasPrefix("True") { fortran = true } else {
-            throw TensorIOError(url: url, problem: "malformed fortran_order in header")
+            throw TensorIOError(file: name, problem: "malformed fortran_order in header")
         }
         let shapeRest = try value(after: "shape")
         guard shapeRest.first == "(", let close = shapeRest.firstIndex(of: ")") else {
-            throw TensorIOError(url: url, problem: "malformed shape in header")
+            throw TensorIOError(file: name, problem: "malformed shape in header")
         }
         var shape = [Int]()
         for part in shapeRest[shapeRest.index(after: shapeRest.startIndex)..<close].split(separator: ",") {
             let t = part.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { continue }
-            guard let d = Int(t), d >= 0 else { throw TensorIOError(url: url, problem: "malformed shape dimension '\(t)' in header") }
+            guard let d = Int(t), d >= 0 else { throw TensorIOError(file: name, problem: "malformed shape dimension '\(t)' in header") }
             shape.append(d)
         }
         return (descr, fortran, shape)

@@ -6,6 +6,10 @@
 ///
 /// Every read is bounds-checked; bad bytes raise a ``TorchPickleError`` with the file name and
 /// the offset of the opcode at fault, never a crash.
+///
+/// Through the memo a pickle can make a list, dict or object contain itself, a cycle that
+/// reference counting never frees: the machine keeps every container it makes in
+/// ``containers``; hand them to ``release(_:)`` when done with the values.
 public struct PickleMachine {
     /// Builds the value of a persistent id; gets the id and the opcode's offset.
     public typealias PersistentLoad = (PickleValue, Int) throws -> PickleValue
@@ -16,6 +20,8 @@ public struct PickleMachine {
     private let fileName: String
     /// Offset of the next byte to read.
     public private(set) var position: Int
+    /// Every list, dict and generic object pushed so far (made here or by the hooks).
+    public private(set) var containers: [PickleValue] = []
     private let persistentLoad: PersistentLoad
     private let reduce: Reduce
 
@@ -98,7 +104,13 @@ public struct PickleMachine {
         var marks: [Int] = []
         var memo: [UInt64: Entry] = [:]
 
-        func push(_ v: PickleValue, depth: Int = 1) { stack.append((v, depth)) }
+        func push(_ v: PickleValue, depth: Int = 1) {
+            switch v {
+            case .list, .dict, .object: containers.append(v)
+            default: break
+            }
+            stack.append((v, depth))
+        }
         func pop(_ op: Int, _ name: String) throws -> Entry {
             guard stack.count > (marks.last ?? 0), let v = stack.popLast() else { throw fail(op, "\(name) on an empty stack") }
             return v
@@ -242,6 +254,20 @@ public struct PickleMachine {
                 push(try persistentLoad(pid.value, op), depth: pid.depth)
             default:
                 throw fail(op, "unsupported pickle opcode 0x\(String(code, radix: 16)) (not a PyTorch data pickle, or corrupt)")
+            }
+        }
+    }
+
+    /// Empties `containers` (lists, dicts, objects' states), which breaks every reference
+    /// cycle among them: a cycle needs one of them to hold a value made before it was filled.
+    /// The values built from them are emptied too, so call this when they are no longer needed.
+    public static func release(_ containers: [PickleValue]) {
+        for c in containers {
+            switch c {
+            case .list(let l): l.items = []
+            case .dict(let d): d.removeAll()
+            case .object(let o): o.state = .none
+            default: break
             }
         }
     }

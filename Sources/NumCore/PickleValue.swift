@@ -110,6 +110,14 @@ public final class PickleDict {
     public subscript(key: String) -> PickleValue? {
         stringIndex[key].map { values[$0] }
     }
+
+    /// Empties the dict and its attributes.
+    func removeAll() {
+        keys = []
+        values = []
+        stringIndex = [:]
+        attributes = .none
+    }
 }
 
 /// An object the reader does not interpret: the callable, its arguments, and the state a

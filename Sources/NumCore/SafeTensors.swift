@@ -130,12 +130,18 @@ public struct SafeTensorsFile: @unchecked Sendable {
     ///   size is checked against the file.
     public static func read(from url: URL) throws -> SafeTensorsFile {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+        do { data = try FileData.read(url, options: .alwaysMapped) } catch {
             throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
         }
-        var file = SafeTensorsFile(fileName: url.lastPathComponent)
+        return try read(data: data, path: url.path)
+    }
+
+    /// Validates the bytes of a safetensors file held in memory, as ``read(from:)`` does a
+    /// file's; `path` names it in errors (its last component becomes ``fileName``).
+    public static func read(data: Data, path: String) throws -> SafeTensorsFile {
+        var file = SafeTensorsFile(fileName: URL(fileURLWithPath: path).lastPathComponent)
         func fail(_ problem: String, tensor: String? = nil) -> TensorIOError {
-            TensorIOError(file: url.path, tensor: tensor, problem: problem)
+            TensorIOError(file: path, tensor: tensor, problem: problem)
         }
         guard data.count >= 8 else { throw fail("file is \(data.count) bytes, too short for the 8-byte header length") }
         let n = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -160,7 +166,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
                 file.metadata[k] = s
             }
         }
-        file.payloadChecksum = try verifyChecksums(data, headerEnd: headerEnd, metadata: file.metadata, url: url)
+        file.payloadChecksum = try verifyChecksums(data, headerEnd: headerEnd, metadata: file.metadata, path: path)
         file.metadata[headerChecksumKey] = nil
         file.metadata[payloadChecksumKey] = nil
         let bufferSize = data.count - headerEnd

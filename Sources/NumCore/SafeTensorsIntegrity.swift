@@ -52,15 +52,15 @@ extension SafeTensorsFile {
         file.replaceSubrange(file.startIndex + position ..< file.startIndex + position + 16, with: Array(Checksum64.hex(sum).utf8))
     }
 
-    /// Checks the checksums of the file `data` read from `url` (header of `headerEnd` bytes,
+    /// Checks the checksums of the file `data` read from `path` (header of `headerEnd` bytes,
     /// string `metadata` already parsed). Returns the payload checksum, or `nil` for a file
     /// without checksums.
     /// - Throws: ``TensorIOError`` naming the file's path: only one of the two checksums
     ///   present or malformed, header checksum mismatch, payload checksum mismatch.
-    static func verifyChecksums(_ data: Data, headerEnd: Int, metadata: [String: String], url: URL) throws -> String? {
+    static func verifyChecksums(_ data: Data, headerEnd: Int, metadata: [String: String], path: String) throws -> String? {
         let headerSum = metadata[headerChecksumKey], payloadSum = metadata[payloadChecksumKey]
         if headerSum == nil && payloadSum == nil { return nil }
-        func fail(_ problem: String) -> TensorIOError { TensorIOError(file: url.path, problem: problem) }
+        func fail(_ problem: String) -> TensorIOError { TensorIOError(file: path, problem: problem) }
         guard let headerSum, let payloadSum, Checksum64.isHex(headerSum), Checksum64.isHex(payloadSum) else {
             throw fail("checksum metadata damaged (\(headerChecksumKey) \(headerSum ?? "missing"), \(payloadChecksumKey) \(payloadSum ?? "missing")); the file is damaged")
         }

@@ -45,6 +45,9 @@ struct LegacyFileParser {
     var position = 0
     /// Storages by key, as the persistent ids name them.
     var storages: [String: TorchStorageRef] = [:]
+    /// The lists, dicts and objects of every pickle run so far, released by ``parse()`` when
+    /// it is done with them (see ``PickleMachine/release(_:)``).
+    var containers: [PickleValue] = []
 
     init(bytes: UnsafeRawBufferPointer, fileName: String) {
         self.bytes = bytes
@@ -77,6 +80,7 @@ struct LegacyFileParser {
                 return .external(ref)
             },
             reduce: { callable, args, op in try Self.reduce(callable, args, op, fail) })
+        defer { containers += machine.containers }
         let value = try machine.load()
         position = machine.position
         self.storages = storages
@@ -159,6 +163,10 @@ struct LegacyFileParser {
 
     /// Parses the whole file: names in dict order and their tensors.
     mutating func parse() throws -> ([String], [String: TorchLegacyPickle.Tensor]) {
+        defer {
+            PickleMachine.release(containers)
+            containers = []
+        }
         if bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B && bytes[2] == 0x03 && bytes[3] == 0x04 {
             throw fail(0, "a zip-format PyTorch file (torch >= 1.6 default); only the legacy pickle format is read here")
         }

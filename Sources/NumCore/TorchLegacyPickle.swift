@@ -56,7 +56,7 @@ public struct TorchLegacyPickle: @unchecked Sendable {
     /// - Throws: ``TorchPickleError`` naming the file, the byte offset and the problem.
     public static func read(from url: URL) throws -> TorchLegacyPickle {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+        do { data = try FileData.read(url, options: .alwaysMapped) } catch {
             throw TorchPickleError(file: url.lastPathComponent, offset: 0, problem: "cannot read file: \(error.localizedDescription)")
         }
         return try read(data: data, fileName: url.lastPathComponent)

@@ -23,7 +23,7 @@ public struct MetricsLog: Sendable {
             var run: [String: String]?
         }
         let stored: Stored
-        do { stored = try JSONDecoder().decode(Stored.self, from: Data(contentsOf: url)) } catch {
+        do { stored = try JSONDecoder().decode(Stored.self, from: FileData.read(url)) } catch {
             throw TensorIOError(url: url, problem: "is not a metrics log written by esans (\(error))")
         }
         var log = MetricsLog()

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Models
+import NumCore
 
 /// Everything that defines a training run, saved as `RUNDIR/config.json` so that `--resume`
 /// and `esans evaluate` can rebuild the same dataset and model.
@@ -145,7 +146,7 @@ extension RunConfig {
     /// in the JSON, e.g. `training.loss.kind`) and the problem (an unknown name lists the
     /// accepted ones).
     public static func read(from url: URL) throws -> RunConfig {
-        let data = try Data(contentsOf: url)
+        let data = try FileData.read(url)
         do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch let error as DecodingError {
             throw ConfigFileError(url: url, error: error)
         }

@@ -285,7 +285,7 @@ public struct SemanticIDs: Sendable, Equatable {
     /// - Throws: ``TensorIOError`` on a checksum mismatch, a missing header or a malformed line.
     public static func readTSV(from url: URL, kp: Int, ks: Int) throws -> (itemIDs: [String], ids: SemanticIDs) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileData.read(url) } catch {
             throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
         }
         try ChecksumSidecar.verify(data, readFrom: url)

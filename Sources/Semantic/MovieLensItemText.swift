@@ -25,12 +25,17 @@ public enum MovieLensItemText {
     /// - Throws: `DataError` for a malformed file, ``SemanticError`` when `item_id` or
     ///   `movie_title` is missing.
     public static func read(itemFile: URL) throws -> (ids: [String], texts: [String]) {
-        let table = try AtomicTable.read(path: itemFile.path)
-        let file = itemFile.lastPathComponent
+        try texts(of: try AtomicTable.read(path: itemFile.path))
+    }
+
+    /// The item ids and texts of an `.item` table already read, as ``read(itemFile:)``.
+    /// - Throws: ``SemanticError`` when `item_id` or `movie_title` is missing.
+    public static func texts(of table: AtomicTable) throws -> (ids: [String], texts: [String]) {
+        let file = table.file
         func strings(_ name: String) -> [String]? {
             if let t = table.tokens(name) { return t }
             if let seq = table.tokenSequences(name) { return seq.map { $0.joined(separator: " ") } }
-            if let f = table.floats(name) { return f.map { $0.isNaN ? "" : String(Int($0)) } }
+            if let f = table.floats(name) { return f.map { $0.isNaN ? "" : NumberText.of($0.rounded(.towardZero)) } }
             return nil
         }
         func lists(_ name: String) -> [[String]]? {

@@ -94,7 +94,7 @@ public enum StructuredFeatures {
                 switch column {
                 case .token(let v): values = f.splitOnSpaces ? v[r].split(separator: " ").map(String.init) : [v[r]]
                 case .tokenSeq(let v): values = v[r]
-                case .float(let v): values = v[r].isNaN ? [] : [v[r] == v[r].rounded() ? String(Int(v[r])) : String(v[r])]
+                case .float(let v): values = v[r].isNaN ? [] : [NumberText.of(v[r])]
                 case .floatSeq(let v): values = v[r].map { String($0) }
                 }
                 for value in values where !value.isEmpty { tokens[i].append(f.name + "=" + value) }

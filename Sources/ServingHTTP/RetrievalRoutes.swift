@@ -63,14 +63,19 @@ public enum RetrievalRoutes {
             throw APIError(.contentTooLarge, "request body is over the limit of \(options.maxBodyBytes) bytes")
         }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "empty body; send a JSON object") }
-        let data = Data(buffer.readableBytesView)
-        let body = try JSONDecoder().decode(RetrieveRequest.self, from: data)
-        let query = try body.query()
+        let query = try retrieveQuery(body: Data(buffer.readableBytesView))
         let r = state.retriever
         let t0 = DispatchTime.now().uptimeNanoseconds
         let items = try r.retrieve(query)
         return json(JSONWriter.items(items, k: query.k, index: (query.index ?? r.defaultIndex).rawValue,
                                      run: r.run.directory.lastPathComponent, tookMs: milliseconds(since: t0)))
+    }
+
+    /// The query of a `POST /v1/retrieve` body (a JSON object, see `openapi.yaml`).
+    /// - Throws: `DecodingError` for JSON that is malformed or has fields of the wrong type,
+    ///   an error whose status is 400 for a request that asks for no query or two at once.
+    public static func retrieveQuery(body: Data) throws -> RetrievalQuery {
+        try JSONDecoder().decode(RetrieveRequest.self, from: body).query()
     }
 
     static func intParameter(_ value: Substring?, name: String) throws -> Int? {

@@ -25,7 +25,20 @@ public enum SamplerFactory {
             var distances: Matrix? = nil
             if FileManager.default.fileExists(atPath: msac.path), !config.randomClusters {
                 let file = try SafeTensorsFile.read(from: msac)
-                distances = Self.squaredDistances(try file.matrix("primary_centroids"))
+                let centroids = try file.matrix("primary_centroids")
+                let d = Self.squaredDistances(centroids)
+                // Every code needs its centroid, and the easy-cluster softmax finite distances.
+                let kp = Int(table.primary.max() ?? -1) + 1
+                guard centroids.rows >= kp else {
+                    throw DataError(file: msac.lastPathComponent, line: nil, field: "primary_centroids",
+                                    message: "\(centroids.rows) centroids, but \(URL(fileURLWithPath: path).lastPathComponent) has primary code \(kp - 1); "
+                                        + "the files are not from one `esans cluster` output")
+                }
+                guard d.allFinite else {
+                    throw DataError(file: msac.lastPathComponent, line: nil, field: "primary_centroids",
+                                    message: "centroids that are not finite or too large for their squared distances; the file is damaged")
+                }
+                distances = d
                 notes.append("esans: easy clusters weighted by primary-centroid distance from \(msac.lastPathComponent)")
                 // Codes are matched by item id, so a fit on other data (another split seed, or
                 // `esans cluster assign`'s IDs beside a copy of the fit) is usable: say so.
