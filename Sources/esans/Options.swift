@@ -26,9 +26,9 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Collapse duplicate (user, item) pairs instead of rejecting the file.")
     var dedupe = false
 
-    @Option(help: "CSV/TSV: user column (name or 0-based index).") var userColumn: String?
-    @Option(help: "CSV/TSV: item column (name or 0-based index).") var itemColumn: String?
-    @Option(help: "CSV/TSV: timestamp column (name or 0-based index).") var timeColumn: String?
+    @Option(help: "CSV/TSV, RecBole: user id column (name or 0-based index; default: the column named user_id, userid or user, any case (RecBole: user_id), column 0 with --no-header).") var userColumn: String?
+    @Option(help: "CSV/TSV, RecBole: item id column (name or 0-based index; default: the column named item_id, itemid or item, any case (RecBole: item_id), column 1 with --no-header).") var itemColumn: String?
+    @Option(help: "CSV/TSV, RecBole: timestamp column (name or 0-based index; default: the column named timestamp, time or ts, any case (RecBole: timestamp), else none).") var timeColumn: String?
     @Flag(help: "CSV/TSV: the file has no header line.") var noHeader = false
     @Option(help: "CSV/TSV: field delimiter (default: ',' for csv, tab for tsv).") var delimiter: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Keep only interactions rated at least this (CSV/TSV column 'rating', RecBole field rating:float, or --rating-column), before the split.", valueName: "rating"))
