@@ -46,6 +46,8 @@ struct ClusterFitCommand: ParsableCommand {
     @Option(help: "Random seed (also the split seed).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var output: String
 
+    func validate() throws { try dataOptions.requireData() }
+
     func run() throws {
         let chosen = modalities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if chosen.contains("visual") {

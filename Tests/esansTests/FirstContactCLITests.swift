@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// Issue 16, "first contact: no silent guesses", as a user meets it on the command line: CSV
-/// columns are never guessed, `index build` measures its recall and `serve` reports it.
+/// columns are never guessed, `index build` measures its recall and `serve` reports it, and
+/// `train --config` reads a settings file strictly, the options given overriding it.
 @Suite(.serialized) struct FirstContactCLITests {
     /// A CSV whose header names no user or item column: `data info` and `train` fail with the
     /// header's columns and the options, and `train` writes nothing; the options read it.
@@ -61,6 +62,46 @@ import TestSupport
                 && served.contains("\"ivf_recall\":\"1.0000\"") && served.contains("\"ivf_recall_k\":\"10\""), "\(served)")
         let lowServed = try Self.serveLog(run: run, index: low)
         #expect(lowServed.contains("below 0.9") && lowServed.contains("\"level\":\"warning\""), "\(lowServed)")
+    }
+
+    /// `train --config FILE`: an earlier run's config.json is a settings file, the options
+    /// given override it, and an unknown key or a bad value fails naming it, writing nothing.
+    @Test func trainReadsASettingsFileAndOptionsOverrideIt() throws {
+        let tmp = TempDir()
+        let first = tmp.file("first"), second = tmp.file("second")
+        let trained = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--negatives", "16", "--loss", "softmax",
+                                   "--lr-schedule", "constant", "--validation", "0", "--seed", "3", "--output", first.path])
+        #expect(trained.code == 0, "\(trained.err)")
+        let again = try CLI.run(["train", "--config", first.appendingPathComponent("config.json").path, "--epochs", "2",
+                                 "--lr-schedule", "cosine", "--output", second.path])
+        #expect(again.code == 0, "\(again.err)")
+        func settings(_ run: URL) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
+        }
+        var a = try settings(first), b = try settings(second)
+        var ta = a["training"] as? [String: Any] ?? [:], tb = b["training"] as? [String: Any] ?? [:]
+        #expect(tb["epochs"] as? Int == 2 && tb["lrSchedule"] as? String == "cosine", "the options given win")
+        #expect(tb["seed"] as? Int == 3 && tb["sharedNegatives"] as? Int == 16 && (tb["loss"] as? [String: Any])?["kind"] as? String == "softmax",
+                "the file's values stay: \(tb)")
+        // Apart from the two options, the second run's settings are the first's.
+        for key in ["epochs", "lrSchedule"] { ta[key] = nil; tb[key] = nil }
+        a["training"] = ta; b["training"] = tb
+        #expect(NSDictionary(dictionary: a).isEqual(to: b), "\(a)\n\(b)")
+
+        // An unknown key, an unknown value and a bad value: named, nothing written.
+        for (text, expected) in [(#"{"data": {"path": "synthetic"}, "training": {"epoch": 3}}"#, ["training.epoch", "accepted in training:", "epochs"]),
+                                 (#"{"data": {"path": "synthetic"}, "training": {"loss": {"kind": "hinge"}}}"#, ["training.loss.kind", "softmax, bsl"]),
+                                 (#"{"data": {"path": "synthetic"}, "training": {"epochs": 0}}"#, ["--epochs (training.epochs) must be positive, got 0"])] {
+            let file = tmp.write("settings.json", text)
+            let out = tmp.file("bad")
+            let refused = try CLI.run(["train", "--config", file, "--output", out.path])
+            #expect(refused.code != 0, "\(text)")
+            for e in expected { #expect(refused.err.contains(e), "\(text): \(refused.err)") }
+            #expect(!FileManager.default.fileExists(atPath: out.path), "a refused settings file writes nothing")
+        }
+        // Without --config, --data is required as before, at parse time.
+        let noData = try CLI.run(["train", "--epochs", "1", "--output", tmp.file("none").path])
+        #expect(noData.code == 64 && noData.err.contains("--data") && noData.err.contains("Usage: esans train"), "\(noData.err)")
     }
 
     /// Starts `esans serve` on a free port, returns its standard error (JSON lines) up to the
