@@ -18,6 +18,8 @@ public enum SweepParameter: String, NamedSetting {
     case tc
     /// Hard negatives m_c out of the per-positive budget; the rest are easy (m_o = budget - m_c).
     case hard
+    /// Refit the codebooks on the item tower every this many epochs (`refreshClusters`; 0 = never).
+    case refreshClusters = "refresh-clusters"
     /// The loss's temperature (softmax, bsl, bpr).
     case tau
     /// BSL's weight of the negatives' log-partition.
@@ -30,7 +32,7 @@ public enum SweepParameter: String, NamedSetting {
     public static var settingName: String { "sweep parameter" }
 
     /// Whether every value trains ESANS (the sampler's own knobs).
-    public var trainsESANS: Bool { self == .lambda || self == .lambdaMargin || self == .kp || self == .tc || self == .hard }
+    public var trainsESANS: Bool { [.lambda, .lambdaMargin, .kp, .tc, .hard, .refreshClusters].contains(self) }
 }
 
 extension PlanCatalog {
@@ -79,6 +81,10 @@ extension PlanCatalog {
                 }
                 change = { $0.esans.hard = h; $0.esans.easy = budget - h }
                 label = "m_c = \(h), m_o = \(budget - h)"
+            case .refreshClusters:
+                guard let n = Int(value), n >= 0 else { throw ExperimentError("refresh-clusters value '\(value)' is not a non-negative integer (0 = never)") }
+                change = { $0.refreshClusters = n }
+                label = n == 0 ? "clusters fixed" : "refresh every \(n) epochs"
             case .kp:
                 guard let k = Int(value), k > 0 else { throw ExperimentError("kp value '\(value)' is not a positive integer") }
                 guard let pattern = semanticIDsPattern, pattern.contains("{value}") else {

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures.",
-        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchMiniLMCommand.self, BenchImagesCommand.self])
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchAssignCommand.self, BenchMiniLMCommand.self, BenchImagesCommand.self])
 }
 
 struct BenchKernelsCommand: ParsableCommand {

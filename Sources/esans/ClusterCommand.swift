@@ -44,6 +44,8 @@ struct ClusterFitCommand: ParsableCommand {
     @Option(help: "Structured modality: .item fields to use (comma-separated; default: class,genre when present).") var structuredFields: String?
     @Option(help: "Label field of the .item file for NMI/purity (default: class or genre when present).") var labelField: String?
     @Option(help: "Random seed (also the split seed).") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Leave out of the fit the validation share that `esans train --validation F --seed S` carves (same F and seed), so the clusters never see the pairs a run selects on; 0 fits on all training data.", valueName: "F"))
+    var validation: Double = 0
     @Option(help: "Output directory.") var output: String
 
     func validate() throws { try dataOptions.requireData() }
@@ -59,8 +61,9 @@ struct ClusterFitCommand: ParsableCommand {
         } else if images != nil {
             throw ValidationError("--images is used only by the visual modality; add visual to --modalities")
         }
+        guard (0..<1).contains(validation) else { throw ValidationError("--validation must lie in [0, 1), got \(validation)") }
         let source = try dataOptions.source()
-        let ds = try MSACFit.loadDataset(source, seed: seed)
+        let ds = try MSACFit.loadDataset(source, seed: seed, validation: validation)
         let side = msacSideFiles(source.path)
         let itemFields = side.item.flatMap { try? AtomicTable.readHeader(path: $0.path).map(\.name) } ?? []
         var c = MSACPipeline.Config()
@@ -84,6 +87,7 @@ struct ClusterFitCommand: ParsableCommand {
             printErr("warning: --kp \(kp) gives fewer than 4 items per primary cluster on average (\(ds.numItems) items); hard negatives need other items in the positive's primary cluster")
         }
         print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions" +
+              (validation > 0 ? " (\(ds.validation?.count ?? 0) validation pairs left out of the fit)" : "") +
               (ds.itemsWithoutTraining.isEmpty ? "" : ", \(ds.itemsWithoutTraining.count) items without training interactions"))
         var bar: ProgressBar? = nil
         let out = URL(fileURLWithPath: output)

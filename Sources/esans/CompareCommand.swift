@@ -35,6 +35,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Budget regime: paper, production or custom (default: paper for samplers, custom for --losses).") var regime: BudgetRegime?
     @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
     @Flag(help: "Run the ESANS ablation (full, w/o EDIS, w/o simple / hard interpolation, random clusters, primary-only).") var ablation = false
+    @Option(help: ArgumentHelp("Train every variant for about S seconds instead of --epochs: each variant's speed is measured by a 2-epoch probe (kept in OUTPUT/time_budget.json) and its epochs set to S / seconds per epoch.", valueName: "S"))
+    var budgetSeconds: Double?
     @Option(help: "Experiment directory.") var output: String
 
     func validate() throws {
@@ -53,10 +55,11 @@ struct CompareCommand: ParsableCommand {
             var bySeed: [UInt64: String] = [:]
             if base.training.sampler.needsSemanticIDs { bySeed = try DefaultSemanticIDs.forExperiment(base, seeds: seedList, output: dir) { print($0) } }
             (regime ?? .custom).apply(to: &base.training)
-            let plan: ExperimentPlan
+            var plan: ExperimentPlan
             do {
                 plan = try PlanCatalog.lossComparison(base: base, losses: kinds, seeds: seedList, semanticIDsBySeed: bySeed)
             } catch let e as ExperimentError { throw ValidationError(e.message) }
+            if let budgetSeconds { plan = try TimeBudgetPlanning.apply(budgetSeconds, to: plan, output: dir) }
             try runExperiment(plan, output: output)
             return
         }
@@ -72,10 +75,11 @@ struct CompareCommand: ParsableCommand {
         if ablation || names.contains(where: \.needsSemanticIDs) {
             bySeed = try DefaultSemanticIDs.forExperiment(base, seeds: seedList, output: dir) { print($0) }
         }
-        let plan: ExperimentPlan
+        var plan: ExperimentPlan
         do {
             plan = try PlanCatalog.comparison(base: base, samplers: names, regime: budget, seeds: seedList, ablation: ablation, semanticIDsBySeed: bySeed)
         } catch let e as ExperimentError { throw ValidationError(e.message) }
+        if let budgetSeconds { plan = try TimeBudgetPlanning.apply(budgetSeconds, to: plan, output: dir) }
         try runExperiment(plan, output: output)
     }
 }

@@ -16,15 +16,19 @@ import Semantic
 /// - Codebooks: `esans cluster`'s defaults (Kp 64, Ks 16), lowered on small catalogues to at
 ///   least 4 items per primary cluster on average.
 /// - Cache: the folder gets `cache_key.txt` (written last) with the data fingerprint (the data
-///   files' contents), how the data is read, the split seed and the modalities. A folder whose
+///   files' contents), how the data is read, the split seed, the validation share left out
+///   (when the runs carve one) and the modalities. A folder whose
 ///   key matches is reused without refitting; otherwise the fit is made again.
 struct DefaultSemanticIDs {
     /// The file that records what a cached fit was made from.
     static let keyFile = "cache_key.txt"
 
-    /// The data, and the seed of its split and of MSAC.
+    /// The data, and the seed of its split, of the validation carving and of MSAC.
     var source: RunConfig.DataSource
     var seed: UInt64
+    /// The validation share the runs carve from training (with `seed`): left out of the fit, so
+    /// that the clusters never see the pairs the runs select their epoch and settings on.
+    var validation: Double = 0
     /// The fit's folder.
     var directory: URL
 
@@ -49,8 +53,9 @@ struct DefaultSemanticIDs {
 
     /// The cache key of a fit of `source` with `modalities`: one `key=value` per line.
     func key(modalities: [String]) throws -> String {
-        ["esans-default-msac=1", "data_fingerprint=\(try source.fingerprint())", "loading=\(source.loadingDescription)",
-         "seed=\(seed)", "modalities=\(modalities.joined(separator: ","))"].joined(separator: "\n") + "\n"
+        (["esans-default-msac=1", "data_fingerprint=\(try source.fingerprint())", "loading=\(source.loadingDescription)",
+         "seed=\(seed)"] + (validation > 0 ? ["validation=\(validation)"] : [])
+            + ["modalities=\(modalities.joined(separator: ","))"]).joined(separator: "\n") + "\n"
     }
 
     /// `semantic_ids.tsv` of the default fit in ``directory``: reused when the folder holds a
@@ -79,7 +84,7 @@ struct DefaultSemanticIDs {
             log("semantic IDs: \(directory.path) holds a fit of other data or settings; fitting again")
         }
         if fm.fileExists(atPath: keyURL.path) { try fm.removeItem(at: keyURL) }
-        let dataset = try MSACFit.loadDataset(source, seed: seed)
+        let dataset = try MSACFit.loadDataset(source, seed: seed, validation: validation)
         guard dataset.numItems >= 2 else {
             throw ValidationError("ESANS needs semantic IDs, and MSAC needs at least 2 items with training interactions (\(dataset.name) has \(dataset.numItems))")
         }
@@ -93,7 +98,8 @@ struct DefaultSemanticIDs {
         c.structuredFields = ["class", "genre"].filter(fields.contains)
         c.labelField = ["class", "genre"].first(where: fields.contains)
         let command = ["esans", "cluster"] + source.commandLineArguments + ["--modalities", names.joined(separator: ","), "--kp", String(c.kp),
-                                                                           "--ks", String(c.ks), "--seed", String(seed), "--output", directory.path]
+                                                                           "--ks", String(c.ks), "--seed", String(seed)]
+            + (validation > 0 ? ["--validation", String(validation)] : []) + ["--output", directory.path]
         log("semantic IDs: none given (--semantic-ids), so MSAC fits them with the defaults: \(names.joined(separator: ", ")) (\(textNote)), "
             + "Kp \(c.kp), Ks \(c.ks), seed \(seed), into \(directory.path); the same as `\(command.joined(separator: " "))`")
         let t0 = Date()
@@ -112,7 +118,8 @@ extension DefaultSemanticIDs {
     static func fillIn(_ config: inout RunConfig, output: URL, resuming: Bool, log: @escaping (String) -> Void) throws {
         guard config.training.sampler.needsSemanticIDs, config.training.semanticIDs == nil else { return }
         if config.training.threads > 0 { WorkerPool.configure(threads: config.training.threads) }
-        let fit = DefaultSemanticIDs(source: config.data, seed: config.training.seed, directory: output.appendingPathComponent("msac"))
+        let fit = DefaultSemanticIDs(source: config.data, seed: config.training.seed, validation: config.training.validationFraction,
+                                     directory: output.appendingPathComponent("msac"))
         config.training.semanticIDs = try fit.ensure(keepExisting: resuming, log: log)
     }
 
@@ -128,14 +135,16 @@ extension DefaultSemanticIDs {
         let runs = output.appendingPathComponent("runs")
         let started = !((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).isEmpty
         let root = output.appendingPathComponent("msac")
-        guard base.data.dependsOnSeed else {
+        let validation = base.training.validationFraction
+        guard base.data.dependsOnSeed || validation > 0 else {
             let ids = try DefaultSemanticIDs(source: base.data, seed: first, directory: root).ensure(keepExisting: started, log: log)
             return Dictionary(uniqueKeysWithValues: seeds.map { ($0, ids) })
         }
-        log("semantic IDs: the data changes with the seed, so each seed's training split gets its own MSAC fit")
+        log(validation > 0 ? "semantic IDs: each seed carves its own validation split, which its MSAC fit leaves out, so each seed gets its own fit"
+                           : "semantic IDs: the data changes with the seed, so each seed's training split gets its own MSAC fit")
         var bySeed: [UInt64: String] = [:]
         for seed in seeds {
-            bySeed[seed] = try DefaultSemanticIDs(source: base.data, seed: seed, directory: root.appendingPathComponent("seed\(seed)"))
+            bySeed[seed] = try DefaultSemanticIDs(source: base.data, seed: seed, validation: validation, directory: root.appendingPathComponent("seed\(seed)"))
                 .ensure(keepExisting: started, log: log)
         }
         return bySeed

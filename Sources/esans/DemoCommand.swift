@@ -42,9 +42,11 @@ struct DemoCommand: ParsableCommand {
         // The modalities the data has (behaviour; genres from the .item file; titles with the MiniLM weights).
         let modalities = DefaultSemanticIDs.modalities(for: RunConfig.DataSource(path: data[1]))
         let msac = output + "/msac"
-        let cluster = data + ["--modalities", modalities.names.joined(separator: ","), "--kp", "32", "--ks", "8", "--seed", String(seed), "--output", msac]
+        // The fit leaves out the validation pairs the compared runs carve with the same seed (they select on them).
+        let cluster = data + ["--modalities", modalities.names.joined(separator: ","), "--kp", "32", "--ks", "8", "--seed", String(seed),
+                              "--validation", String(TrainConfig().validationFraction), "--output", msac]
         print("\n== 1. MSAC clusters (\(modalities.text)): \(binary) cluster \(cluster.joined(separator: " ")) ==")
-        var clusterCommand = try ClusterFitCommand.parse(cluster)
+        let clusterCommand = try ClusterFitCommand.parse(cluster)
         try clusterCommand.run()
 
         let compareDir = output + "/compare"

@@ -19,9 +19,24 @@ struct ESANS: ParsableCommand {
     )
 
     /// Line-buffers standard output, so that a log redirected to a file (`nohup esans compare
-    /// ... > log`) shows each line as it happens, then runs the command line.
+    /// ... > log`) shows each line as it happens, then runs the command line. Errors from a
+    /// command's `run()` are reported as a person reads them: a validation error with the
+    /// subcommand's usage (not the top level's), exit 64; any other as one sentence (file-system
+    /// errors name the operation, the path and the reason; see ``ReadableError``), exit 1.
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)
-        Self.main(nil as [String]?)
+        var command: ParsableCommand
+        do { command = try parseAsRoot(nil) } catch { exit(withError: error) }
+        do {
+            try command.run()
+        } catch let e as ValidationError {
+            let usage = usageString(for: type(of: command))
+            printErr("Error: \(e.message)\nUsage: \(usage)\n  See '\(ReadableError.commandPath(usage: usage)) --help' for more information.")
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            guard let message = ReadableError.message(for: error) else { exit(withError: error) }
+            printErr("Error: " + message)
+            exit(withError: ExitCode.failure)
+        }
     }
 }

@@ -17,11 +17,13 @@ struct MSACFit {
     var images: String?
 
     /// The dataset `esans cluster` clusters: the training split of `source` with the split seed
-    /// `seed`, no validation carved (the generated data set for `synthetic`).
-    static func loadDataset(_ source: RunConfig.DataSource, seed: UInt64) throws -> Dataset {
+    /// `seed` (the generated data set for `synthetic`). With `validation` > 0 the same share of
+    /// each user's training items that `esans train --validation F --seed S` holds out is carved
+    /// out first, so that the behaviour modality never sees the pairs a run selects on.
+    static func loadDataset(_ source: RunConfig.DataSource, seed: UInt64, validation: Double = 0) throws -> Dataset {
         var training = TrainConfig()
         training.seed = seed
-        training.validationFraction = 0
+        training.validationFraction = validation
         return try RunConfig(data: source, model: ModelConfig(), training: training, optimizer: AdamOptimizer.Config()).loadDataset()
     }
 
@@ -49,6 +51,9 @@ struct MSACFit {
 
     private func markdown(_ r: MSACPipeline.Result, dataset: Dataset, seconds: Double) -> String {
         var s = "# MSAC report: \(dataset.name)\n\n"
+        if let v = dataset.validation, v.count > 0 {
+            s += "Fitted without the \(v.count) validation pairs carved from training (as the runs with the same seed carve them).\n\n"
+        }
         s += "Items: \(r.items.count) coded (\(dataset.numItems) with training interactions). Modalities: "
             + r.modalities.map { "\($0.name) (\($0.presentCount) items, \($0.dim)-d)" }.joined(separator: ", ")
         s += String(format: ". Kp = %d, Ks = %d, aligned dim %d. Total %.1f s.\n\n", config.kp, config.ks, config.dim, seconds)

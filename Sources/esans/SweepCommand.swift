@@ -6,7 +6,7 @@ import Experiments
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Train once per value of a hyperparameter (ESANS: lambda, lambda-margin, kp, tc, hard; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
+        abstract: "Train once per value of a hyperparameter (ESANS: lambda, lambda-margin, kp, tc, hard, refresh-clusters; loss: tau, bsl-weight, ccl-margin, ccl-weight) and write a comparison report.",
         discussion: """
         Same outputs and reuse as `esans compare`, one variant per value (OUTPUT/runs/<param>=<value>-seed<k>/). \
         --param lambda sets the hard-interpolation coefficient (values in [-0.3, 0.5]) and uses --semantic-ids \
@@ -16,6 +16,8 @@ struct SweepCommand: ParsableCommand {
         --semantic-ids-pattern with {value} replaced, e.g. 'clusters/kp{value}/semantic_ids.tsv'. \
         --param tc sets the easy-cluster temperature T_c (positive values); --param hard splits the \
         per-positive budget (--hard + --easy) into that many hard negatives and the rest easy. \
+        --param refresh-clusters refits the codebooks on the item tower every N epochs (0 = fixed clusters; \
+        needs the MSAC fit beside the semantic IDs). \
         The loss's knobs (tau, bsl-weight, ccl-margin, ccl-weight) train the --sampler and --loss given, \
         with the budget given. \
         Every run holds out part of each user's training items (--validation, 0.1 by default): the \

@@ -109,6 +109,12 @@ import Training
         #expect(h0.esans.hard == 0 && h0.esans.easy == 7)
         #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .tc, values: ["0"], regime: .paper, seeds: [1]) }
         #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .hard, values: ["8"], regime: .paper, seeds: [1]) }
+        let refresh = try PlanCatalog.sweep(base: base, parameter: .refreshClusters, values: ["0", "5"], regime: .paper, seeds: [1])
+        #expect(refresh.config(for: RunKey(variant: "refresh-clusters=5", seed: 1)).training.refreshClusters == 5)
+        #expect(refresh.config(for: RunKey(variant: "refresh-clusters=0", seed: 1)).training.refreshClusters == 0)
+        #expect(refresh.config(for: RunKey(variant: "refresh-clusters=0", seed: 1)).training.sampler == .esans)
+        #expect(refresh.variants.map(\.label) == ["clusters fixed", "refresh every 5 epochs"])
+        #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: base, parameter: .refreshClusters, values: ["-1"], regime: .paper, seeds: [1]) }
         #expect(throws: ExperimentError.self) {
             try PlanCatalog.sweep(base: tinyRunConfig(path: "unused"), parameter: .tc, values: ["1"], regime: .paper, seeds: [1])
         }

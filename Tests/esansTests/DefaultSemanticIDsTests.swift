@@ -88,11 +88,13 @@ import TestSupport
         let first = try CLI.run(args)
         #expect(first.code == 0, "\(first.err)")
         #expect(first.out.contains("MSAC fits them with the defaults"), "\(first.out)")
-        let model = out.appendingPathComponent("msac/msac.safetensors")
+        // The runs carve a validation split (the default) with their seed, which the fit leaves out: one fit per seed.
+        #expect(first.out.contains("each seed carves its own validation split"), "\(first.out)")
+        let model = out.appendingPathComponent("msac/seed1/msac.safetensors")
         let fitted = try Self.modified(model)
         // Only the ESANS run carries the semantic IDs; UNS's configuration is that of a comparison without ESANS.
         let esans = try Self.semanticIDs(ofRun: out.appendingPathComponent("runs/esans-seed1"))
-        #expect(esans?.hasSuffix("cmp/msac/semantic_ids.tsv") == true, "\(esans ?? "none")")
+        #expect(esans?.hasSuffix("cmp/msac/seed1/semantic_ids.tsv") == true, "\(esans ?? "none")")
         #expect(try Self.semanticIDs(ofRun: out.appendingPathComponent("runs/uns-seed1")) == nil)
 
         Thread.sleep(forTimeInterval: 1.1)
@@ -116,5 +118,34 @@ import TestSupport
             let ids = try Self.semanticIDs(ofRun: out.appendingPathComponent("runs/esans-seed\(seed)"))
             #expect(ids?.hasSuffix("msac/seed\(seed)/semantic_ids.tsv") == true, "seed \(seed): \(ids ?? "none")")
         }
+    }
+
+    /// The clusters never see the validation pairs a run selects on: `train` leaves them out of
+    /// its default fit, and `esans cluster --validation F --seed S` carves the same pairs.
+    @Test func fitsLeaveTheValidationPairsOut() throws {
+        let tmp = TempDir()
+        let fixture = try RecBoleFixture(parent: tmp.url)
+        let data = ["--data", fixture.directory.path, "--format", "recbole"]
+        let run = tmp.file("run")
+        let trained = try CLI.run(["train"] + data + ["--sampler", "esans", "--validation", "0.3"] + Self.tiny + ["--output", run.path])
+        #expect(trained.code == 0, "\(trained.err)")
+        #expect(trained.out.contains("--validation 0.3"), "the equivalent cluster command names the share: \(trained.out)")
+        let key = try String(contentsOf: run.appendingPathComponent("msac/cache_key.txt"), encoding: .utf8)
+        #expect(key.contains("validation=0.3\n"), "\(key)")
+        let report = try String(contentsOf: run.appendingPathComponent("msac/report.md"), encoding: .utf8)
+        let carved = try #require(report.firstMatch(of: /Fitted without the (\d+) validation pairs/)).1
+        #expect(Int(carved)! > 0)
+
+        // The same share and seed from `esans cluster`: the same number of pairs left out.
+        let out = tmp.file("msac")
+        let modalities = String(try #require(key.firstMatch(of: /modalities=(.*)\n/)).1)
+        let clustered = try CLI.run(["cluster"] + data + ["--modalities", modalities, "--kp", "2", "--ks", "2", "--validation", "0.3", "--output", out.path])
+        #expect(clustered.code == 0, "\(clustered.err)")
+        #expect(clustered.out.contains("(\(carved) validation pairs left out of the fit)"), "\(clustered.out)")
+        // Without the share, the behaviour modality sees every training pair.
+        let all = try CLI.run(["cluster"] + data + ["--modalities", modalities, "--kp", "2", "--ks", "2", "--output", tmp.file("all").path])
+        #expect(all.code == 0 && !all.out.contains("validation pairs left out"), "\(all.out)")
+        let bad = try CLI.run(["cluster"] + data + ["--validation", "1", "--output", tmp.file("bad").path])
+        #expect(bad.code != 0 && bad.err.contains("--validation must lie in [0, 1)"), "\(bad.err)")
     }
 }
