@@ -47,13 +47,11 @@ enum DelimitedReader {
             if expectedFields == nil {
                 expectedFields = fields.count
                 if options.header { columnNames = fields.map { records.trimmedText($0) } }
-                (userColumn, itemColumn, timeColumn) = try chooseColumns(options.columns, names: columnNames,
-                                                                         fieldCount: fields.count, file: file, notes: &notes)
-                if options.minRating != nil {
-                    let r = try chooseRatingColumn(options.columns.rating, names: columnNames, fieldCount: fields.count, file: file)
-                    ratingColumn = r
-                    notes.append("rating column: \(r)" + (columnNames.map { " (\($0[r]))" } ?? ""))
-                }
+                let chosen = try DelimitedColumns.choose(options.columns, names: columnNames, fieldCount: fields.count,
+                                                         needsRating: options.minRating != nil, file: file)
+                (userColumn, itemColumn, timeColumn, ratingColumn) = (chosen.user, chosen.item, chosen.time, chosen.rating)
+                notes.append(chosen.note(names: columnNames))
+                if let r = chosen.rating { notes.append("rating column: \(r)" + (columnNames.map { " (\($0[r]))" } ?? "")) }
                 let label = { (index: Int, role: String) -> String in
                     if let names = columnNames { return "field \(index + 1) (\(names[index]))" }
                     return DataError.fieldLabel(index + 1, role)
@@ -102,69 +100,5 @@ enum DelimitedReader {
         if timeColumn != nil { log.times = times }
         if ratingColumn != nil { log.ratings = ratings }
         return log
-    }
-
-    /// Resolves the mapping against the header (or the field count without one).
-    static func chooseColumns(_ mapping: ColumnMapping, names: [String]?, fieldCount: Int, file: String,
-                              notes: inout [String]) throws -> (Int, Int, Int?) {
-        func resolve(_ ref: ColumnRef, _ role: String) throws -> Int {
-            try resolveColumn(ref, role: role, names: names, fieldCount: fieldCount, file: file)
-        }
-        func guess(_ candidates: [String]) -> Int? {
-            guard let names else { return nil }
-            return names.firstIndex { candidates.contains($0.lowercased()) }
-        }
-        let user = try mapping.user.map { try resolve($0, "user") } ?? guess(["user_id", "userid", "user"]) ?? 0
-        let item = try mapping.item.map { try resolve($0, "item") } ?? guess(["item_id", "itemid", "item"]) ?? 1
-        let time = try mapping.timestamp.map { try resolve($0, "timestamp") } ?? guess(["timestamp", "time", "ts"])
-        guard item < fieldCount else {
-            throw DataError(file: file, line: 1, message: "need at least two columns (user and item), found \(fieldCount)")
-        }
-        guard user != item else {
-            throw DataError(file: file, line: 1, message: "user and item ids cannot come from the same column (\(user))")
-        }
-        let describe = { (index: Int) -> String in names.map { "\(index) (\($0[index]))" } ?? "\(index)" }
-        notes.append("columns: user \(describe(user)), item \(describe(item)), timestamp "
-                     + (time.map(describe) ?? "none"))
-        return (user, item, time)
-    }
-
-    /// The rating column for a minimum rating: the one `ref` names, else the header's column
-    /// called `rating` (any case). Without one, the error lists the header's columns.
-    static func chooseRatingColumn(_ ref: ColumnRef?, names: [String]?, fieldCount: Int, file: String) throws -> Int {
-        if let ref { return try resolveColumn(ref, role: "rating", names: names, fieldCount: fieldCount, file: file) }
-        guard let names else {
-            throw DataError(file: file, line: 1, message: "a minimum rating needs a rating column, and the file is read "
-                                + "without a header: give the column's 0-based index (--rating-column)")
-        }
-        guard let index = names.firstIndex(where: { $0.lowercased() == "rating" }) else {
-            throw DataError(file: file, line: 1, message: "a minimum rating needs a rating column, and none is named 'rating'; "
-                                + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", ")
-                                + " (choose one with --rating-column)")
-        }
-        return index
-    }
-
-    /// The 0-based column `ref` points at; `role` (user, item, timestamp, rating) names it in errors.
-    static func resolveColumn(_ ref: ColumnRef, role: String, names: [String]?, fieldCount: Int, file: String) throws -> Int {
-        let what = role == "user" || role == "item" ? "the \(role) id" : "the \(role)"
-        switch ref {
-        case .index(let index):
-            guard index >= 0 && index < fieldCount else {
-                throw DataError(file: file, line: 1, message: "\(role) column index \(index) is out of range "
-                                    + "(the first line has \(fieldCount) fields; indices are 0-based)")
-            }
-            return index
-        case .name(let name):
-            guard let names else {
-                throw DataError(file: file, line: 1, message: "\(role) column \(DataError.quote(name)) is given by name, "
-                                    + "but the file is read without a header; give a 0-based index instead")
-            }
-            guard let index = names.firstIndex(of: name) else {
-                throw DataError(file: file, line: 1, message: "no column named \(DataError.quote(name)) for \(what); "
-                                    + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", "))
-            }
-            return index
-        }
     }
 }

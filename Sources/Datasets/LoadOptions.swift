@@ -31,12 +31,13 @@ public enum ColumnRef: Sendable, Hashable, CustomStringConvertible,
 
 /// Which columns hold the user id, item id, (optional) timestamp and (optional) rating.
 ///
-/// A nil entry means "choose for me": for RecBole the fields `user_id`, `item_id`,
-/// `timestamp` and `rating`; for CSV/TSV with a header the first column named
+/// A nil entry is found by name, never guessed: for RecBole the fields `user_id`, `item_id`,
+/// `timestamp` and `rating`; for CSV/TSV with a header the one column named
 /// (case-insensitively) `user_id`/`userid`/`user`, `item_id`/`itemid`/`item`,
-/// `timestamp`/`time`/`ts` and `rating`, falling back to columns 0 and 1, no timestamp and no
-/// rating; without a header columns 0 and 1. The rating is read only for
-/// ``LoadOptions/minRating``.
+/// `timestamp`/`time`/`ts` and `rating`. A user or item id column that no header name marks
+/// (or that several mark) refuses the file, naming the header's columns; a timestamp without
+/// one is absent. Without a header the user and item are columns 0 and 1. No two roles may
+/// share a column. The rating is read only for ``LoadOptions/minRating``.
 public struct ColumnMapping: Sendable, Equatable {
     /// The user id column.
     public var user: ColumnRef?

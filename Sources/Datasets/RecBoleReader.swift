@@ -78,8 +78,10 @@ enum RecBoleReader {
         let file = URL(fileURLWithPath: path).lastPathComponent
         let fields = try AtomicTable.readHeader(path: path)
         func label(_ index: Int) -> String { DataError.fieldLabel(index + 1, fields[index].name) }
-        let userIndex = try resolve(options.columns.user ?? .name("user_id"), role: "user", fields: fields, file: file)
-        let itemIndex = try resolve(options.columns.item ?? .name("item_id"), role: "item", fields: fields, file: file)
+        let userIndex = try resolve(options.columns.user ?? .name("user_id"), role: "user", fields: fields, file: file,
+                                    option: options.columns.user == nil ? "--user-column" : nil)
+        let itemIndex = try resolve(options.columns.item ?? .name("item_id"), role: "item", fields: fields, file: file,
+                                    option: options.columns.item == nil ? "--item-column" : nil)
         var timeIndex: Int?
         if let ref = options.columns.timestamp {
             timeIndex = try resolve(ref, role: "timestamp", fields: fields, file: file)
@@ -98,6 +100,8 @@ enum RecBoleReader {
         if options.minRating != nil {
             ratingIndex = try ratingField(options.columns.rating, fields: fields, file: file)
         }
+        try DelimitedColumns(user: userIndex, item: itemIndex, time: timeIndex, rating: ratingIndex)
+            .checkDistinct(names: fields.map(\.name), file: file)
         var wanted: Set<String> = [fields[userIndex].name, fields[itemIndex].name]
         if let t = timeIndex { wanted.insert(fields[t].name) }
         if let r = ratingIndex { wanted.insert(fields[r].name) }
@@ -160,14 +164,16 @@ enum RecBoleReader {
         return index
     }
 
-    /// The 0-based field index a column reference points at.
-    static func resolve(_ ref: ColumnRef, role: String, fields: [AtomicTable.Field], file: String) throws -> Int {
+    /// The 0-based field index a column reference points at. `option`, when the reference is
+    /// the default name, is the option that chooses another field (named in the error).
+    static func resolve(_ ref: ColumnRef, role: String, fields: [AtomicTable.Field], file: String, option: String? = nil) throws -> Int {
         switch ref {
         case .name(let name):
             if let index = fields.firstIndex(where: { $0.name == name }) { return index }
             throw DataError(file: file, line: 1,
                             message: "no field named \(DataError.quote(name)) for the \(role == "user" || role == "item" ? role + " id" : role); fields are "
-                                + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", "))
+                                + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", ")
+                                + (option.map { " (choose one with \($0) NAME|INDEX)" } ?? ""))
         case .index(let index):
             guard index >= 0 && index < fields.count else {
                 throw DataError(file: file, line: 1,

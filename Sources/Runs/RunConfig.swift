@@ -105,6 +105,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.optimizer = optimizer
     }
 
+    /// A run over `data` with the recipe's settings: the defaults of ``ModelConfig``,
+    /// ``TrainConfig`` and ``defaultOptimizer`` (what `esans train` does without options).
+    public init(data: DataSource) {
+        self.init(data: data, model: ModelConfig(), training: TrainConfig(), optimizer: Self.defaultOptimizer)
+    }
+
     /// The optimiser of the recipe (chosen on validation splits, see the README): Adam at a
     /// peak learning rate of 0.04 and decoupled weight decay 0.3.
     public static var defaultOptimizer: AdamOptimizer.Config {
@@ -161,6 +167,13 @@ public struct ConfigFileError: Error, CustomStringConvertible {
     public let setting: String
     /// What is wrong.
     public let problem: String
+
+    /// An error about `setting` (a JSON path, empty for the whole file) of the file at `url`.
+    init(url: URL, setting: String, problem: String) {
+        self.url = url
+        self.setting = setting
+        self.problem = problem
+    }
 
     init(url: URL, error: DecodingError) {
         self.url = url

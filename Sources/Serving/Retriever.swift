@@ -64,6 +64,9 @@ public final class Retriever: @unchecked Sendable {
     public let exact: ExactIndex
     /// The IVF index, if loaded.
     public let ivf: IVFIndex?
+    /// The IVF index's recall@K against exact search, measured when it was built (nil
+    /// without an index, or for an index built before esans measured it).
+    public let ivfRecall: IndexRecall?
     /// The index a request uses when it does not say.
     public let defaultIndex: IndexChoice
     /// Largest `k` a request may ask for.
@@ -74,11 +77,13 @@ public final class Retriever: @unchecked Sendable {
     public let maxListLength = 10_000
     private let encoder: HistoryEncoder
 
-    /// A retriever over `run`, with `ivf` as the default index when given.
-    public init(run: ServingRun, ivf: IVFIndex?, maxK: Int = 1000) {
+    /// A retriever over `run`, with `ivf` as the default index when given; `ivfRecall` is its
+    /// measured recall, when known.
+    public init(run: ServingRun, ivf: IVFIndex?, ivfRecall: IndexRecall? = nil, maxK: Int = 1000) {
         self.run = run
         self.exact = ExactIndex(items: run.items)
         self.ivf = ivf
+        self.ivfRecall = ivf == nil ? nil : ivfRecall
         self.defaultIndex = ivf == nil ? .exact : .ivf
         self.maxK = min(maxK, run.dataset.numItems)
         self.encoder = HistoryEncoder(userTower: run.model.userTower)
@@ -183,7 +188,7 @@ extension Retriever {
     /// (which must have been built on this run's item vectors).
     public static func load(runDirectory: URL, indexDirectory: URL?, maxK: Int = 1000) throws -> Retriever {
         let run = try ServingRun(directory: runDirectory)
-        let ivf = try indexDirectory.map { try IVFIndexFile.read(from: $0, items: run.items, dataFingerprint: run.dataFingerprint).index }
-        return Retriever(run: run, ivf: ivf, maxK: maxK)
+        let read = try indexDirectory.map { try IVFIndexFile.read(from: $0, items: run.items, dataFingerprint: run.dataFingerprint) }
+        return Retriever(run: run, ivf: read?.index, ivfRecall: read.flatMap { IndexRecall(metadata: $0.metadata) }, maxK: maxK)
     }
 }

@@ -34,6 +34,7 @@ public enum RetrievalRoutes {
                 ("status", "ok"), ("run", r.run.directory.path), ("users", r.run.dataset.numUsers),
                 ("items", r.run.dataset.numItems), ("dimension", r.run.dimension), ("default_index", r.defaultIndex.rawValue),
                 ("ivf_lists", r.ivf?.lists ?? 0), ("default_nprobe", r.ivf?.defaultProbes ?? 0),
+                ("ivf_recall", r.ivfRecall?.recall ?? Double.nan), ("ivf_recall_k", r.ivfRecall?.k ?? 0),
                 ("history_queries", r.supportsHistory), ("max_k", r.maxK), ("max_body_bytes", options.maxBodyBytes),
             ]))
         }

@@ -31,6 +31,7 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "Replace the metrics of an earlier baseline run in --output.") var force = false
 
     func validate() throws {
+        try dataOptions.requireData()
         if method != .itemknn && (neighbors != nil || shrink != nil) {
             throw ValidationError("--neighbors and --shrink apply to --method itemknn only")
         }

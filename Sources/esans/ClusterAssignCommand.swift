@@ -31,6 +31,8 @@ struct ClusterAssignCommand: ParsableCommand {
     @Flag(help: "Recompute the IDs of the items of the fit too (default: they keep theirs).") var reassignAll = false
     @Option(help: ArgumentHelp("Output file (semantic_ids.tsv format).", valueName: "file")) var output: String
 
+    func validate() throws { try dataOptions.requireData() }
+
     func run() throws {
         let dir = URL(fileURLWithPath: msac)
         let outURL = URL(fileURLWithPath: output).standardizedFileURL

@@ -48,6 +48,8 @@ struct ClusterFitCommand: ParsableCommand {
     var validation: Double = 0
     @Option(help: "Output directory.") var output: String
 
+    func validate() throws { try dataOptions.requireData() }
+
     func run() throws {
         let chosen = modalities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if chosen.contains("visual") {

@@ -39,10 +39,15 @@ struct CompareCommand: ParsableCommand {
     var budgetSeconds: Double?
     @Option(help: "Experiment directory.") var output: String
 
+    func validate() throws {
+        try dataOptions.requireData()
+        _ = try training.runConfig(data: dataOptions.source())
+    }
+
     func run() throws {
         var base = try training.runConfig(data: dataOptions.source())
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
-        let seedList = ExperimentPlan.seeds(count: seeds, first: training.seed)
+        let seedList = ExperimentPlan.seeds(count: seeds, first: base.training.seed)
         let dir = URL(fileURLWithPath: output)
         if let losses {
             guard samplers == nil, !ablation else { throw ValidationError("--losses compares losses with one --sampler; it cannot be combined with --samplers or --ablation") }

@@ -17,8 +17,11 @@ struct DataInfoCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Seed for random splits.") var seed: UInt64 = 1
 
+    func validate() throws { try dataOptions.requireData() }
+
     func run() throws {
-        let ds = try DatasetLoader.load(path: dataOptions.data, options: try dataOptions.source().loadOptions(seed: seed))
+        let source = try dataOptions.source()
+        let ds = try DatasetLoader.load(path: source.path, options: try source.loadOptions(seed: seed))
         print(DatasetInfo(ds).description)
     }
 }

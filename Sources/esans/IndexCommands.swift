@@ -17,15 +17,29 @@ struct IndexBuildCommand: ParsableCommand {
         discussion: """
         With --msac DIR the lists are the MSAC primary clusters of DIR/semantic_ids.tsv (from `esans cluster` \
         on the same data); without it a k-means with --lists centres is fitted to the item vectors. Each list's \
-        centroid is the normalised mean of its items' vectors. Writes INDEXDIR/ivf.safetensors.
+        centroid is the normalised mean of its items' vectors. Then recall@K at the default --nprobe is \
+        measured against exact search on a seeded sample of the run's users (their training items excluded), \
+        printed, and recorded in the index (`esans serve` reports it). Below --min-recall the index is not \
+        written: the message names the nprobe that reaches it, if any; --allow-low-recall writes it anyway. \
+        Writes INDEXDIR/ivf.safetensors.
         """)
 
     @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
     @Option(help: "MSAC output directory (semantic_ids.tsv, msac.safetensors) whose primary clusters become the lists.") var msac: String?
     @Option(help: "Lists of the k-means partition when no --msac is given.") var lists = 256
     @Option(help: "Lists probed by default when serving.") var nprobe = 16
-    @Option(help: "k-means seed.") var seed: UInt64 = 1
+    @Option(help: "Seed of the k-means and of the users the recall is measured on.") var seed: UInt64 = 1
+    @Option(help: "K of the recall@K measured against exact search.") var recallK = 100
+    @Option(help: "Users the recall is measured on (0 = all).") var recallQueries = 1000
+    @Option(help: "Recall@K at the default --nprobe below which the index is refused.") var minRecall = IndexRecall.defaultMinimum
+    @Flag(help: "Write the index even when its recall is below --min-recall (with a warning).") var allowLowRecall = false
     @Option(help: "Index directory to write.") var output: String
+
+    func validate() throws {
+        guard nprobe > 0 else { throw ValidationError("--nprobe must be positive") }
+        guard recallK > 0, recallQueries >= 0 else { throw ValidationError("--recall-k must be positive and --recall-queries not negative") }
+        guard (0...1).contains(minRecall) else { throw ValidationError("--min-recall must lie in [0, 1]") }
+    }
 
     func run() throws {
         let t0 = Date()
@@ -46,11 +60,36 @@ struct IndexBuildCommand: ParsableCommand {
                 meta["seed"] = String(seed)
             }
         } catch let e as ServingError { throw ValidationError(e.message) }
-        try IVFIndexFile.write(index, items: items, metadata: meta, dataFingerprint: loaded.run.dataFingerprint, to: URL(fileURLWithPath: output))
         let sizes = (0..<index.lists).map { index.listOffsets[$0 + 1] - index.listOffsets[$0] }.sorted()
         print("\(loaded.dataset.name): \(index.count) items x \(index.dimension), \(index.lists) lists from \(meta["source"]!) " +
               "(sizes min \(sizes.first!), median \(sizes[sizes.count / 2]), max \(sizes.last!), empty \(sizes.filter { $0 == 0 }.count))")
+        let recall = try checkedRecall(index, loaded: loaded)
+        meta.merge(recall.metadata) { _, measured in measured }
+        try IVFIndexFile.write(index, items: items, metadata: meta, dataFingerprint: loaded.run.dataFingerprint, to: URL(fileURLWithPath: output))
         print("wrote \(output)/\(IVFIndexFile.fileName) in \(String(format: "%.1f", Date().timeIntervalSince(t0)))s")
+    }
+
+    /// Measures the index's recall at its default nprobe and prints it; below --min-recall,
+    /// refuses (nothing is written) or, with --allow-low-recall, warns.
+    private func checkedRecall(_ index: IVFIndex, loaded: LoadedRun) throws -> IndexRecall {
+        func measure(_ probes: [Int]) -> [IndexRecall] {
+            IndexRecall.measure(ivf: index, items: loaded.items, userVectors: loaded.users, known: loaded.run.known,
+                                k: recallK, queries: recallQueries, seed: seed, probes: probes)
+        }
+        let recall = measure([index.defaultProbes])[0]
+        print("\(recall.summary), against exact search")
+        guard recall.recall < minRecall else { return recall }
+        let larger = measure(IndexRecall.largerProbes(than: index.defaultProbes, lists: index.lists))
+        let hint = larger.first { $0.recall >= minRecall }.map { String(format: "--nprobe %d reaches %.4f", $0.nprobe, $0.recall) }
+            ?? "no nprobe below every list reaches it"
+        let problem = String(format: "recall@%d %.4f at nprobe %d is below --min-recall %g: on average the index would miss %.0f%% of exact search's top %d. ",
+                             recall.k, recall.recall, recall.nprobe, minRecall, (1 - recall.recall) * 100, recall.k)
+            + hint + (msac != nil ? "; k-means lists (no --msac, --lists N) usually do better than MSAC clusters" : "")
+        if allowLowRecall {
+            printErr("warning: " + problem + " (written anyway: --allow-low-recall)")
+            return recall
+        }
+        throw ServingError(.badInput, problem + "; --allow-low-recall writes it anyway. Nothing written.")
     }
 }
 
@@ -88,14 +127,8 @@ struct IndexEvalCommand: ParsableCommand {
             throw ValidationError(e.message)
         }
         let ds = loaded.dataset
-        var users = Array(0..<ds.numUsers)
-        if queries > 0 && queries < users.count {
-            var rng = RandomSource(seed: seed).derived("index-eval-queries")
-            rng.shuffle(&users)
-            users = Array(users[..<queries])
-        }
-        let q = Matrix(uninitializedRows: users.count, cols: loaded.items.cols)
-        for (i, u) in users.enumerated() { q.row(i).update(from: loaded.users.row(u), count: q.cols) }
+        let users = IndexRecall.sampleUsers(count: queries, of: ds.numUsers, seed: seed)
+        let q = IndexRecall.queryMatrix(users, from: loaded.users)
         let train = loaded.run.known
         let picked = users
         print("\(ds.name): \(users.count) query users, \(ds.numItems) items, \(ivf.lists) lists, K = \(k), \(WorkerPool.shared.threadCount) threads")

@@ -68,14 +68,47 @@ extension ServeCommand {
         let t0 = Date()
         let initial: Retriever
         do { initial = try load() } catch let e as ServingError { throw ValidationError(e.message) }
-        logger.info("loaded", metadata: [
+        var loaded: Logger.Metadata = [
             "run": "\(runURL.path)", "users": "\(initial.run.dataset.numUsers)", "items": "\(initial.run.dataset.numItems)",
             "index": "\(initial.defaultIndex.rawValue)", "lists": "\(initial.ivf?.lists ?? 0)",
             "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
             "rss_bytes": "\(RetrievalRoutes.residentBytes())",
-        ])
+        ]
+        if let indexURL, let ivf = initial.ivf {
+            loaded["index_path"] = "\(indexURL.path)"
+            loaded["default_nprobe"] = "\(ivf.defaultProbes)"
+            if let r = initial.ivfRecall {
+                loaded["ivf_recall"] = "\(String(format: "%.4f", r.recall))"
+                loaded["ivf_recall_k"] = "\(r.k)"
+                loaded["ivf_recall_nprobe"] = "\(r.nprobe)"
+            }
+        }
+        logger.info("loaded", metadata: loaded)
+        for warning in Self.indexWarnings(initial) { logger.warning("\(warning)") }
         return RetrievalServer(state: ServingState(initial: initial, loader: load),
                                options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger)
+    }
+}
+
+extension ServeCommand {
+    /// What a server answering with `retriever`'s IVF index by default should be told: an
+    /// index whose recall was never measured, or was measured below
+    /// ``IndexRecall/defaultMinimum``, or at another nprobe than the one it serves with.
+    static func indexWarnings(_ retriever: Retriever) -> [String] {
+        guard let ivf = retriever.ivf else { return [] }
+        guard let r = retriever.ivfRecall else {
+            return ["the IVF index answers requests by default and its recall was never measured (built before esans recorded it); "
+                    + "rebuild it with `esans index build` or check it with `esans index eval`"]
+        }
+        var out: [String] = []
+        if r.recall < IndexRecall.defaultMinimum {
+            out.append("the IVF index answers requests by default with a measured \(r.summary), below \(IndexRecall.defaultMinimum); "
+                       + "send \"index\": \"exact\" or rebuild it (esans index build) with a larger --nprobe or k-means lists")
+        }
+        if r.nprobe != ivf.defaultProbes {
+            out.append("the IVF index's recall was measured at nprobe \(r.nprobe), and it serves with nprobe \(ivf.defaultProbes)")
+        }
+        return out
     }
 }
 

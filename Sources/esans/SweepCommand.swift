@@ -34,12 +34,17 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Seeds per value (--seed, --seed + 1, ...).") var seeds = 3
     @Option(help: "Experiment directory.") var output: String
 
+    func validate() throws {
+        try dataOptions.requireData()
+        _ = try training.runConfig(data: dataOptions.source())
+    }
+
     func run() throws {
         let base = try training.runConfig(data: dataOptions.source())
         let parameter = param, budget = regime ?? (param.trainsESANS ? .paper : .custom)
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
         let list = values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let seedList = ExperimentPlan.seeds(count: seeds, first: training.seed)
+        let seedList = ExperimentPlan.seeds(count: seeds, first: base.training.seed)
         // ESANS's knobs without --semantic-ids (kp needs one fit per value, from --semantic-ids-pattern).
         var bySeed: [UInt64: String] = [:]
         if parameter.trainsESANS && parameter != .kp {

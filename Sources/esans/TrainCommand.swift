@@ -15,17 +15,41 @@ struct TrainCommand: ParsableCommand {
         and OUTPUT/embeddings/ (.npy vectors and id maps). --resume continues an interrupted run. \
         --sampler esans without --semantic-ids fits MSAC semantic IDs with the default settings into \
         OUTPUT/msac (the modalities the data has: behaviour, structured from a .item file, text when the \
-        MiniLM weights are in the cache) and reuses them when the run is resumed or repeated on the same data.
+        MiniLM weights are in the cache) and reuses them when the run is resumed or repeated on the same data. \
+        --config FILE reads the settings from a JSON file in the shape of config.json (an earlier run's \
+        config.json is one; any part may be left out and takes the default): the options given on the command \
+        line override its values. A key or a value esans does not know fails, naming it and the accepted ones.
         """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @Option(name: .customLong("config"), help: ArgumentHelp("Run settings file (JSON in the shape of config.json, e.g. an earlier run's); the options given override its values.", valueName: "file"))
+    var configFile: String?
     @Option(help: "Run directory.") var output: String
     @Flag(help: "Continue the run in --output from its last finished epoch.") var resume = false
     @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var force = false
 
+    /// Without a settings file every setting is known while parsing: check them all here, so
+    /// that a problem is reported with this command's usage.
+    func validate() throws {
+        if configFile == nil {
+            try dataOptions.requireData()
+            _ = try training.runConfig(data: dataOptions.source())
+        }
+    }
+
+    /// The run's settings: the recipe's defaults or the settings file, with the options given
+    /// applied over them.
+    func runConfig() throws -> RunConfig {
+        guard let configFile else { return try training.runConfig(data: dataOptions.source()) }
+        let file = try RunSettingsFile.read(from: URL(fileURLWithPath: configFile), dataPath: dataOptions.data)
+        var base = file
+        base.data = try dataOptions.source(over: file.data)
+        return try training.runConfig(over: base)
+    }
+
     func run() throws {
-        var config = try training.runConfig(data: dataOptions.source())
+        var config = try runConfig()
         let existing = URL(fileURLWithPath: output).appendingPathComponent(RunFiles.config)
         if !resume && !force && FileManager.default.fileExists(atPath: existing.path) {
             throw ValidationError("\(output) already holds a run (\(RunFiles.config)); use --resume to continue it, --force to replace it, or another --output")

@@ -8,12 +8,13 @@ import NumCore
 import Serving
 @testable import ServingHTTP
 
-/// A server over a tiny run (with an IVF index of 4 lists when `ivf`).
-func makeServer(_ tmp: TempDir, history: Bool = false, ivf: Bool = true, maxBody: Int = 4096) throws -> RetrievalServer {
+/// A server over a tiny run (with an IVF index of 4 lists when `ivf`, whose measured recall
+/// is `recall` when given).
+func makeServer(_ tmp: TempDir, history: Bool = false, ivf: Bool = true, recall: IndexRecall? = nil, maxBody: Int = 4096) throws -> RetrievalServer {
     let runDir = try makeRun(in: tmp.url, history: history, idEmbedding: !history)
     let run = try ServingRun(directory: runDir)
     let index = ivf ? IVFBuilder.fromKMeans(items: run.items, lists: 4, defaultProbes: 2) : nil
-    let retriever = Retriever(run: run, ivf: index, maxK: 50)
+    let retriever = Retriever(run: run, ivf: index, ivfRecall: recall, maxK: 50)
     var logger = Logger(label: "test")
     logger.logLevel = .critical
     let state = ServingState(initial: retriever) { retriever }
@@ -39,6 +40,7 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
                 #expect(res.status == .ok)
                 let j = json(res.body)
                 #expect(j["status"] as? String == "ok" && j["items"] as? Int == r.run.dataset.numItems && j["ivf_lists"] as? Int == 4)
+                #expect(j["ivf_recall"] is NSNull, "an index without a measured recall reports null")
             }
             try await client.execute(uri: "/v1/retrieve", method: .post, headers: jsonHeaders,
                                      body: body("{\"user_id\": \"\(user)\", \"k\": 7, \"index\": \"exact\"}")) { res in
@@ -129,6 +131,18 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
             }
         }
         #expect(state.metrics.prometheusText(gauges: []).contains("esans_reloads_total{result=\"ok\"} 1"))
+    }
+
+    /// /healthz reports the IVF index's recall measured by `esans index build`.
+    @Test func healthReportsTheIndexRecall() async throws {
+        let tmp = TempDir()
+        let server = try makeServer(tmp, recall: IndexRecall(recall: 0.9375, k: 20, nprobe: 2, queries: 40, seed: 1))
+        try await server.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { res in
+                let j = json(res.body)
+                #expect(j["ivf_recall"] as? Double == 0.9375 && j["ivf_recall_k"] as? Int == 20, "\(j)")
+            }
+        }
     }
 
     /// The real server loop: SIGHUP reloads, task cancellation stops it.

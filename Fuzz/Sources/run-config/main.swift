@@ -1,5 +1,6 @@
 // Fuzzes the reading of a run's `config.json` (`RunConfig.read(from:)`, every setting's
-// decoder) and of the copy a model file records (`RunProvenance.check`), then uses what was
+// decoder), of the same JSON as a settings file (`RunSettingsFile.read`, `train --config`)
+// and of the copy a model file records (`RunProvenance.check`), then uses what was
 // read: loader options, paths, differences, and an encode/decode round trip that must give
 // the same configuration. The input is the JSON.
 import Foundation
@@ -21,6 +22,13 @@ let target = FuzzTarget(name: "run-config", seeds: seeds) { input in
         _ = config.sameRun(as: base)
         let again = try JSONDecoder().decode(RunConfig.self, from: try JSONEncoder().encode(config))
         require(again == config, "config.json does not survive an encode/decode round trip")
+    }
+    // The same bytes as a hand-written settings file (`train --config`): strict keys, defaults
+    // for what it leaves out, and a configuration that survives the round trip too.
+    expectErrors("settings file", allowed: allowed) {
+        let config = try RunSettingsFile.read(from: url, dataPath: "/data/x")
+        let again = try JSONDecoder().decode(RunConfig.self, from: try JSONEncoder().encode(config))
+        require(again == config, "a settings file does not survive an encode/decode round trip")
     }
     expectErrors("provenance", allowed: allowed) {
         let provenance = RunProvenance(config: base, dataFingerprint: "f")
