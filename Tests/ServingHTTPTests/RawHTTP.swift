@@ -3,12 +3,28 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking HTTP/1.1 request over a plain loopback socket (`Connection: close`); returns the
-/// status code and the body. Used where no test framework client is running.
-func rawHTTP(port: Int, method: String = "GET", path: String, body: String = "") throws -> (status: Int, body: String) {
+/// An HTTP/1.1 request over a plain loopback socket (`Connection: close`); returns the status
+/// code and the body. Used where no test framework client is running. The blocking socket
+/// calls run on a thread of their own, never on the concurrency pool: on a 2-core machine that
+/// pool has two threads, and blocking them would starve the server under test (whose handlers
+/// run there too) until the request times out.
+func rawHTTP(port: Int, method: String = "GET", path: String, body: String = "") async throws -> (status: Int, body: String) {
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<(status: Int, body: String), Error>) in
+        Thread.detachNewThread {
+            done.resume(with: Result { try blockingHTTP(port: port, method: method, path: path, body: body) })
+        }
+    }
+}
+
+/// The request of ``rawHTTP(port:method:path:body:)`` on the calling thread; every socket call
+/// gives up after 15 s.
+private func blockingHTTP(port: Int, method: String, path: String, body: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
+    var timeout = timeval(tv_sec: 15, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
