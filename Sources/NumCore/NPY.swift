@@ -123,19 +123,20 @@ public enum NPY {
         guard file.shape.count <= 1 else {
             throw TensorIOError(file: name, problem: "expected a 1-D array, found shape \(file.shape)")
         }
-        return try int32Values(file, url: url)
+        return try int32Values(file, name: name)
     }
 
     /// Reads an `int32` or `int64` array of any shape (`int64` must fit in `Int32`): the shape
     /// and the values in C order (a `users x K` grid from `esans recommend`, say).
     /// - Throws: ``TensorIOError`` naming the file on any format problem or an out-of-range value.
     public static func readInt32Array(from url: URL) throws -> (shape: [Int], values: [Int32]) {
-        let file = try load(url)
-        return (file.shape, try int32Values(file, url: url))
+        let name = url.lastPathComponent
+        let file = try parse(try map(url), name: name)
+        return (file.shape, try int32Values(file, name: name))
     }
 
     /// The values of a parsed integer file.
-    static func int32Values(_ file: Parsed, url: URL) throws -> [Int32] {
+    static func int32Values(_ file: Parsed, name: String) throws -> [Int32] {
         let count = file.shape.reduce(1, *)
         return try file.data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Int32] in
             let base = raw.baseAddress! + file.dataOffset
