@@ -77,6 +77,10 @@ public final class TrainingRun {
         let sampler = try SamplerFactory.make(tc, context: context, dataset: dataset, notes: &samplerNotes)
         refresher = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Temporary files of writes a killed process never finished (the files they were
+        // replacing are intact); a resumed run is the next writer here.
+        let stale = [directory, directory.appendingPathComponent(RunFiles.embeddings)].flatMap { AtomicFile.removeStaleTemporaries(in: $0) }
+        if !stale.isEmpty { observe(.note("removed \(stale.count) temporary file(s) of writes interrupted earlier (\(stale.joined(separator: ", ")))")) }
 
         let optimizer = AdamOptimizer(config: config.optimizer)
         let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
