@@ -56,4 +56,22 @@ import TestSupport
         try AtomicFile.writeText("e", to: dir.file("e.txt"))
         #expect(crash.committed.count == 1)
     }
+
+    /// Rewriting a file with a checksum sidecar, interrupted between the two files, used to
+    /// leave the new file beside the old checksum, refused as damaged. The old sidecar now goes
+    /// first: at every interruption point the file reads back (checked when the sidecar is there).
+    @Test func anInterruptedRewriteNeverLeavesTheOldChecksum() throws {
+        let old = Data("old contents\n".utf8), new = Data("new contents, longer\n".utf8)
+        for crashAfter in 1...2 {
+            let dir = TempDir()
+            let url = dir.file("semantic_ids.tsv")
+            try ChecksumSidecar.write(old, to: url)
+            let finished = try CommitCounter(crashAfter: crashAfter).run { try ChecksumSidecar.write(new, to: url) }
+            #expect(!finished)
+            let data = try Data(contentsOf: url)
+            #expect(data == new)
+            let checked = try ChecksumSidecar.verify(data, readFrom: url)
+            #expect(checked == (crashAfter == 2), "after commit \(crashAfter)")
+        }
+    }
 }
