@@ -59,7 +59,8 @@ import subprocess
 import sys
 import time
 
-from esans_files import (Unreadable, check_tree, compare_trees, finished_runs, read_safetensors, temp_files)
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+from esans_files import Unreadable, check_tree, compare_trees, finished_runs, read_safetensors, temp_files  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------
