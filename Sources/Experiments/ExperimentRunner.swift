@@ -81,6 +81,9 @@ public struct ExperimentRunner {
     /// `progress` sees every event. Every run directory is checked before anything is trained.
     public func runAll(progress: (Event) -> Void = { _ in }) throws -> [RunKey: MetricsLog] {
         try FileManager.default.createDirectory(at: output.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        // Temporary files of report writes a killed earlier start never finished (each run's
+        // directory is swept by its TrainingRun).
+        AtomicFile.removeStaleTemporaries(in: output)
         let keys = plan.runs
         var logs: [RunKey: MetricsLog] = [:]
         // Inspect every directory first: a conflicting one fails now, not after hours of training.

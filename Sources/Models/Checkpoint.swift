@@ -36,7 +36,11 @@ public enum Checkpoint {
         }
         var meta = metadata
         meta["esans.format"] = formatVersion
-        meta["esans.model_config"] = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
+        // Sorted keys: the same model gives the same bytes in every process (a plain encoder
+        // orders keyed containers by the per-process hash seed).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        meta["esans.model_config"] = String(decoding: try encoder.encode(model.config), as: UTF8.self)
         meta["esans.num_users"] = String(model.numUsers)
         meta["esans.num_items"] = String(model.numItems)
         if let optimizer { meta["esans.step"] = String(optimizer.step) }

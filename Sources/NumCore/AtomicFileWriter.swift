@@ -25,7 +25,7 @@ public final class AtomicFileWriter {
     public init(url: URL) throws {
         self.url = url
         let directory = url.deletingLastPathComponent()
-        let tempName = ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let tempName = Self.temporaryName(for: url.lastPathComponent, pid: getpid(), nonce: UInt64.random(in: 0...UInt64.max))
         tempPath = directory.appendingPathComponent(tempName).path
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -34,6 +34,22 @@ public final class AtomicFileWriter {
     }
 
     deinit { discard() }
+
+    /// The name of the temporary file of a write to `name` by process `pid`:
+    /// `.<name>.tmp-<pid>-<nonce>` (hidden, beside the destination; see
+    /// ``AtomicFile/removeStaleTemporaries(in:)`` for the files of killed writers).
+    static func temporaryName(for name: String, pid: Int32, nonce: UInt64) -> String {
+        ".\(name).tmp-\(pid)-\(nonce)"
+    }
+
+    /// The writer's process id in a temporary file name made by ``temporaryName(for:pid:nonce:)``,
+    /// `nil` for any other name.
+    static func writerPID(ofTemporary name: String) -> Int32? {
+        guard name.hasPrefix("."), let tmp = name.range(of: ".tmp-", options: .backwards), tmp.lowerBound > name.index(after: name.startIndex) else { return nil }
+        let parts = name[tmp.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt64(parts[1]) != nil else { return nil }
+        return pid
+    }
 
     /// Appends `data`.
     /// - Throws: ``TensorIOError`` naming the file when the write fails (the writer is then discarded).
@@ -61,7 +77,8 @@ public final class AtomicFileWriter {
 
     /// Flushes the file to disk and renames it over the destination.
     /// - Throws: ``TensorIOError`` naming the file when syncing, closing or renaming fails
-    ///   (the temporary file is removed and the destination left as it was).
+    ///   (the temporary file is removed and the destination left as it was); whatever an
+    ///   ``AtomicCommitHook/afterCommit`` hook throws (the file is then in place).
     public func commit() throws {
         precondition(!done, "AtomicFileWriter: commit after commit or discard")
         guard fsync(fd) == 0 else { return try fail("fsync failed") }
@@ -73,6 +90,7 @@ public final class AtomicFileWriter {
         // Make the rename itself durable; failure here does not undo the write.
         let dirFD = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
         if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+        try AtomicCommitHook.afterCommit?(url)
     }
 
     /// Removes the temporary file without touching the destination (nothing after a commit).

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The checksum of a text file kept beside it, in `<file>.xxh64`, one line in the format of
 /// the `xxh64sum` tool (`<16 hex digits>  <file name>`), so `xxh64sum -c` verifies it too.
@@ -12,11 +17,19 @@ public enum ChecksumSidecar {
         url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".xxh64")
     }
 
-    /// Writes `data` to `url` and then its sidecar, each atomically.
+    /// Writes `data` to `url` and then its sidecar, each atomically. An existing sidecar is
+    /// removed first, so that a writer interrupted between the two files leaves the new file
+    /// without a sidecar (read unchecked), never beside the old file's checksum (refused as
+    /// damaged).
+    /// - Throws: ``TensorIOError`` naming the file when a write fails or the old sidecar cannot be removed.
     public static func write(_ data: Data, to url: URL) throws {
+        let side = Self.url(for: url)
+        if unlink(side.path) != 0 && errno != ENOENT {
+            throw TensorIOError(file: side.path, problem: "cannot remove the old checksum file: \(String(cString: strerror(errno)))")
+        }
         try AtomicFile.write(data, to: url)
         let line = "\(Checksum64.hex(Checksum64.hash(data)))  \(url.lastPathComponent)\n"
-        try AtomicFile.writeText(line, to: Self.url(for: url))
+        try AtomicFile.writeText(line, to: side)
     }
 
     /// Checks `data`, the contents read from `url`, against the sidecar when there is one.

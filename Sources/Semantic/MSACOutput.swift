@@ -134,9 +134,19 @@ public struct MSACOutput: @unchecked Sendable {
 
     /// Writes an MSAC output into `directory`: `semantic_ids.tsv` and `msac.safetensors`
     /// (codebooks, codes, projections, settings, the data's fingerprint when given, and every
-    /// modality's item vectors), each atomically and with its checksum.
+    /// modality's item vectors), each atomically and with its checksum; `semantic_ids.tsv` is
+    /// written last and an earlier one is removed first, so the two files always belong to one fit.
     public static func write(_ result: MSACPipeline.Result, settings: MSACSettings, itemIDs: [String], dataFingerprint: String? = nil,
                              to directory: URL) throws {
+        // The files of an earlier fit go first (the TSV's checksum, then the TSV), so that a
+        // writer interrupted midway never leaves one fit's semantic IDs beside another's model:
+        // at worst the TSV is missing until the fit is written again.
+        let tsv = directory.appendingPathComponent(idsFile)
+        for url in [ChecksumSidecar.url(for: tsv), tsv] where FileManager.default.fileExists(atPath: url.path) {
+            do { try FileManager.default.removeItem(at: url) } catch {
+                throw TensorIOError(url: url, problem: "cannot remove the file of the earlier fit: \(error.localizedDescription)")
+            }
+        }
         var tensors: [(name: String, matrix: Matrix)] = []
         if let al = result.alignment {
             for (name, layer) in zip(al.names, al.projections) {
@@ -150,6 +160,6 @@ public struct MSACOutput: @unchecked Sendable {
         try result.fit.codebooks.write(to: directory.appendingPathComponent(modelFile), ids: result.fit.ids, extraTensors: tensors,
                                        extraInt32: result.modalities.map { ("items.\($0.name).present", $0.present.map { $0 ? 1 : 0 }) },
                                        extraMetadata: ["esans.msac_config": settings.text].merging(dataFingerprint.map { [dataFingerprintKey: $0] } ?? [:]) { a, _ in a })
-        try result.fit.ids.writeTSV(itemIDs: itemIDs, to: directory.appendingPathComponent(idsFile))
+        try result.fit.ids.writeTSV(itemIDs: itemIDs, to: tsv)
     }
 }

@@ -77,6 +77,10 @@ public final class TrainingRun {
         let sampler = try SamplerFactory.make(tc, context: context, dataset: dataset, notes: &samplerNotes)
         refresher = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Temporary files of writes a killed process never finished (the files they were
+        // replacing are intact); a resumed run is the next writer here.
+        let stale = [directory, directory.appendingPathComponent(RunFiles.embeddings)].flatMap { AtomicFile.removeStaleTemporaries(in: $0) }
+        if !stale.isEmpty { observe(.note("removed \(stale.count) temporary file(s) of writes interrupted earlier (\(stale.joined(separator: ", ")))")) }
 
         let optimizer = AdamOptimizer(config: config.optimizer)
         let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
@@ -98,6 +102,12 @@ public final class TrainingRun {
                 selection = try JSONDecoder().decode(ModelSelection.self, from: Data(json.utf8))
             }
             log = try MetricsLog.read(from: metricsURL)
+            // metrics.json is written before the checkpoint of each epoch, so it holds at least
+            // the checkpoint's epochs (more when a run was killed between the two writes: those
+            // epochs are trained again). Fewer would leave a hole in the log: refuse it.
+            guard log.epochs.count >= done else {
+                throw TensorIOError(url: metricsURL, problem: "has \(log.epochs.count) epoch entries but \(RunFiles.checkpoint) is at epoch \(done) (written by an esans that saved the checkpoint first, and killed in between); the epochs' metrics are lost: start the run again with --force")
+            }
             log.epochs = Array(log.epochs.prefix(done))
             log.final = nil
             startEpoch = done + 1
@@ -171,8 +181,11 @@ public final class TrainingRun {
                 for (k, x) in outcome.metrics { entry[k] = x }
             }
             log.epochs.append(entry)
-            try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: checkpointURL)
+            // The log first, then the checkpoint: a run killed between the two resumes from the
+            // previous checkpoint, drops the extra entry and trains the epoch again. The other
+            // order would lose the epoch's entry.
             try log.write(to: metricsURL)
+            try saveCheckpoint(trainer, epoch: e, selection: selection, dataset: dataset, to: checkpointURL)
             observe(.epochDone(stats, metrics: metrics, evalSeconds: evalSeconds))
             epoch += 1
             if selection.finished { observe(.earlyStop(epoch: e)) }

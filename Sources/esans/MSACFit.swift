@@ -42,6 +42,15 @@ struct MSACFit {
         let result = try MSACPipeline(config: config).run(dataset: dataset, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: log,
                                                           imageProgress: imageProgress)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        // Temporary files of an earlier fit killed while writing here (its outputs are replaced below).
+        let stale = AtomicFile.removeStaleTemporaries(in: output)
+        if !stale.isEmpty { log("removed \(stale.count) temporary file(s) of writes interrupted earlier (\(stale.joined(separator: ", ")))") }
+        // The report of an earlier fit must not outlive it if this one is interrupted
+        // (MSACOutput.write does the same for the semantic IDs).
+        for name in ["report.md", "cluster_sizes.svg"] {
+            let url = output.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        }
         try MSACOutput.write(result, settings: settings, itemIDs: result.items.externalIDs, dataFingerprint: dataset.fingerprint, to: output)
         try AtomicFile.writeText(result.report.svgHistogram(), to: output.appendingPathComponent("cluster_sizes.svg"))
         let md = markdown(result, dataset: dataset, seconds: Date().timeIntervalSince(t0))

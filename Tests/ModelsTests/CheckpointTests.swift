@@ -155,4 +155,20 @@ import NumCore
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
         #expect(leftovers == ["taken"], "left behind: \(leftovers)")
     }
+
+    /// Found by scripts/crash-harness.py: two identical runs wrote checkpoints whose
+    /// `esans.model_config` listed the keys in another order (a plain `JSONEncoder` follows the
+    /// per-process hash seed), so their bytes differed. The keys are sorted now.
+    @Test func modelConfigMetadataHasSortedKeys() throws {
+        let dir = TempDir()
+        let url = dir.file("model.safetensors")
+        let (model, opt) = trainedModel()
+        try Checkpoint.save(model: model, optimizer: opt, metadata: [:], to: url)
+        let written = try #require(try SafeTensorsFile.read(from: url).metadata["esans.model_config"])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let canonical = String(decoding: try encoder.encode(try JSONDecoder().decode(ModelConfig.self, from: Data(written.utf8))), as: UTF8.self)
+        #expect(written == canonical)
+        #expect(written.hasPrefix("{\"dim\":4,"))
+    }
 }
