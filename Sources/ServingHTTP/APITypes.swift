@@ -44,9 +44,15 @@ struct RetrieveRequest: Decodable, Sendable {
         }
         userID = try c.decodeIfPresent(FlexibleID.self, forKey: .userID)
         history = try c.decodeIfPresent([FlexibleID].self, forKey: .history)
-        // Read as doubles: a JSON number below Float's range rounds to 0 instead of failing;
-        // one above it becomes infinite and is refused by the retriever (422).
-        vector = try c.decodeIfPresent([Double].self, forKey: .vector)?.map { Float($0) }
+        // Read as doubles and divided by the largest magnitude before they become Floats (only
+        // the direction counts; the retriever normalises), so values below Float's range keep
+        // their direction instead of rounding to 0. A value above Float's range is left as is,
+        // becomes infinite and is refused by the retriever (422).
+        vector = try c.decodeIfPresent([Double].self, forKey: .vector).map { v in
+            let largest = v.reduce(0) { max($0, abs($1)) }
+            guard largest > 0, largest <= Double(Float.greatestFiniteMagnitude) else { return v.map { Float($0) } }
+            return v.map { Float($0 / largest) }
+        }
         k = try c.decodeIfPresent(Int.self, forKey: .k)
         excludeSeen = try c.decodeIfPresent(Bool.self, forKey: .excludeSeen)
         exclude = try c.decodeIfPresent([FlexibleID].self, forKey: .exclude)

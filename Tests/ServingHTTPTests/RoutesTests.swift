@@ -97,6 +97,31 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
         }
     }
 
+    /// A vector of huge or tiny values within the schema (|x| <= 1e30) gets the answer of
+    /// its direction: it used to get every score 0 (above about 1.8e19) or 422 "all zeros"
+    /// (below about 4e-23, or below Float's range when it was read).
+    @Test func vectorsOfAnyScaleInTheSchemaGetTheirDirectionsAnswer() async throws {
+        let tmp = TempDir()
+        let server = try makeServer(tmp, ivf: false)
+        let r = server.state.retriever
+        let v = r.run.users.rowArray(4).map(Double.init)
+        try await server.application().test(.router) { client in
+            func ids(_ scale: Double, _ client: any TestClientProtocol) async throws -> (Int, [String]) {
+                let values = v.map { String($0 * scale) }.joined(separator: ",")
+                return try await client.execute(uri: "/v1/retrieve", method: .post, headers: jsonHeaders,
+                                                body: body("{\"vector\": [\(values)], \"k\": 8}")) { res in
+                    (Int(res.status.code), (json(res.body)["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                }
+            }
+            let (status, want) = try await ids(1, client)
+            #expect(status == 200 && want.count == 8)
+            for scale in [1e20, 1e29, 1e-25, 1e-50, 1e-300] {
+                let (s, got) = try await ids(scale, client)
+                #expect(s == 200 && got == want, "scale \(scale): \(s)")
+            }
+        }
+    }
+
     /// A reload swaps the run while requests keep being answered.
     @Test func reloadSwapsTheRunWithoutDroppingRequests() async throws {
         let tmp = TempDir()
