@@ -54,6 +54,7 @@ let badCases: [BadCase] = [
     BadCase("similar: k not an integer", .get, "/v1/items/3/similar?k=abc", contentType: nil, 400),
     BadCase("similar: k = 0", .get, "/v1/items/3/similar?k=0", contentType: nil, 422),
     BadCase("similar: bad index kind", .get, "/v1/items/3/similar?index=lsh", contentType: nil, 400),
+    BadCase("similar: item id that is no percent-encoding", .get, "/v1/items/3%zz/similar", contentType: nil, 400),
     BadCase("no such route", .get, "/v2/anything", contentType: nil, 404),
     BadCase("wrong method on retrieve", .get, "/v1/retrieve", contentType: nil, 405),
     BadCase("wrong method on healthz", .delete, "/healthz", contentType: nil, 405),
