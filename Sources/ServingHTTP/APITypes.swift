@@ -53,11 +53,22 @@ struct RetrieveRequest: Decodable, Sendable {
             guard largest > 0, largest <= Double(Float.greatestFiniteMagnitude) else { return v.map { Float($0) } }
             return v.map { Float($0 / largest) }
         }
-        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        k = try Self.integer(c, .k)
         excludeSeen = try c.decodeIfPresent(Bool.self, forKey: .excludeSeen)
         exclude = try c.decodeIfPresent([FlexibleID].self, forKey: .exclude)
         index = try c.decodeIfPresent(String.self, forKey: .index)
-        nprobe = try c.decodeIfPresent(Int.self, forKey: .nprobe)
+        nprobe = try Self.integer(c, .nprobe)
+    }
+
+    /// An optional integer field. Foundation reports a number that is no `Int` (`1.5`, `1e30`)
+    /// as "not valid JSON" with no field; this names the field and the number instead.
+    private static func integer(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        if let v = try? c.decode(Int.self, forKey: key) { return v }
+        if let d = try? c.decode(Double.self, forKey: key) {
+            throw DecodingError.typeMismatch(Int.self, .init(codingPath: [key], debugDescription: "expected an integer, got \(d)"))
+        }
+        return try c.decode(Int.self, forKey: key)  // the decoder's own error (a string, an array...)
     }
 
     /// Default number of items when `k` is absent.
