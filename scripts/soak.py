@@ -74,7 +74,9 @@ def valid_history(c, r):
 
 
 def valid_vector(c, r):
-    b = {"vector": [r.gauss(0, 1) for _ in range(c.dim)], "k": r.choice([5, 10, 20, 100])}
+    # Mostly unit-scale values; sometimes huge or tiny ones, which the schema allows (|x| <= 1e30).
+    scale = r.choice([1, 1, 1, 1, 1, 1e25, 1e-30, 1e-300])
+    b = {"vector": [r.gauss(0, 1) * scale for _ in range(c.dim)], "k": r.choice([5, 10, 20, 100])}
     if r.random() < 0.5:
         b["index"] = r.choice(["exact", "ivf"])
     return post(b)
@@ -254,6 +256,30 @@ def raw_request(kind, port, c, r, timeout):
         s.close()
 
 
+# Kinds whose 200 answers are item lists, checked by answer_problem.
+ANSWERS = {"user", "history", "vector", "similar"}
+
+
+def answer_problem(body):
+    """What is wrong with a 200 answer's item list, or None: it must parse, be non-empty,
+    have finite scores in descending order, and not be all zeros (a query vector that came
+    out as zeros scores every item 0)."""
+    try:
+        items = json.loads(body)["items"]
+        scores = [float(x["score"]) for x in items]
+    except (ValueError, KeyError, TypeError):
+        return "answer is not an item list"
+    if not scores:
+        return "no items"
+    if any(x != x or x in (float("inf"), float("-inf")) for x in scores):
+        return "non-finite score"
+    if any(a < b for a, b in zip(scores, scores[1:])):
+        return "scores not in descending order"
+    if all(x == 0 for x in scores):
+        return "every score is 0"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Recording
 
@@ -319,10 +345,13 @@ class Recorder:
                     self.valid_ok += 1
                 else:
                     self.valid_bad += 1
-            if status not in expected:
+            problem = None if status in expected else "status"
+            if problem is None and valid and status == 200 and kind in ANSWERS:
+                problem = answer_problem(body)
+            if problem:
                 s.unexpected += 1
                 if len(self.unexpected_examples) < 30:
-                    self.unexpected_examples.append({"kind": kind, "status": status, "expected": sorted(expected),
+                    self.unexpected_examples.append({"kind": kind, "status": status, "expected": sorted(expected), "problem": problem,
                                                      "body": body[:200].decode("utf-8", "replace")})
 
 
@@ -710,7 +739,7 @@ def main():
                       r["valid_non2xx_meanwhile"], r["restored_reload"]) for r in corrupt_results) or "not exercised"),
         ("every reload of the good run succeeded", not good_reloads["other"],
          "%d ok, %d not" % (good_reloads["ok"], len(good_reloads["other"]))),
-        ("every request got the status it should (valid: 2xx; malformed: its 4xx)", total["unexpected"] == 0,
+        ("every request got the status it should (valid: 2xx with a sound item list; malformed: its 4xx)", total["unexpected"] == 0,
          "%d unexpected" % total["unexpected"]),
         ("0 connection errors", total["conn_errors"] == 0, "%d" % total["conn_errors"]),
     ]
