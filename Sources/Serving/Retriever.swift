@@ -129,11 +129,13 @@ public final class Retriever: @unchecked Sendable {
                 throw ServingError(.invalidRequest, "vector has \(v.count) values; this model's dimension is \(run.dimension)")
             }
             guard v.allSatisfy(\.isFinite) else { throw ServingError(.invalidRequest, "vector has a non-finite value") }
-            var norm: Float = 0
-            for x in v { norm += x * x }
+            // The norm in Double: in Float the squares of values above about 1.8e19 overflow
+            // (every score became 0) and those below about 4e-23 underflow ("all zeros").
+            var norm: Double = 0
+            for x in v { norm += Double(x) * Double(x) }
             guard norm > 0 else { throw ServingError(.invalidRequest, "vector is all zeros") }
             let inv = 1 / norm.squareRoot()
-            vector = v.map { $0 * inv }
+            vector = v.map { Float(Double($0) * inv) }
         }
         excluded.sort()
         return try search(vector, k: query.k, excluding: excluded, index: query.index, nprobe: query.nprobe)

@@ -44,14 +44,31 @@ struct RetrieveRequest: Decodable, Sendable {
         }
         userID = try c.decodeIfPresent(FlexibleID.self, forKey: .userID)
         history = try c.decodeIfPresent([FlexibleID].self, forKey: .history)
-        // Read as doubles: a JSON number below Float's range rounds to 0 instead of failing;
-        // one above it becomes infinite and is refused by the retriever (422).
-        vector = try c.decodeIfPresent([Double].self, forKey: .vector)?.map { Float($0) }
-        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        // Read as doubles and divided by the largest magnitude before they become Floats (only
+        // the direction counts; the retriever normalises), so values below Float's range keep
+        // their direction instead of rounding to 0. A value above Float's range is left as is,
+        // becomes infinite and is refused by the retriever (422).
+        vector = try c.decodeIfPresent([Double].self, forKey: .vector).map { v in
+            let largest = v.reduce(0) { max($0, abs($1)) }
+            guard largest > 0, largest <= Double(Float.greatestFiniteMagnitude) else { return v.map { Float($0) } }
+            return v.map { Float($0 / largest) }
+        }
+        k = try Self.integer(c, .k)
         excludeSeen = try c.decodeIfPresent(Bool.self, forKey: .excludeSeen)
         exclude = try c.decodeIfPresent([FlexibleID].self, forKey: .exclude)
         index = try c.decodeIfPresent(String.self, forKey: .index)
-        nprobe = try c.decodeIfPresent(Int.self, forKey: .nprobe)
+        nprobe = try Self.integer(c, .nprobe)
+    }
+
+    /// An optional integer field. Foundation reports a number that is no `Int` (`1.5`, `1e30`)
+    /// as "not valid JSON" with no field; this names the field and the number instead.
+    private static func integer(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int? {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else { return nil }
+        if let v = try? c.decode(Int.self, forKey: key) { return v }
+        if let d = try? c.decode(Double.self, forKey: key) {
+            throw DecodingError.typeMismatch(Int.self, .init(codingPath: [key], debugDescription: "expected an integer, got \(d)"))
+        }
+        return try c.decode(Int.self, forKey: key)  // the decoder's own error (a string, an array...)
     }
 
     /// Default number of items when `k` is absent.

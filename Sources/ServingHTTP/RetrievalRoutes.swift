@@ -17,7 +17,7 @@ public enum RetrievalRoutes {
             try await retrieve(request, state: state, options: options)
         }
         router.get("/v1/items/:id/similar") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context.parameters.require("id"))
             let r = state.retriever
             let query = request.uri.queryParameters
             let k = try intParameter(query["k"], name: "k") ?? RetrieveRequest.defaultK
@@ -77,6 +77,15 @@ public enum RetrievalRoutes {
     ///   an error whose status is 400 for a request that asks for no query or two at once.
     public static func retrieveQuery(body: Data) throws -> RetrievalQuery {
         try JSONDecoder().decode(RetrieveRequest.self, from: body).query()
+    }
+
+    /// An id from the path, percent-decoded (the router hands path segments over raw, so
+    /// `/v1/items/a%20b/similar` names the item `a b`).
+    static func pathID(_ raw: String) throws -> String {
+        guard let id = raw.removingPercentEncoding else {
+            throw APIError(.badRequest, "the item id in the path is not valid percent-encoding: '\(raw)' (send % as %25)")
+        }
+        return id
     }
 
     static func intParameter(_ value: Substring?, name: String) throws -> Int? {

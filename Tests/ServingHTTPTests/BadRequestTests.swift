@@ -36,6 +36,8 @@ let badCases: [BadCase] = [
     BadCase("vector null", body: "{\"vector\": null, \"user_id\": \"7\"}", 400),
     BadCase("k as a string", body: "{\"user_id\": \"7\", \"k\": \"ten\"}", 400),
     BadCase("k as a fraction", body: "{\"user_id\": \"7\", \"k\": 1.5}", 400),
+    BadCase("k beyond Int64", body: "{\"user_id\": \"7\", \"k\": 100000000000000000000000}", 400),
+    BadCase("nprobe in exponent notation beyond Int64", body: "{\"user_id\": \"7\", \"nprobe\": 1e30}", 400),
     BadCase("vector of strings", body: "{\"vector\": [\"a\", \"b\"]}", 400),
     BadCase("unknown index kind", body: "{\"user_id\": \"7\", \"index\": \"hnsw\"}", 400),
     BadCase("unknown user", body: "{\"user_id\": \"no-such-user\"}", 404),
@@ -54,6 +56,7 @@ let badCases: [BadCase] = [
     BadCase("similar: k not an integer", .get, "/v1/items/3/similar?k=abc", contentType: nil, 400),
     BadCase("similar: k = 0", .get, "/v1/items/3/similar?k=0", contentType: nil, 422),
     BadCase("similar: bad index kind", .get, "/v1/items/3/similar?index=lsh", contentType: nil, 400),
+    BadCase("similar: item id that is no percent-encoding", .get, "/v1/items/3%zz/similar", contentType: nil, 400),
     BadCase("no such route", .get, "/v2/anything", contentType: nil, 404),
     BadCase("wrong method on retrieve", .get, "/v1/retrieve", contentType: nil, 405),
     BadCase("wrong method on healthz", .delete, "/healthz", contentType: nil, 405),
@@ -79,6 +82,19 @@ let badCases: [BadCase] = [
         }
         // The server is still healthy afterwards and never answered 5xx.
         #expect(server.state.metrics.requests(status: 500) == 0)
+    }
+
+    /// A number where an integer belongs is reported with its field (Foundation's own error
+    /// says "not valid JSON" and names no field).
+    @Test(arguments: [("k", "1.5"), ("k", "1e30"), ("nprobe", "100000000000000000000000")])
+    func aNonIntegerNumberNamesItsField(_ field: String, _ value: String) throws {
+        let error = try #require(throws: (any Error).self) {
+            try RetrievalRoutes.retrieveQuery(body: Data("{\"user_id\": \"7\", \"\(field)\": \(value)}".utf8))
+        }
+        let e = APIError.from(error)
+        #expect(e.status == .badRequest)
+        #expect(e.message.contains("at \(field)") && e.message.contains("integer"), "\(e.message)")
+        #expect(try RetrievalRoutes.retrieveQuery(body: Data("{\"user_id\": \"7\", \"k\": 1e2}".utf8)).k == 100)
     }
 
     @Test func badRequestsOnARealPortLeaveTheServerServing() async throws {

@@ -61,6 +61,32 @@ func writeMSAC(to dir: URL, itemIDs: [String], kp: Int, dropFirst: Bool = false)
         #expect(throws: ServingError.self) { try r.retrieve(RetrievalQuery(source: .user(uid), k: 5, index: .ivf)) }
     }
 
+    /// A vector's scale does not change its answer, up to Float's limits (found while
+    /// checking scripts/soak.sh's schemathesis findings: the norm was summed in Float, so
+    /// values above about 1.8e19 overflowed it and every score came back 0, and values below
+    /// about 4e-23 underflowed it into "vector is all zeros").
+    @Test(arguments: [Float(1e20), 1e30, 1e38, 1e-20, 1e-30, 1e-40, 1e-44])
+    func aVectorsScaleDoesNotChangeItsAnswer(scale: Float) throws {
+        let tmp = TempDir()
+        let run = try ServingRun(directory: try makeRun(in: tmp.url))
+        let r = Retriever(run: run, ivf: nil, maxK: 50)
+        // One large or small component: exactly representable at every scale.
+        var unit = [Float](repeating: 0, count: run.dimension)
+        unit[2] = 1
+        let want = try r.retrieve(RetrievalQuery(source: .vector(unit), k: 10))
+        let got = try r.retrieve(RetrievalQuery(source: .vector(unit.map { $0 * scale }), k: 10))
+        #expect(got == want)
+        #expect(got.allSatisfy { $0.score != 0 })
+        // A dense vector whose squares overflow or underflow Float.
+        let dense = run.users.rowArray(3)
+        let wantDense = try r.retrieve(RetrievalQuery(source: .vector(dense), k: 10))
+        let gotDense = try r.retrieve(RetrievalQuery(source: .vector(dense.map { $0 * scale }), k: 10))
+        if scale >= 1e-30 {  // below that the user's smaller components are Float subnormals and lose digits
+            #expect(gotDense.map(\.id) == wantDense.map(\.id))
+        }
+        #expect(gotDense.allSatisfy { $0.score.isFinite && $0.score != 0 })
+    }
+
     @Test func historyQueriesGoThroughTheUserTower() throws {
         let tmp = TempDir()
         let run = try ServingRun(directory: try makeRun(in: tmp.url, history: true, idEmbedding: false))
