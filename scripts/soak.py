@@ -261,16 +261,19 @@ ANSWERS = {"user", "history", "vector", "similar"}
 
 
 def answer_problem(body):
-    """What is wrong with a 200 answer's item list, or None: it must parse, be non-empty,
-    have finite scores in descending order, and not be all zeros (a query vector that came
-    out as zeros scores every item 0)."""
+    """What is wrong with a 200 answer's item list, or None: it must parse, have finite
+    scores in descending order, not all zeros (a query vector that came out as zeros scores
+    every item 0), and at least one item from exact search. (IVF answers hold only items of
+    the probed lists, so with few probes and the user's items excluded they can be empty;
+    those are counted apart, as "ivf_empty".)"""
     try:
-        items = json.loads(body)["items"]
+        answer = json.loads(body)
+        items = answer["items"]
         scores = [float(x["score"]) for x in items]
     except (ValueError, KeyError, TypeError):
         return "answer is not an item list"
     if not scores:
-        return "no items"
+        return None if answer.get("index") == "ivf" else "no items from exact search"
     if any(x != x or x in (float("inf"), float("-inf")) for x in scores):
         return "non-finite score"
     if any(a < b for a, b in zip(scores, scores[1:])):
@@ -304,6 +307,7 @@ class Recorder:
         self.unexpected_examples = []
         self.server_errors = []
         self.by_kind = {}
+        self.ivf_empty = 0
 
     def sec(self, t):
         i = int(t - self.t0)
@@ -348,6 +352,8 @@ class Recorder:
             problem = None if status in expected else "status"
             if problem is None and valid and status == 200 and kind in ANSWERS:
                 problem = answer_problem(body)
+                if problem is None and body.startswith(b'{"items":[]'):
+                    self.ivf_empty += 1
             if problem:
                 s.unexpected += 1
                 if len(self.unexpected_examples) < 30:
@@ -719,7 +725,7 @@ def main():
         "p50_ms": percentile(all_lat, 50) * 1e3, "p99_ms": percentile(all_lat, 99) * 1e3,
         "rss_kb": {"start": rss_start, "warm_median": rss_base, "end_median": rss_end,
                    "max": max((v for _, v in rss), default=None), "growth_percent": growth, "warmup_s": warm},
-        "crashed_at_s": crashed_at, "good_reloads": good_reloads, "corrupt_reloads": corrupt_results,
+        "ivf_empty_answers": rec.ivf_empty, "crashed_at_s": crashed_at, "good_reloads": good_reloads, "corrupt_reloads": corrupt_results,
         "by_kind": {k: {str(s): n for s, n in v.items()} for k, v in sorted(rec.by_kind.items())},
         "server_errors": rec.server_errors, "unexpected_examples": rec.unexpected_examples, "minutes": minutes,
     }
@@ -744,9 +750,10 @@ def main():
         ("0 connection errors", total["conn_errors"] == 0, "%d" % total["conn_errors"]),
     ]
     print("\nOverall: %d requests in %d s from %d clients (%.0f/s), p50 %.2f ms, p99 %.2f ms; 2xx %d, 4xx %d, 5xx %d, "
-          "connection errors %d" % (total["requests"], args.seconds, args.clients, total["requests"] / args.seconds,
-                                    summary["p50_ms"], summary["p99_ms"], total["2xx"], total["4xx"], total["5xx"],
-                                    total["conn_errors"]))
+          "connection errors %d; empty IVF answers %d" % (total["requests"], args.seconds, args.clients,
+                                                          total["requests"] / args.seconds, summary["p50_ms"], summary["p99_ms"],
+                                                          total["2xx"], total["4xx"], total["5xx"], total["conn_errors"],
+                                                          rec.ivf_empty))
     failed = 0
     for name, ok, detail in bars:
         print("  [%s] %s: %s" % ("pass" if ok else "FAIL", name, detail))

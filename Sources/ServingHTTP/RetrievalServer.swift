@@ -14,12 +14,17 @@ public struct RetrievalServer: Sendable {
     public let options: ServerOptions
     /// Lifecycle and request logger.
     public let logger: Logger
+    /// Called on the reload queue ``SignalReloader/settleSeconds`` after each SIGHUP reload
+    /// (whether it succeeded or not), once the requests that still held the previous run
+    /// have finished with it: `esans serve` hands the freed heap back to the system there.
+    public let afterReload: @Sendable () -> Void
 
     /// A server over `state`.
-    public init(state: ServingState, options: ServerOptions, logger: Logger) {
+    public init(state: ServingState, options: ServerOptions, logger: Logger, afterReload: @escaping @Sendable () -> Void = {}) {
         self.state = state
         self.options = options
         self.logger = logger
+        self.afterReload = afterReload
     }
 
     /// The Hummingbird application (used directly by tests with `HummingbirdTesting`).
@@ -40,7 +45,7 @@ public struct RetrievalServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT, reloading on SIGHUP.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let reloader = SignalReloader(state: state, logger: logger)
+        let reloader = SignalReloader(state: state, logger: logger, afterReload: afterReload)
         reloader.start()
         defer { reloader.stop() }
         try await application(onRunning: onRunning).runService(gracefulShutdownSignals: [.sigterm, .sigint])
@@ -48,25 +53,32 @@ public struct RetrievalServer: Sendable {
     }
 }
 
-/// Calls ``ServingState/reload(logger:)`` on a background queue whenever SIGHUP arrives.
+/// Calls ``ServingState/reload(logger:)`` on a background queue whenever SIGHUP arrives,
+/// then `afterReload` on the same queue ``settleSeconds`` later.
 final class SignalReloader: @unchecked Sendable {
+    /// How long after a reload `afterReload` runs: requests in flight on the previous run
+    /// finish within it, so by then the previous run has been freed.
+    static let settleSeconds = 1.0
     private let state: ServingState
     private let logger: Logger
+    private let afterReload: @Sendable () -> Void
     private let queue = DispatchQueue(label: "esans.reload")
     private var source: (any DispatchSourceSignal)?
 
-    init(state: ServingState, logger: Logger) {
+    init(state: ServingState, logger: Logger, afterReload: @escaping @Sendable () -> Void = {}) {
         self.state = state
         self.logger = logger
+        self.afterReload = afterReload
     }
 
     func start() {
         signal(SIGHUP, SIG_IGN)  // handled by the dispatch source instead of terminating
         let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        let state = state, logger = logger
+        let state = state, logger = logger, queue = queue, afterReload = afterReload
         s.setEventHandler {
             logger.info("SIGHUP: reloading")
             state.reload(logger: logger)
+            queue.asyncAfter(deadline: .now() + Self.settleSeconds, execute: afterReload)
         }
         s.resume()
         source = s

@@ -86,7 +86,26 @@ extension ServeCommand {
         logger.info("loaded", metadata: loaded)
         for warning in Self.indexWarnings(initial) { logger.warning("\(warning)") }
         return RetrievalServer(state: ServingState(initial: initial, loader: load),
-                               options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger)
+                               options: ServerOptions(host: host, port: port, maxBodyBytes: maxBody), logger: logger,
+                               afterReload: { Self.releaseFreedHeap(logger: logger) })
+    }
+
+    /// Hands the heap freed by a reload back to the system. A reload's parsing garbage and
+    /// the previous run's smaller arrays are freed into whichever malloc arenas the loading
+    /// and request threads used, and glibc keeps them: over a 10-minute soak with a reload
+    /// every 30 s the RSS of an ML-100K server drifted 46 -> 49-51 MB, back to 45 MB after a
+    /// `malloc_trim(0)` (scripts/soak.sh).
+    private static func releaseFreedHeap(logger: Logger) {
+        #if canImport(Glibc)
+        // Not in the Glibc module map either, like mallopt.
+        guard let sym = dlsym(nil, "malloc_trim") else { return }
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        let before = RetrievalRoutes.residentBytes()
+        _ = unsafeBitCast(sym, to: MallocTrim.self)(0)
+        logger.debug("heap trimmed after reload", metadata: [
+            "rss_bytes_before": "\(before)", "rss_bytes": "\(RetrievalRoutes.residentBytes())",
+        ])
+        #endif
     }
 }
 

@@ -204,7 +204,10 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
     /// server's handlers need for many seconds.
     @Test(.timeLimit(.minutes(5))) func sighupReloadsTheRunningServer() async throws {
         let tmp = TempDir()
-        let server = try makeServer(tmp, ivf: false)
+        let base = try makeServer(tmp, ivf: false)
+        // The hook `esans serve` trims the heap in runs once per reload, after it.
+        let hooks = CountBox()
+        let server = RetrievalServer(state: base.state, options: base.options, logger: base.logger, afterReload: { hooks.increment() })
         let port = PortBox()
         let task = Task { try await server.run { port.set($0) } }
         var p = 0
@@ -219,9 +222,18 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
         }
         #expect(reloaded)
         #expect(try await rawHTTP(port: p, method: "POST", path: "/v1/retrieve", body: "{\"user_id\": 1, \"k\": 2}").status == 200)
+        for _ in 0..<2400 where hooks.get() == 0 { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(hooks.get() == 1)
         task.cancel()
         _ = try? await task.value
     }
+}
+
+final class CountBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    func get() -> Int { lock.lock(); defer { lock.unlock() }; return count }
 }
 
 final class PortBox: @unchecked Sendable {
