@@ -54,17 +54,19 @@ func seeds() -> [(name: String, bytes: [UInt8])] {
         b.files(files)
         return b.bytes
     }
-    let ml100k = "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
-        + "1\tToy Story\t1995\tAnimation Children's Comedy\n2\tGoldenEye\t1995\tAction Adventure Thriller\n"
-        + "3\tFour Rooms\t\t\n"
-    let ml1m = "item_id:token\tmovie_title:token_seq\trelease_year:float\tgenre:token\n"
-        + "1\tToy Story\t1995\tAnimation Children's Comedy\nx\tHeat\t1995.0\tAction Crime\n2\tNone\t\t\n"
+    // Invented rows in the two RecBole item-file layouts esans reads (class token_seq with a
+    // token year; genre token with a float year): no real catalogue data in the repository.
+    let classLayout = "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+        + "1\tThe Quiet Harbour\t1995\tAnimation Comedy\n2\tNorth of Nowhere\t1995\tAction Adventure Thriller\n"
+        + "3\tPaper Lanterns\t\t\n"
+    let genreLayout = "item_id:token\tmovie_title:token_seq\trelease_year:float\tgenre:token\n"
+        + "1\tThe Quiet Harbour\t1995\tAnimation Comedy\nx\tSalt Road\t1995.0\tAction Crime\n2\tNone\t\t\n"
     let kg = "head_id:token\trelation_id:token\ttail_id:token\nm.1\tr1\tm.9\nm.1\tr2\tm.8\nm.2\tr1\tm.9\nm.7\tr1\tm.1\n"
     let link = "item_id:token\tentity_id:token\n1\tm.1\n2\tm.2\nx\tm.1\n"
     let floats = "item_id:token\tprice:float\tvec:float_seq\n1\t-2.5\t1 2 3\n2\t\t\nx\t1e3\t.5 -.5\n"
     return [
-        ("ml-100k-item", seed(0, [ml100k])),
-        ("ml-1m-item", seed(1, [ml1m])),
+        ("class-layout-item", seed(0, [classLayout])),
+        ("genre-layout-item", seed(1, [genreLayout])),
         ("kg-link", seed(2, [kg, link])),
         ("floats", seed(0, [floats])),
         ("bom-crlf", seed(0, ["\u{FEFF}item_id:token\tmovie_title:token_seq\r\n1\tA B\r\n\r\n2\tC\r\n"])),
