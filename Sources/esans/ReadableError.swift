@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 
 /// One sentence for an error that reaches the top of a command: file-system errors name the
@@ -9,7 +8,6 @@ enum ReadableError {
     /// The message printed after `Error: ` for the errors this type translates (file-system
     /// and POSIX errors, a port in use); nil for the others, whose own description is used.
     static func message(for error: Error) -> String? {
-        if error is ValidationError || String(describing: type(of: error)).contains("CommandError") { return nil }
         let ns = error as NSError
         if ns.domain == NSCocoaErrorDomain, let text = fileSystem(ns) { return text }
         if ns.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(ns.code)) {
