@@ -94,7 +94,8 @@ enum DatasetAssembler {
                        itemsWithoutTraining: withoutTraining)
     }
 
-    /// Splits one log with `split` and assembles the result (compact layout).
+    /// Splits one log with `split` (the one `options` asks for, or the format's default) and
+    /// assembles the result (compact layout).
     static func assembleSplitting(name: String, users: IDMap, items: IDMap, log: PairLog, split: Split,
                                   options: LoadOptions, notes: [String]) throws -> Dataset {
         var notes = notes
@@ -103,7 +104,8 @@ enum DatasetAssembler {
         var logs = [clean]
         let filters = try InteractionFilters.apply(&logs, numUsers: users.count, numItems: items.count, options: options)
         let kept = logs[0]
-        let (isTest, splitNotes) = try SplitEngine.assignTest(kept, numUsers: users.count, split: split, seed: options.seed)
+        let (isTest, splitNotes) = try SplitEngine.assignTest(kept, numUsers: users.count, split: split,
+                                                              requested: options.split != nil, seed: options.seed)
         notes += splitNotes
         let train = kept.filtered(isTest.map { !$0 })
         let test = kept.filtered(isTest)

@@ -58,6 +58,12 @@ enum DelimitedReader {
                 }
                 log.userField = label(userColumn, "user id")
                 log.itemField = label(itemColumn, "item id")
+                if timeColumn == nil {
+                    log.missingTimestamp = columnNames.map {
+                        "the header has " + $0.map { DataError.quote($0) }.joined(separator: ", ") + " and none is named "
+                            + DelimitedColumns.timeNames.dropLast().joined(separator: ", ") + " or " + DelimitedColumns.timeNames.last! + " (any case)"
+                    } ?? "the file is read without a header, so only --time-column can name one"
+                }
                 if options.header { return }
             }
             guard fields.count == expectedFields! else {

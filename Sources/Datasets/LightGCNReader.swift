@@ -36,7 +36,7 @@ enum LightGCNReader {
         let split = options.split ?? .givenFiles
         guard split == .givenFiles else {
             throw DataError(file: directory, message: "the LightGCN format comes split into train.txt and test.txt; "
-                                + "only the givenFiles split applies (got \(split))")
+                                + "only --split given applies (got \(split))")
         }
         let dir = URL(fileURLWithPath: directory)
         let name = options.name ?? dir.lastPathComponent

@@ -17,6 +17,9 @@ struct PairLog {
     var times: [Double]?
     /// Rating of each pair, when one was read (for a minimum-rating filter).
     var ratings: [Double]?
+    /// Where the reader looked for a timestamp and found none (`the header has 'user', 'item'
+    /// and none is named timestamp, time or ts`), for the message of a split by time.
+    var missingTimestamp: String?
 
     var count: Int { users.count }
 
@@ -35,6 +38,7 @@ struct PairLog {
     /// Keeps only the pairs whose `keep` flag is set.
     func filtered(_ keep: [Bool]) -> PairLog {
         var out = PairLog(file: file, userField: userField, itemField: itemField)
+        out.missingTimestamp = missingTimestamp
         let kept = keep.reduce(0) { $0 + ($1 ? 1 : 0) }
         out.users.reserveCapacity(kept)
         out.items.reserveCapacity(kept)

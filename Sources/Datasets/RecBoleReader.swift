@@ -113,6 +113,10 @@ enum RecBoleReader {
         }
 
         var log = PairLog(file: file, userField: label(userIndex), itemField: label(itemIndex))
+        if timeIndex == nil {
+            log.missingTimestamp = "the header has the fields " + fields.map { DataError.quote($0.name) }.joined(separator: ", ")
+                + " and none is named 'timestamp'"
+        }
         log.users.reserveCapacity(table.rowCount)
         log.items.reserveCapacity(table.rowCount)
         log.lines = table.lineNumbers.map { Int32(truncatingIfNeeded: $0) }

@@ -14,7 +14,8 @@ public enum Split: Sendable, Equatable, CustomStringConvertible, Codable {
     /// single interaction stay train-only. Without timestamps, file order decides.
     case leaveOneOutByTime
     /// Each user's earliest `ratio` share (by timestamp, ties by file order) goes to train,
-    /// the rest to test. Without timestamps this falls back to ``randomRatio(_:)``.
+    /// the rest to test. Without timestamps it is refused when asked for; as a format's
+    /// default split it becomes ``randomRatio(_:)``, with a note.
     case ratioByTime(Double)
     /// A random `ratio` share of each user's interactions goes to train (seeded).
     case randomRatio(Double)

@@ -3,20 +3,34 @@ import NumCore
 /// Divides one interaction log into train and test per user. Internal to the loaders.
 enum SplitEngine {
     /// Returns, for every pair of `log`, whether it goes to test, and report notes.
-    static func assignTest(_ log: PairLog, numUsers: Int, split: Split, seed: UInt64) throws -> (isTest: [Bool], notes: [String]) {
+    /// `requested` says whether the user asked for `split` (`--split`) or it is the format's
+    /// default: a requested split by time on a log without timestamps is refused, the default
+    /// one becomes a seeded random split with a note that says so.
+    static func assignTest(_ log: PairLog, numUsers: Int, split: Split, requested: Bool = true,
+                           seed: UInt64) throws -> (isTest: [Bool], notes: [String]) {
         var notes: [String] = []
         var split = split
         switch split {
         case .givenFiles:
-            throw DataError(file: log.file, message: "the givenFiles split needs separate train and test files; "
-                                + "choose leaveOneOutByTime, ratioByTime or randomRatio for a single interaction file")
+            throw DataError(file: log.file, message: "the split 'given' needs separate train and test files (LightGCN train.txt "
+                                + "and test.txt, RecBole NAME.train.inter and NAME.test.inter); for a single interaction file "
+                                + "choose --split loo, time:RATIO or random:RATIO")
         case .ratioByTime(let r), .randomRatio(let r):
             guard r > 0 && r <= 1 else {
                 throw DataError(file: log.file, message: "split ratio \(r) must be in (0, 1] (it is the train share)")
             }
             if case .ratioByTime = split, log.times == nil {
-                split = .randomRatio(r)
-                notes.append("no timestamp column: split ratioByTime(\(r)) fell back to randomRatio(\(r)) with seed \(seed)")
+                let random = Split.randomRatio(r)
+                let missing = log.missingTimestamp.map { ": \($0)" } ?? ""
+                guard !requested else {
+                    throw DataError(file: log.file, message: "--split \(split) puts each user's earliest interactions in training, "
+                                        + "but the file has no timestamp column\(missing); name the column with --time-column NAME|INDEX, "
+                                        + "or split at random with --split \(random) (per user, seeded by --seed)")
+                }
+                split = random
+                notes.append("no timestamp column\(missing); so the default split \(Split.ratioByTime(r)) (by time) became \(random): "
+                             + "a random \(Int((r * 100).rounded()))% of each user's interactions in training (seed \(seed)); "
+                             + "name a timestamp column with --time-column NAME|INDEX to split by time")
             }
         case .leaveOneOutByTime:
             if log.times == nil {

@@ -129,15 +129,27 @@ import Testing
         #expect(error?.field == "field 2 (item_id)")
     }
 
-    @Test func missingTimestampFallsBackToRandomWithNote() throws {
+    /// Without a timestamp field, the default split (by time) becomes a seeded random one with
+    /// a note in the user's words; a split by time asked for is refused, naming the file, what
+    /// is missing and the options that fix it.
+    @Test func missingTimestampFallsBackOnlyForTheDefaultSplit() throws {
         let text = "user_id:token\titem_id:token\n" + (0..<10).map { "u\t\($0)" }.joined(separator: "\n") + "\nv\t0\n"
         let (dir, path) = fixture(text)
         _ = dir
-        let d = try DatasetLoader.load(path: path, options: LoadOptions(split: .ratioByTime(0.8), seed: 3))
-        #expect(d.notes.contains { $0.contains("fell back to randomRatio(0.8)") })
+        let d = try DatasetLoader.load(path: path, options: LoadOptions(seed: 3))
+        #expect(d.notes.contains { $0.contains("no timestamp column: the header has the fields 'user_id', 'item_id'")
+                && $0.contains("the default split time:0.8 (by time) became random:0.8") && $0.contains("seed 3") }, "\(d.notes)")
+        for name in ["ratioByTime", "randomRatio"] { #expect(!d.notes.joined().contains(name), "\(d.notes)") }
         let u = d.users.index(of: "u")!
         #expect(d.train.degree(of: u) == 8)
         #expect(d.test.degree(of: u) + d.train.degree(of: u) <= 10)
+
+        let error = #expect(throws: DataError.self) {
+            try DatasetLoader.load(path: path, options: LoadOptions(split: .ratioByTime(0.8), seed: 3))
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.hasPrefix("toy.inter: --split time:0.8 ") && message.contains("no timestamp column")
+                && message.contains("--time-column") && message.contains("--split random:0.8"), "\(message)")
     }
 
     @Test func columnMappingAndErrors() throws {
