@@ -18,7 +18,8 @@ struct CompareCommand: ParsableCommand {
         (K = 20, 50, 100, 200) as mean ± sd over seeds, change relative to UNS, training seconds per \
         epoch and false-negative rate. Budgets: --regime paper gives every sampler hard + easy (7) \
         negatives per positive and no shared pool; production adds a shared pool of 1024; custom keeps \
-        --negatives and --per-positive. --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
+        --negatives and --per-positive (which the other regimes would override, so giving them needs --regime custom). \
+        --sampler is for --losses only (the samplers compared are --samplers). --ablation adds the ESANS ablation arms (w/o EDIS, w/o simple \
         or hard interpolation, random clusters, primary-only). Without --semantic-ids, the ESANS runs use \
         MSAC semantic IDs fitted with the default settings into OUTPUT/msac (one per seed when the data \
         changes with the seed), made once and reused. --losses softmax,bsl,ccl,adaptau,bpr \
@@ -32,16 +33,25 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var training: TrainingOptions
     @Option(help: "Samplers, comma-separated (default: all; none with --ablation). Without --semantic-ids, esans uses MSAC's default fit in OUTPUT/msac, made once and reused.") var samplers: String?
     @Option(help: "Losses, comma-separated (\(LossKind.acceptedNames)): compare losses with the one --sampler instead of samplers.") var losses: String?
-    @Option(help: "Budget regime: paper, production or custom (default: paper for samplers, custom for --losses).") var regime: BudgetRegime?
+    @Option(help: "Budget regime: paper (no shared pool, --hard + --easy negatives per positive), production (a shared pool of 1024 and the same per positive) or custom (--negatives and --per-positive as given; needed to give them). Default: paper for samplers, custom for --losses.") var regime: BudgetRegime?
     @Option(help: "Seeds per sampler (--seed, --seed + 1, ...).") var seeds = 3
     @Flag(help: "Run the ESANS ablation (full, w/o EDIS, w/o simple / hard interpolation, random clusters, primary-only).") var ablation = false
     @Option(help: ArgumentHelp("Train every variant for about S seconds instead of --epochs: each variant's speed is measured by a 2-epoch probe (kept in OUTPUT/time_budget.json) and its epochs set to S / seconds per epoch.", valueName: "S"))
     var budgetSeconds: Double?
     @Option(help: "Experiment directory.") var output: String
 
+    /// Checks the settings, and refuses options the comparison would override (`--sampler`
+    /// without `--losses`; `--negatives`, `--per-positive` under the paper or production regime).
     func validate() throws {
         try dataOptions.requireData()
-        _ = try training.runConfig(data: dataOptions.source())
+        let base = try training.runConfig(data: dataOptions.source())
+        if losses == nil, let sampler = training.sampler {
+            try ExperimentOptionChecks.checkSampler(training, trains: ablation ? "--ablation trains esans and its ablation arms"
+                                                        : "compare without --losses trains the samplers of --samplers (all by default)",
+                                                    fix: "give --samplers \(sampler.rawValue) to compare it, or --losses to compare losses with --sampler \(sampler.rawValue)")
+        }
+        try ExperimentOptionChecks.checkBudget(training, base: base.training, regime: regime ?? (losses == nil ? .paper : .custom),
+                                               defaultRule: regime == nil ? "the default for comparing samplers" : nil)
     }
 
     func run() throws {

@@ -19,7 +19,10 @@ struct SweepCommand: ParsableCommand {
         --param refresh-clusters refits the codebooks on the item tower every N epochs (0 = fixed clusters; \
         needs the MSAC fit beside the semantic IDs). \
         The loss's knobs (tau, bsl-weight, ccl-margin, ccl-weight) train the --sampler and --loss given, \
-        with the budget given. \
+        with the budget given. Budgets: --regime paper (the default for ESANS's knobs) gives every run --hard + --easy (7) \
+        negatives per positive and no shared pool, production adds a shared pool of 1024, custom (the default for the \
+        loss's knobs) keeps --negatives and --per-positive; those two, and --sampler other than esans for ESANS's knobs, \
+        are refused where they would be overridden. \
         Every run holds out part of each user's training items (--validation, 0.1 by default): the \
         report leads with the validation table, on which settings should be chosen (never on the test split).
         """)
@@ -30,13 +33,22 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Values, comma-separated (e.g. -0.3,-0.1,0.1,0.3,0.5).") var values: String
     @Option(help: "kp: path of each value's semantic_ids.tsv with {value} in it.") var semanticIdsPattern: String?
     @Option(help: "Value the relative changes are computed against (default: the first).") var baseline: String?
-    @Option(help: "Budget regime: paper, production or custom (default: paper for ESANS's knobs, custom for the loss's).") var regime: BudgetRegime?
+    @Option(help: "Budget regime: paper (no shared pool, --hard + --easy negatives per positive), production (a shared pool of 1024 and the same per positive) or custom (--negatives and --per-positive as given; needed to give them). Default: paper for ESANS's knobs, custom for the loss's.") var regime: BudgetRegime?
     @Option(help: "Seeds per value (--seed, --seed + 1, ...).") var seeds = 3
     @Option(help: "Experiment directory.") var output: String
 
+    /// Checks the settings, and refuses options the sweep would override (`--sampler` other
+    /// than esans for ESANS's knobs; `--negatives`, `--per-positive` under the paper or
+    /// production regime).
     func validate() throws {
         try dataOptions.requireData()
-        _ = try training.runConfig(data: dataOptions.source())
+        let base = try training.runConfig(data: dataOptions.source())
+        if param.trainsESANS {
+            try ExperimentOptionChecks.checkSampler(training, forced: .esans, trains: "a sweep of \(param.rawValue) trains esans in every run",
+                                                    fix: "leave --sampler out, or sweep a knob of the loss (tau, bsl-weight, ccl-margin, ccl-weight), which trains --sampler")
+        }
+        try ExperimentOptionChecks.checkBudget(training, base: base.training, regime: regime ?? (param.trainsESANS ? .paper : .custom),
+                                               defaultRule: regime == nil ? "the default for sweeping ESANS's knobs" : nil)
     }
 
     func run() throws {
