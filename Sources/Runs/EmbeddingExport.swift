@@ -6,6 +6,9 @@ import Datasets
 /// maps as TSV (`index<TAB>external id`), so numpy, PyTorch and faiss load them directly:
 /// `np.load("item_embeddings.npy")`.
 public enum EmbeddingExport {
+    /// The files ``write(users:items:dataset:to:)`` writes.
+    public static let fileNames = ["user_embeddings.npy", "item_embeddings.npy", "user_ids.tsv", "item_ids.tsv"]
+
     /// Writes `user_embeddings.npy`, `item_embeddings.npy`, `user_ids.tsv`, `item_ids.tsv`
     /// into `directory` (created if needed; each file written atomically).
     public static func write(users: Matrix, items: Matrix, dataset: Dataset, to directory: URL) throws {

@@ -63,11 +63,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     /// The settings in which `other` differs from this configuration, as JSON paths with both
-    /// values (`training.epochs: 50 here, 80 there`); empty when they describe the same run.
-    public func differences(from other: RunConfig) -> [String] {
+    /// values, this one's first (`training.epochs: 50 here, 80 there`, with the default
+    /// `labels`); empty when they describe the same run.
+    public func differences(from other: RunConfig, labels: (String, String) = ("here", "there")) -> [String] {
         func flatten(_ value: Any, _ path: String, _ out: inout [String: String]) {
             if let d = value as? [String: Any] {
                 for (k, v) in d { flatten(v, path.isEmpty ? k : path + "." + k, &out) }
+            } else if let list = value as? [Any], let json = try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]) {
+                out[path] = String(decoding: json, as: UTF8.self)
             } else {
                 out[path] = "\(value)"
             }
@@ -81,7 +84,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         }
         let a = settings(self), b = settings(other)
         return Set(a.keys).union(b.keys).sorted().compactMap { k in
-            a[k] == b[k] ? nil : "\(k): \(a[k] ?? "(none)") here, \(b[k] ?? "(none)") there"
+            a[k] == b[k] ? nil : "\(k): \(a[k] ?? "(none)") \(labels.0), \(b[k] ?? "(none)") \(labels.1)"
         }
     }
 

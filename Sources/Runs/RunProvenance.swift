@@ -9,7 +9,8 @@ import Datasets
 /// Keys (besides the safetensors checksums every esans file carries):
 /// - `esans.data_fingerprint`: ``Datasets/Dataset/fingerprint`` of the run's data;
 /// - `esans.run_config`: the run's ``RunConfig`` as JSON (compared with ``RunConfig/sameRun(as:)``,
-///   so a setting added by a later version, read with its default, is not a difference);
+///   so a setting added by a later version, read with its default, is not a difference; a file
+///   written before the run was extended matches it too, see ``RunConfig/continues(_:)``);
 /// - `esans.input_checksums`: for an ESANS run, the checksums of the semantic IDs file and of
 ///   the `msac.safetensors` beside it when the run started (`name=hex` pairs, `;`-separated),
 ///   so a resumed run does not continue on clusters rebuilt since.
@@ -74,9 +75,10 @@ public struct RunProvenance: Sendable, Equatable {
         do { saved = try JSONDecoder().decode(RunConfig.self, from: Data(json.utf8)) } catch {
             throw TensorIOError(file: file.path, problem: "metadata '\(Self.configKey)' is not a run configuration (\(error))")
         }
-        guard saved.sameRun(as: config) else {
-            let diff = config.differences(from: saved)
-            throw TensorIOError(file: file.path, problem: "was built with other settings (\(diff.prefix(5).joined(separator: "; "))\(diff.count > 5 ? "; ..." : ""))")
+        // A file written before the run was extended (`--resume --epochs N`) belongs to it too.
+        guard saved.sameRun(as: config) || config.continues(saved) else {
+            let diff = config.differences(from: saved, labels: ("for this run", "in the file"))
+            throw TensorIOError(file: file.path, problem: "was built with other settings (\(diff.joined(separator: "; ")))")
         }
         if checkInputs, let then = metadata[Self.inputsKey], then != inputs {
             let before = Self.parse(then), now = Self.parse(inputs)

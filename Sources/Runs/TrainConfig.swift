@@ -12,6 +12,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var batchSize: Int = 1024
     /// Learning-rate schedule over the whole run.
     public var lrSchedule: LRSchedule = .cosine
+    /// The extensions of the run past the epochs it was first planned for (`--resume --epochs
+    /// N`), in order; empty for a run trained as planned. See ``RunExtension``.
+    public var extensions: [RunExtension] = []
     /// The loss and its knobs (temperature included).
     public var loss = LossConfig()
     /// Dropout rate on the user vector before normalisation (training only).
@@ -71,7 +74,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, extensions, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
 
     private enum LegacyKeys: String, CodingKey { case temperature }
     private enum LegacyESANSKeys: String, CodingKey { case logQ }
@@ -85,6 +88,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         randomClusters = try c.decodeIfPresent(Bool.self, forKey: .randomClusters) ?? d.randomClusters
         refreshClusters = try c.decodeIfPresent(Int.self, forKey: .refreshClusters) ?? d.refreshClusters
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        extensions = try c.decodeIfPresent([RunExtension].self, forKey: .extensions) ?? d.extensions
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         lrSchedule = try c.decodeIfPresent(LRSchedule.self, forKey: .lrSchedule) ?? d.lrSchedule
         if let l = try c.decodeIfPresent(LossConfig.self, forKey: .loss) {

@@ -94,9 +94,11 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// The scheduled learning rate at `step` of 1-based `epoch` (a function of position in the
-    /// run only, so a resumed run follows the same schedule).
+    /// run only, so a resumed run follows the same schedule). A decaying schedule spans the
+    /// epochs of the plan the epoch belongs to (``Runs/TrainConfig/scheduleEpochs(at:)``: the
+    /// run's, or the earlier plan of an extended run).
     public func learningRate(epoch: Int, step: Int) -> Float {
-        let total = Double(max(1, config.epochs * stepsPerEpoch))
+        let total = Double(max(1, config.scheduleEpochs(at: epoch) * stepsPerEpoch))
         let t = Double((epoch - 1) * stepsPerEpoch + step) / total
         switch config.lrSchedule {
         case .cosine: return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))

@@ -8,8 +8,9 @@ import Evaluation
 
 /// A whole training run in a directory: trains epoch by epoch, evaluates, and after every
 /// epoch writes `metrics.json` and `model.safetensors` (atomically), so that an interrupted
-/// run continues with `resume` and ends exactly where an uninterrupted one would. At the end
-/// it exports `embeddings/` (`.npy` + id maps as TSV).
+/// run continues with `resume` and ends exactly where an uninterrupted one would; `resume` with
+/// more epochs than planned extends the run (``RunResumption``, ``Runs/RunExtension``). At the
+/// end it exports `embeddings/` (`.npy` + id maps as TSV).
 ///
 /// With a validation split, every choice is made on it: the best evaluation is kept in
 /// `best.safetensors`, the plateau schedule drops the learning rate (reloading the best
@@ -38,7 +39,9 @@ public final class TrainingRun {
     }
 
     public let directory: URL
-    public let config: RunConfig
+    /// The run's settings: those given, and on `resume` with the run's extensions (and a new
+    /// one when the run is extended now, see ``RunResumption``).
+    public private(set) var config: RunConfig
     private let observe: (Event) -> Void
     /// The cluster refresher of the main phase, when the run refreshes its clusters.
     private var refresher: ClusterRefresher?
@@ -61,11 +64,22 @@ public final class TrainingRun {
     public var finalURL: URL { directory.appendingPathComponent(RunFiles.finalModel) }
     public var metricsURL: URL { directory.appendingPathComponent(RunFiles.metrics) }
     public var configURL: URL { directory.appendingPathComponent(RunFiles.config) }
+    /// The files a run writes beside `config.json`, which a new run in the same directory
+    /// removes first so that none of the old run's outlives it.
+    var runFiles: [URL] {
+        let embeddings = directory.appendingPathComponent(RunFiles.embeddings)
+        return [bestURL, refitURL, finalURL, metricsURL, checkpointURL, directory.appendingPathComponent(RunFiles.perUserTest)]
+            + EmbeddingExport.fileNames.map { embeddings.appendingPathComponent($0) }
+    }
 
-    /// Runs (or, with `resume`, continues) training and returns the final metrics log.
+    /// Runs (or, with `resume`, continues) training and returns the final metrics log. With
+    /// `resume` and more epochs than the run was planned for, the run is extended (see
+    /// ``RunResumption``); other settings than the run's are refused before anything is written.
     @discardableResult
     public func run(resume: Bool) throws -> MetricsLog {
         let fm = FileManager.default
+        let resumption = resume ? try RunResumption.plan(config: config, directory: directory) : nil
+        if let resumption { config = resumption.config }
         let tc = config.training
         if tc.threads > 0 { WorkerPool.configure(threads: tc.threads) }
         // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
@@ -88,12 +102,7 @@ public final class TrainingRun {
         var log = MetricsLog()
         var selection = ModelSelection()
         var startEpoch = 1
-        if resume, fm.fileExists(atPath: checkpointURL.path) {
-            let saved = try RunConfig.read(from: configURL)
-            guard saved.sameRun(as: config) else {
-                let diff = config.differences(from: saved)
-                throw TensorIOError(url: configURL, problem: "the run in this directory was made with other settings (\(diff.prefix(5).joined(separator: "; "))\(diff.count > 5 ? "; ..." : "")); use a new --output or the same options to resume")
-            }
+        if let resumption, resumption.doneEpochs > 0 {
             let (header, extras) = try restore(into: model, optimizer: optimizer, from: checkpointURL)
             try trainer.loss.restore(Self.lossState(extras))
             if let refresher, try refresher.restore(extras) { trainer.sampler = refresher.sampler(tc, context: context) }
@@ -112,9 +121,18 @@ public final class TrainingRun {
             log.final = nil
             startEpoch = done + 1
             observe(.resumed(fromEpoch: done))
+            if let note = resumption.note {
+                // Extended: the settings say so from now on, and the refit and final model of
+                // the shorter run are made again.
+                try AtomicFile.write(try JSONEncoder.sorted.encode(config), to: configURL)
+                for url in [refitURL, finalURL] where fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
+                observe(.note(note))
+            }
         } else {
             // A fresh start: files of an earlier run in this directory must not outlive it.
-            for url in [bestURL, refitURL, finalURL] where fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
+            if fm.fileExists(atPath: configURL.path) {
+                for url in runFiles where fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
+            }
             let data = try JSONEncoder.sorted.encode(config)
             try AtomicFile.write(data, to: configURL)
         }
@@ -144,7 +162,7 @@ public final class TrainingRun {
                                            "learning_rate": Double(trainer.learningRate(epoch: e, step: 0))]
             var metrics: RankingMetrics? = nil
             var evalSeconds = 0.0
-            if e % max(1, tc.evalEvery) == 0 || e == tc.epochs {
+            if e % max(1, tc.evalEvery) == 0 || tc.endsPlan(e) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let (u, v) = trainer.encodeAll()
                 if let val = dataset.validation {
@@ -176,7 +194,7 @@ public final class TrainingRun {
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 entry["eval_seconds"] = evalSeconds
             }
-            if let refresher, refresher.isDue(after: e, lastEpoch: tc.epochs) {
+            if let refresher, refresher.isDue(after: e, lastEpoch: tc.epochs), !tc.endsPlan(e) {
                 let outcome = refreshClusters(refresher, trainer: trainer, context: context, epoch: e)
                 for (k, x) in outcome.metrics { entry[k] = x }
             }

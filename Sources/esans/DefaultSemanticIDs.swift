@@ -123,6 +123,14 @@ extension DefaultSemanticIDs {
         config.training.semanticIDs = try fit.ensure(keepExisting: resuming, log: log)
     }
 
+    /// Whether `path` is the semantic IDs file of the default fit of a run in `output`
+    /// (`output/msac/semantic_ids.tsv`), as a resumed run's settings record it.
+    static func isDefaultFit(_ path: String?, output: URL) -> Bool {
+        guard let path else { return false }
+        let fit = output.appendingPathComponent("msac").appendingPathComponent(MSACOutput.idsFile)
+        return URL(fileURLWithPath: path).standardizedFileURL.path == fit.standardizedFileURL.path
+    }
+
     /// For an experiment in `output` (`esans compare`, `esans sweep`) whose base trains ESANS
     /// runs without semantic IDs: the default fit in `output/msac` for every seed, or, when the
     /// data changes with the seed (generated data, random splits), one fit per seed in

@@ -53,6 +53,7 @@ enum RunSettingsChecks {
         if t.esans.hard + t.esans.easy == 0 {
             out.append("--hard and --easy (training.esans.hard, .easy) need at least one negative between them")
         }
+        out += t.extensionProblems
         if !c.model.user.idEmbedding && !c.model.user.history {
             out.append("--no-user-id (model.user.idEmbedding false) needs --history (model.user.history): the user tower needs an input")
         }

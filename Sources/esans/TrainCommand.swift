@@ -12,7 +12,16 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Writes OUTPUT/config.json, OUTPUT/metrics.json (per-epoch and final Recall/NDCG/HitRate/MRR at \
         20, 50, 100, 200 and timings), OUTPUT/model.safetensors (model + optimiser, after every epoch) \
-        and OUTPUT/embeddings/ (.npy vectors and id maps). --resume continues an interrupted run. \
+        and OUTPUT/embeddings/ (.npy vectors and id maps). An OUTPUT that holds a run is never replaced \
+        unless --overwrite is given. --resume continues the run in OUTPUT with its settings (OUTPUT/config.json; \
+        options given must equal them): an interrupted run ends as if it had not stopped. --resume --epochs N with N \
+        above the run's epochs extends it, finished or interrupted, to N epochs: the epochs already trained keep \
+        their learning rates and the later ones follow the schedule of a run planned for N epochs from the start \
+        (cosine and linear jump back up to where such a run would be; constant and plateau do not change), so an \
+        extended run is not the same as a run trained for N epochs from the start, but the same command gives the \
+        same numbers, and config.json records the extension (training.extensions). Model selection on validation \
+        continues over the new epochs and the refit is made again. Fewer epochs than the run's, or more for a run \
+        that validation stopped early, are refused. \
         --sampler esans without --semantic-ids fits MSAC semantic IDs with the default settings into \
         OUTPUT/msac (the modalities the data has: behaviour, structured from a .item file, text when the \
         MiniLM weights are in the cache) and reuses them when the run is resumed or repeated on the same data. \
@@ -26,35 +35,59 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: ArgumentHelp("Run settings file (JSON in the shape of config.json, e.g. an earlier run's); the options given override its values.", valueName: "file"))
     var configFile: String?
     @Option(help: "Run directory.") var output: String
-    @Flag(help: "Continue the run in --output from its last finished epoch.") var resume = false
-    @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var force = false
+    @Flag(help: "Continue the run in --output from its last finished epoch, with its settings; a larger --epochs extends it (see above).") var resume = false
+    @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var overwrite = false
+    /// The earlier name of `--overwrite`, kept for scripts.
+    @Flag(help: .hidden) var force = false
 
     /// Without a settings file every setting is known while parsing: check them all here, so
     /// that a problem is reported with this command's usage.
+    /// (With --resume the run's own settings are the base, read in `run()`.)
     func validate() throws {
-        if configFile == nil {
+        if resume && (overwrite || force) {
+            throw ValidationError("--resume continues the run in --output and --overwrite replaces it; give one of them")
+        }
+        if configFile == nil && !resume {
             try dataOptions.requireData()
             _ = try training.runConfig(data: dataOptions.source())
         }
     }
 
-    /// The run's settings: the recipe's defaults or the settings file, with the options given
-    /// applied over them.
+    /// The settings of the run in --output, when there is one.
+    var existingRunConfig: URL? {
+        let url = URL(fileURLWithPath: output).appendingPathComponent(RunFiles.config)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// The run's settings: the base (the settings file, else with --resume the run's own
+    /// settings, else the recipe's defaults) with the options given applied over it.
     func runConfig() throws -> RunConfig {
-        guard let configFile else { return try training.runConfig(data: dataOptions.source()) }
-        let file = try RunSettingsFile.read(from: URL(fileURLWithPath: configFile), dataPath: dataOptions.data)
-        var base = file
-        base.data = try dataOptions.source(over: file.data)
-        return try training.runConfig(over: base)
+        let base: RunConfig
+        if let configFile {
+            base = try RunSettingsFile.read(from: URL(fileURLWithPath: configFile), dataPath: dataOptions.data)
+        } else if resume, let saved = existingRunConfig {
+            base = try RunConfig.read(from: saved)
+        } else {
+            return try training.runConfig(data: dataOptions.source())
+        }
+        var merged = base
+        merged.data = try dataOptions.source(over: base.data)
+        return try training.runConfig(over: merged)
     }
 
     func run() throws {
-        var config = try runConfig()
-        let existing = URL(fileURLWithPath: output).appendingPathComponent(RunFiles.config)
-        if !resume && !force && FileManager.default.fileExists(atPath: existing.path) {
-            throw ValidationError("\(output) already holds a run (\(RunFiles.config)); use --resume to continue it, --force to replace it, or another --output")
+        if !resume && !(overwrite || force) && existingRunConfig != nil {
+            throw ValidationError("\(output) already holds a run (\(RunFiles.config)); use --resume to continue it (--resume --epochs N to extend it), "
+                                  + "--overwrite to replace it, or another --output")
         }
-        // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused).
+        var config = try runConfig()
+        // Settings that cannot resume the run are refused before anything is written (or fitted).
+        if resume { _ = try RunResumption.plan(config: config, directory: URL(fileURLWithPath: output)) }
+        // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused;
+        // a resumed run on it checks it again, and says it is reused).
+        if resume && training.semanticIds == nil && DefaultSemanticIDs.isDefaultFit(config.training.semanticIDs, output: URL(fileURLWithPath: output)) {
+            config.training.semanticIDs = nil
+        }
         try DefaultSemanticIDs.fillIn(&config, output: URL(fileURLWithPath: output), resuming: resume) { print($0) }
         let log = try runTraining(config, output: output, resume: resume)
         printFinal(log)

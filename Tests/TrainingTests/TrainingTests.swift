@@ -377,7 +377,7 @@ private struct ConstantScorer: CandidateScorer {
             try TrainingRun(directory: dir, config: changed).run(resume: true)
             Issue.record("resuming with other settings must throw")
         } catch {
-            #expect("\(error)".contains("config.json") && "\(error)".contains("training.loss.temperature: 0.5 here, 0.2 there"), "\(error)")
+            #expect("\(error)".contains("config.json") && "\(error)".contains("training.loss.temperature: 0.5 given, 0.2 in the run"), "\(error)")
         }
     }
 }

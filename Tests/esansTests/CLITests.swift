@@ -127,9 +127,10 @@ struct CLI {
                      "embeddings/item_embeddings.npy"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(name).path), "missing \(name)")
         }
-        // The run is never overwritten by accident; --force replaces it (and its selection files).
+        // The run is never overwritten by accident; --overwrite (or its earlier name --force,
+        // kept for scripts) replaces it (and its selection files).
         let again = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--output", run.path])
-        #expect(again.code == 64 && again.err.contains("already holds a run") && again.err.contains("--force"), "\(again.err)")
+        #expect(again.code == 64 && again.err.contains("already holds a run") && again.err.contains("--overwrite"), "\(again.err)")
         let evaluated = try CLI.run(["evaluate", "--run", run.path])
         #expect(evaluated.code == 0 && evaluated.out.contains("recall"), "\(evaluated.err)")
         // A missing run directory is an error that names it, not a crash.
