@@ -65,11 +65,12 @@ extension PlanCatalog {
                 guard let x = Float(value), (-0.3...0.5).contains(x) else {
                     throw ExperimentError("lambda value '\(value)' is not a number in [-0.3, 0.5]")
                 }
-                change = { $0.esans.lambda = x }
+                // λ acts only through EDIS's hard mixes: EDIS on in every run of the sweep.
+                change = { $0.esans.edis = true; $0.esans.lambda = x }
                 label = "λ = \(value)"
             case .lambdaMargin:
                 guard let x = Float(value), x > 0, x < 2 else { throw ExperimentError("lambda-margin value '\(value)' is not a number in (0, 2)") }
-                change = { $0.esans.lambdaRule = .semihard; $0.esans.lambdaMargin = x }
+                change = { $0.esans.edis = true; $0.esans.lambdaRule = .semihard; $0.esans.lambdaMargin = x }
                 label = "semi-hard λ, margin \(value)"
             case .tc:
                 let t = try positive("tc")

@@ -41,7 +41,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Experiment directory.") var output: String
 
     /// Checks the settings, and refuses options the comparison would override (`--sampler`
-    /// without `--losses`; `--negatives`, `--per-positive` under the paper or production regime).
+    /// without `--losses`; `--negatives`, `--per-positive` under the paper or production regime;
+    /// `--edis` / `--no-edis` with `--ablation`).
     func validate() throws {
         try dataOptions.requireData()
         let base = try training.runConfig(data: dataOptions.source())
@@ -49,6 +50,9 @@ struct CompareCommand: ParsableCommand {
             try ExperimentOptionChecks.checkSampler(training, trains: ablation ? "--ablation trains esans and its ablation arms"
                                                         : "compare without --losses trains the samplers of --samplers (all by default)",
                                                     fix: "give --samplers \(sampler.rawValue) to compare it, or --losses to compare losses with --sampler \(sampler.rawValue)")
+        }
+        if ablation, let edis = training.edis {
+            throw ValidationError("--\(edis ? "" : "no-")edis cannot be combined with --ablation: the ablation sets EDIS in each arm (on in full ESANS and every arm but \"w/o EDIS\"); leave it out")
         }
         try ExperimentOptionChecks.checkBudget(training, base: base.training, regime: regime ?? (losses == nil ? .paper : .custom),
                                                defaultRule: regime == nil ? "the default for comparing samplers" : nil)

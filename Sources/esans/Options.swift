@@ -130,7 +130,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: help("ESANS: candidates drawn per hard negative, the one the model scores highest kept (DNS inside the primary cluster; 1 = off).", default: e.hardCandidates)) var hardCandidates: Int?
     @Option(help: help("ESANS: candidates drawn per easy negative, the highest-scoring kept (1 = off).", default: e.easyCandidates)) var easyCandidates: Int?
     @Option(help: help("ESANS: temperature of the softmax over centroid distances for easy clusters.", default: e.clusterTemperature)) var clusterTemperature: Float?
-    @Flag(help: "ESANS ablation: no virtual negatives (EDIS off).") var noEdis = false
+    @Flag(inversion: .prefixedNo, help: "ESANS: EDIS's virtual negatives (mixes of sampled negatives, and of the positive with hard ones) on or off (default: off; on the default loss they cost accuracy on validation, see the README).") var edis: Bool?
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
     @Flag(help: "ESANS ablation: primary clusters only (no secondary-cell filter).") var primaryOnly = false
@@ -199,7 +199,7 @@ struct TrainingOptions: ParsableArguments {
         set(easyCandidates, \.esans.easyCandidates)
         set(lambdaMargin, \.esans.lambdaMargin)
         set(clusterTemperature, \.esans.clusterTemperature)
-        if noEdis { c.training.esans.edis = false }
+        set(edis, \.esans.edis)
         if noSimpleInterp { c.training.esans.simpleInterpolation = false }
         if noHardInterp { c.training.esans.hardInterpolation = false }
         if primaryOnly { c.training.esans.useSecondary = false }

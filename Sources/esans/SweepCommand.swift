@@ -47,6 +47,9 @@ struct SweepCommand: ParsableCommand {
             try ExperimentOptionChecks.checkSampler(training, forced: .esans, trains: "a sweep of \(param.rawValue) trains esans in every run",
                                                     fix: "leave --sampler out, or sweep a knob of the loss (tau, bsl-weight, ccl-margin, ccl-weight), which trains --sampler")
         }
+        if [.lambda, .lambdaMargin].contains(param), training.edis == false {
+            throw ValidationError("--no-edis cannot be combined with a sweep of \(param.rawValue): lambda acts only through EDIS's virtual negatives, so the sweep turns EDIS on in every run; leave --no-edis out")
+        }
         try ExperimentOptionChecks.checkBudget(training, base: base.training, regime: regime ?? (param.trainsESANS ? .paper : .custom),
                                                defaultRule: regime == nil ? "the default for sweeping ESANS's knobs" : nil)
     }

@@ -71,11 +71,17 @@ import Training
         #expect(abl.variants.map(\.name) == ["uns", "esans", "no-edis", "no-simple-interp", "no-hard-interp", "random-clusters", "primary-only"])
         #expect(abl.baseline == "esans")
         #expect(abl.config(for: RunKey(variant: "no-edis", seed: 1)).training.esans.edis == false)
+        // EDIS is off by default, but the ablation takes the paper's full method apart: on in every other arm.
+        #expect(!base.training.esans.edis)
+        for arm in ["esans", "no-simple-interp", "no-hard-interp", "random-clusters", "primary-only"] {
+            #expect(abl.config(for: RunKey(variant: arm, seed: 1)).training.esans.edis, "\(arm)")
+        }
         #expect(abl.config(for: RunKey(variant: "random-clusters", seed: 1)).training.randomClusters)
         #expect(abl.config(for: RunKey(variant: "primary-only", seed: 1)).training.esans.useSecondary == false)
         let sweep = try PlanCatalog.sweep(base: withIDs, parameter: .lambda, values: ["-0.3", "0.5"], regime: .paper, seeds: [1])
         #expect(sweep.variants.map(\.name) == ["lambda=-0.3", "lambda=0.5"])
         #expect(sweep.config(for: RunKey(variant: "lambda=-0.3", seed: 1)).training.esans.lambda == -0.3)
+        #expect(sweep.config(for: RunKey(variant: "lambda=-0.3", seed: 1)).training.esans.edis, "a lambda sweep needs EDIS")
         #expect(RunKey(variant: "lambda=-0.3", seed: 1).directoryName == "lambda=-0.3-seed1")
         #expect(throws: ExperimentError.self) { try PlanCatalog.sweep(base: withIDs, parameter: .lambda, values: ["0.9"], regime: .paper, seeds: [1]) }
     }

@@ -19,6 +19,13 @@ import TestSupport
         return (json["training"] as? [String: Any])?["semanticIDs"] as? String
     }
 
+    /// `training.esans.edis` of a run's `config.json`.
+    static func edis(ofRun run: URL) throws -> Bool? {
+        let data = try Data(contentsOf: run.appendingPathComponent("config.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return ((json["training"] as? [String: Any])?["esans"] as? [String: Any])?["edis"] as? Bool
+    }
+
     /// Item ids of a `semantic_ids.tsv`.
     static func ids(_ url: URL) throws -> [String] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[0]) }
@@ -59,15 +66,19 @@ import TestSupport
         #expect(first.out.contains("final (test split"), "\(first.out)")
         let model = msac.appendingPathComponent("msac.safetensors")
         let fitted = try Self.modified(model)
+        #expect(try Self.edis(ofRun: run) == false, "EDIS is off by default")
 
-        // The same run again, and resumed: the fit is reused, not refitted.
+        // The same run again (with EDIS, --edis), and resumed: the fit is reused, not refitted,
+        // and the resumed run keeps the run's EDIS setting.
         Thread.sleep(forTimeInterval: 1.1)
-        let again = try CLI.run(["train"] + data + ["--sampler", "esans"] + Self.tiny + ["--force", "--output", run.path])
+        let again = try CLI.run(["train"] + data + ["--sampler", "esans", "--edis"] + Self.tiny + ["--force", "--output", run.path])
         #expect(again.code == 0, "\(again.err)")
         #expect(again.out.contains("semantic IDs: reusing") && !again.out.contains("MSAC fits them"), "\(again.out)")
+        #expect(try Self.edis(ofRun: run) == true)
         let resumed = try CLI.run(["train"] + data + ["--sampler", "esans"] + Self.tiny + ["--resume", "--output", run.path])
         #expect(resumed.code == 0, "\(resumed.err)")
         #expect(resumed.out.contains("semantic IDs: reusing"), "\(resumed.out)")
+        #expect(try Self.edis(ofRun: run) == true)
         #expect(try Self.modified(model) == fitted, "msac.safetensors was rewritten")
 
         // Other data (one more interaction): fitted again.

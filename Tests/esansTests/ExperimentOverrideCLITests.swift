@@ -41,6 +41,9 @@ import TestSupport
         (["compare", "--samplers", "uns,pns", "--sampler", "pns"], ["--sampler pns would not be used"]),
         (["compare", "--ablation", "--sampler", "uns"], ["--sampler uns would not be used", "--ablation trains esans"]),
         (["sweep", "--param", "lambda", "--values", "0.1", "--sampler", "dns"], ["--sampler dns would not be used", "a sweep of lambda trains esans", "tau"]),
+        (["compare", "--ablation", "--edis"], ["--edis cannot be combined with --ablation", "the ablation sets EDIS in each arm"]),
+        (["compare", "--ablation", "--no-edis"], ["--no-edis cannot be combined with --ablation"]),
+        (["sweep", "--param", "lambda", "--values", "0.1", "--no-edis"], ["--no-edis cannot be combined with a sweep of lambda", "turns EDIS on"]),
     ])
     func aSamplerTheExperimentReplacesIsRefused(_ args: [String], _ expected: [String]) throws {
         try Self.expectRefused(args, expected)
