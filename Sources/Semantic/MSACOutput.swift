@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Models
+import Codebooks
 
 /// An MSAC output directory as `esans cluster` writes it, read back: the settings, the
 /// codebooks, the alignment projections, the fitted items' codes and, for directories written

@@ -2,6 +2,8 @@ import Foundation
 import NumCore
 import Datasets
 import Semantic
+import Clustering
+import Codebooks
 
 /// Where the lists of an ``IVFIndex`` come from.
 public enum IVFBuilder {

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import Sampling
 import Semantic
+import Codebooks
 
 /// What one cluster refresh did (a line of output and keys of the epoch's metrics entry).
 public struct ClusterRefreshOutcome: Sendable {

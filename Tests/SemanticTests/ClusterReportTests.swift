@@ -2,6 +2,7 @@ import Foundation
 import NumCore
 import Testing
 @testable import Semantic
+@testable import Codebooks
 
 /// The figures of an MSAC report: NMI, purity, utilisation, the size histogram and its SVG.
 @Suite struct ClusterReportTests {

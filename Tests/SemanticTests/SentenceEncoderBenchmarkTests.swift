@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Testing
 @testable import Semantic
+@testable import TextEncoder
 
 /// Throughput on the 1,682 MovieLens-100K item texts; only with `ESANS_BENCH=1`, e.g.
 /// `ESANS_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter SentenceEncoderBenchmarkTests`.

@@ -7,6 +7,7 @@ import Datasets
 import Models
 import Semantic
 @testable import Serving
+import Codebooks
 
 /// Serving refuses model files and indexes that are damaged or were built from other data or
 /// settings than the run directory describes; files from before checksums still load.

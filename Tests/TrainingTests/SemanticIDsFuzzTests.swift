@@ -5,8 +5,8 @@ import Testing
 import NumCore
 import Datasets
 import Sampling
-import Semantic
 @testable import Training
+import Codebooks
 
 /// Inputs of the esans sampler's readers (`semantic_ids.tsv` and the primary centroids of the
 /// `msac.safetensors` beside it) that crashed or over-allocated, kept as regression tests. The

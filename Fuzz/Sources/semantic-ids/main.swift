@@ -15,6 +15,7 @@ import Runs
 import Sampling
 import Semantic
 import Training
+import Codebooks
 
 let dataset = SyntheticData.make(users: 6, items: 10, clusters: 2, interactionsPerUser: 3, seed: 1)
 let allowed: (Error) -> Bool = { $0 is DataError || $0 is TensorIOError }

@@ -1,5 +1,6 @@
 import Foundation
 import NumCore
+import Clustering
 
 /// The two-level vector quantiser of MSAC (spec 2(c)): a primary codebook C1 over the fused
 /// item vectors and one shared secondary codebook C2 over the per-modality residuals.
@@ -46,6 +47,14 @@ public struct CascadedCodebooks: @unchecked Sendable {
         public let primaryObjective: Double
         /// Final k-means objective of the secondary level.
         public let secondaryObjective: Double
+
+        /// A fit from its parts (a warm-started refit, `CodebookRefresh` in Semantic, builds one).
+        public init(codebooks: CascadedCodebooks, ids: SemanticIDs, primaryObjective: Double, secondaryObjective: Double) {
+            self.codebooks = codebooks
+            self.ids = ids
+            self.primaryObjective = primaryObjective
+            self.secondaryObjective = secondaryObjective
+        }
     }
 
     /// The fused vector of every item: the mean of the modality vectors it has.

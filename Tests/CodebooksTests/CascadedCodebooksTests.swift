@@ -1,9 +1,10 @@
 import Foundation
 import NumCore
 import Testing
-@testable import Semantic
+@testable import Codebooks
+@testable import Clustering
 
-@Suite struct CodebookTests {
+@Suite struct CascadedCodebooksTests {
     /// Two modalities of `n` items in d = 4: items fall in 4 well-separated groups; the second
     /// modality is the first plus a group-independent offset per item parity.
     private func data(n: Int = 240, seed: UInt64 = 3) -> (fused: Matrix, modalities: [Matrix], available: [[Bool]]) {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Semantic
+@testable import TextEncoder
 
 /// The basic tokenizer and the word-piece cutter, on a tiny in-test vocabulary (no weights
 /// needed).

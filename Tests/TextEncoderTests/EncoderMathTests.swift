@@ -1,7 +1,7 @@
 import Foundation
 import NumCore
 import Testing
-@testable import Semantic
+@testable import TextEncoder
 
 /// The kernels and the whole forward pass on a tiny random model, against double-precision
 /// references (no downloaded weights needed).

@@ -1,7 +1,7 @@
 import Foundation
 import NumCore
 import Testing
-@testable import Semantic
+@testable import Clustering
 
 @Suite struct KMeansTests {
     /// `clusters` Gaussian blobs of `perCluster` points in `d` dimensions, centres 10 apart on

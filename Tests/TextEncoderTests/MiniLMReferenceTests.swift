@@ -1,7 +1,7 @@
 import Foundation
 import NumCore
 import Testing
-@testable import Semantic
+@testable import TextEncoder
 
 /// The cached all-MiniLM-L6-v2 files, shared by the tests that need the real weights.
 enum MiniLMFixture {
