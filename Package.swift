@@ -51,8 +51,9 @@ let package = Package(
         .target(name: "Clustering", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 2: the text encoder (MiniLM / BERT in Swift: WordPiece, transformer layers, mean pooling).
         .target(name: "TextEncoder", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
-        // Floor 2: what an MSAC fit is: the cascaded codebooks and the items' semantic IDs.
-        .target(name: "Codebooks", dependencies: ["NumCore", "Clustering"], swiftSettings: fastMath),
+        // Floor 2: what an MSAC fit is: the cascaded codebooks, the items' semantic IDs, and
+        // MSACArtifact, the one reader and writer of semantic_ids.tsv and msac.safetensors.
+        .target(name: "Codebooks", dependencies: ["NumCore", "Datasets", "Clustering"], swiftSettings: fastMath),
         // Floor 3: MSAC — featurisers (text, image, structured, behaviour), alignment, the fit, assignment.
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models", "Encoders", "TextEncoder", "Clustering", "Codebooks"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
@@ -68,7 +69,7 @@ let package = Package(
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Runs", "Sampling", "Losses", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
-        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Clustering", "Codebooks", "Semantic", "Runs"], swiftSettings: fastMath),
+        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Clustering", "Codebooks", "Runs"], swiftSettings: fastMath),
         // Floor 5: the HTTP service (Hummingbird) over Serving.
         .target(
             name: "ServingHTTP",
@@ -96,7 +97,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering"], swiftSettings: fastMath),
         .testTarget(name: "TextEncoderTests", dependencies: ["NumCore", "TextEncoder"], swiftSettings: fastMath),
-        .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Clustering", "Codebooks"], swiftSettings: fastMath),
+        .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
@@ -105,7 +106,7 @@ let package = Package(
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(

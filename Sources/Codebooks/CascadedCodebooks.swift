@@ -165,6 +165,20 @@ public struct CascadedCodebooks: @unchecked Sendable {
         return best
     }
 
+    /// Squared Euclidean distances between the rows of `c` (`k x k`), summed in column order.
+    public static func squaredDistances(_ c: Matrix) -> Matrix {
+        let k = c.rows
+        let out = Matrix(rows: k, cols: k)
+        for i in 0..<k {
+            for j in 0..<k {
+                var s: Float = 0
+                for t in 0..<c.cols { let d = c[i, t] - c[j, t]; s += d * d }
+                out[i, j] = s
+            }
+        }
+        return out
+    }
+
     // MARK: Persistence
 
     /// Saves the codebooks (tensors `primary_centroids`, `secondary_centroids`; metadata
@@ -194,7 +208,11 @@ public struct CascadedCodebooks: @unchecked Sendable {
     /// Loads codebooks written by ``write(to:ids:)``, with the item codes when the file has them.
     /// - Throws: ``TensorIOError`` when the file is not a codebook file or its shapes disagree.
     public static func read(from url: URL) throws -> (codebooks: CascadedCodebooks, ids: SemanticIDs?) {
-        let file = try SafeTensorsFile.read(from: url)
+        try read(SafeTensorsFile.read(from: url), from: url)
+    }
+
+    /// The codebooks (and item codes) of `file`, already read from `url`; as ``read(from:)``.
+    public static func read(_ file: SafeTensorsFile, from url: URL) throws -> (codebooks: CascadedCodebooks, ids: SemanticIDs?) {
         guard file.metadata["format"] == "esans-cascaded-codebooks-v1" else {
             throw TensorIOError(url: url, problem: "not a cascaded-codebook file (metadata 'format' is \(file.metadata["format"] ?? "missing"))")
         }

@@ -1,8 +1,10 @@
 import Foundation
 import NumCore
+import Datasets
 
-/// The semantic ID (primary code, secondary code) of every item, with an index for the
-/// lookups the negative sampler makes: the items of a primary cluster and of a cell (p, s).
+/// The semantic ID (primary code, secondary code) of every item, with an index of the items
+/// by primary cluster and by cell (p, s). `semantic_ids.tsv` holds them, one line per item
+/// (see ``MSACArtifact``, which reads them with their codebooks).
 public struct SemanticIDs: Sendable, Equatable {
     /// Primary code of each item, in `0..<kp`.
     public let primary: [Int32]
@@ -59,40 +61,75 @@ public struct SemanticIDs: Sendable, Equatable {
         return sortedItems[bound(false) ..< bound(true)]
     }
 
+    /// The same cluster sizes with items assigned at random (the `random clusters` ablation):
+    /// the (primary, secondary) pairs are permuted across items.
+    public func shuffled(seed: UInt64) -> SemanticIDs {
+        var order = Array(primary.indices)
+        var rng = RandomSource(seed: seed).derived("random-clusters")
+        rng.shuffle(&order)
+        return SemanticIDs(primary: order.map { primary[$0] }, secondary: order.map { secondary[$0] }, kp: kp, ks: ks)
+    }
+
+    /// The header line of `semantic_ids.tsv`.
+    public static let tsvHeader = "item_id\tprimary\tsecondary"
+
     /// Writes `item_id<TAB>primary<TAB>secondary` lines under that header, one per item in
     /// item order, atomically (see ``AtomicFile``), and its checksum in `<file>.xxh64`
     /// (see ``ChecksumSidecar``). `itemIDs[i]` names item i.
     public func writeTSV(itemIDs: [String], to url: URL) throws {
         precondition(itemIDs.count == count, "\(itemIDs.count) item ids for \(count) items")
-        var text = "item_id\tprimary\tsecondary\n"
+        var text = Self.tsvHeader + "\n"
         text.reserveCapacity(count * 24)
         for i in 0..<count { text += "\(itemIDs[i])\t\(primary[i])\t\(secondary[i])\n" }
         try ChecksumSidecar.write(Data(text.utf8), to: url)
     }
 
-    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes,
-    /// checked against its `.xxh64` sidecar when it has one.
-    /// - Throws: ``TensorIOError`` on a checksum mismatch, a missing header or a malformed line.
-    public static func readTSV(from url: URL, kp: Int, ks: Int) throws -> (itemIDs: [String], ids: SemanticIDs) {
+    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes, in
+    /// file order, checked against its `.xxh64` sidecar when it has one. The one reader of
+    /// `semantic_ids.tsv`.
+    /// - Parameters:
+    ///   - kp, ks: the sizes of the codebooks the codes index (those of the `msac.safetensors`
+    ///     beside the file); every code must be below them. `nil` when there are no codebooks:
+    ///     a primary code must then be below the number of items listed (a clustering has at
+    ///     most one primary cluster per item, and the sampler's tables grow with the square of
+    ///     the largest code, so a larger one is damage), and the sizes are the largest codes plus one.
+    /// - Throws: ``NumCore/TensorIOError`` when the file cannot be read, fails its checksum or
+    ///   is not UTF-8 text; ``Datasets/DataError`` naming the line and field of a missing header
+    ///   or a malformed line.
+    public static func readTSV(from url: URL, kp: Int? = nil, ks: Int? = nil) throws -> (itemIDs: [String], ids: SemanticIDs) {
         let data: Data
         do { data = try FileData.read(url) } catch {
             throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
         }
         try ChecksumSidecar.verify(data, readFrom: url)
         guard let text = String(data: data, encoding: .utf8) else { throw TensorIOError(url: url, problem: "not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard lines.first == "item_id\tprimary\tsecondary" else {
-            throw TensorIOError(url: url, problem: "missing header 'item_id\\tprimary\\tsecondary'")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first.map(String.init) == tsvHeader else {
+            throw DataError(file: url.path, line: 1, message: "missing header 'item_id\\tprimary\\tsecondary'")
         }
-        lines.removeFirst()
+        let listed = lines.dropFirst().filter { !$0.isEmpty }.count
         var names = [String](), p = [Int32](), s = [Int32]()
-        for (n, line) in lines.enumerated() {
+        names.reserveCapacity(listed); p.reserveCapacity(listed); s.reserveCapacity(listed)
+        for (n, line) in lines.enumerated() where n > 0 && !line.isEmpty {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 3, let a = Int32(f[1]), let b = Int32(f[2]), a >= 0, Int(a) < kp, b >= 0, Int(b) < ks else {
-                throw TensorIOError(url: url, problem: "line \(n + 2): expected item_id, primary < \(kp), secondary < \(ks)")
+            guard f.count == 3 else {
+                throw DataError(file: url.path, line: n + 1, message: "expected 3 tab-separated fields (item_id, primary, secondary), found \(f.count)")
+            }
+            guard let a = Int32(f[1]), a >= 0 else { throw DataError(file: url.path, line: n + 1, field: "2 (primary)", message: "'\(f[1])' is not a non-negative integer") }
+            if let kp {
+                guard Int(a) < kp else { throw DataError(file: url.path, line: n + 1, field: "2 (primary)", message: "primary code \(a) is not below Kp \(kp) of the codebooks") }
+            } else {
+                guard Int(a) < listed else {
+                    throw DataError(file: url.path, line: n + 1, field: "2 (primary)",
+                                    message: "primary code \(a) is not below the \(listed) items listed; a clustering has at most one primary cluster per item")
+                }
+            }
+            guard let b = Int32(f[2]), b >= 0 else { throw DataError(file: url.path, line: n + 1, field: "3 (secondary)", message: "'\(f[2])' is not a non-negative integer") }
+            if let ks, Int(b) >= ks {
+                throw DataError(file: url.path, line: n + 1, field: "3 (secondary)", message: "secondary code \(b) is not below Ks \(ks) of the codebooks")
             }
             names.append(String(f[0])); p.append(a); s.append(b)
         }
-        return (names, SemanticIDs(primary: p, secondary: s, kp: kp, ks: ks))
+        return (names, SemanticIDs(primary: p, secondary: s, kp: kp ?? Int(p.max() ?? -1) + 1, ks: ks ?? Int(s.max() ?? -1) + 1))
     }
 }

@@ -8,9 +8,10 @@ import Sampling
 @testable import Training
 import Codebooks
 
-/// Inputs of the esans sampler's readers (`semantic_ids.tsv` and the primary centroids of the
-/// `msac.safetensors` beside it) that crashed or over-allocated, kept as regression tests. The
-/// first was found by the fuzzer (`scripts/fuzz.sh semantic-ids`), the others while fixing it.
+/// Inputs of the esans sampler's reader (`MSACArtifact`: `semantic_ids.tsv` and the primary
+/// centroids of the `msac.safetensors` beside it) that crashed or over-allocated, kept as
+/// regression tests. The first was found by the fuzzer (`scripts/fuzz.sh semantic-ids`), the
+/// others while fixing it.
 struct SemanticIDsFuzzTests {
     static let dataset = SyntheticData.make(users: 6, items: 10, clusters: 2, interactionsPerUser: 3, seed: 1)
 
@@ -62,7 +63,9 @@ struct SemanticIDsFuzzTests {
         let dir = TempDir()
         let config = try Self.setUp(dir, kp: 4, centroids: [0, 0, 1, 1])
         let error = #expect(throws: DataError.self) { try Self.make(config) }
-        #expect(error?.message.contains("2 centroids, but semantic_ids.tsv has primary code 3") == true, "\(String(describing: error))")
+        // Item 2, on line 4, has the first code (2) beyond the 2 centroids.
+        #expect(error?.line == 4 && error?.field == "2 (primary)", "\(String(describing: error))")
+        #expect(error?.message.contains("primary code 2 is not below Kp 2") == true, "\(String(describing: error))")
     }
 
     /// A primary code of two billion asked the sampler for tables of its square.
@@ -71,7 +74,7 @@ struct SemanticIDsFuzzTests {
         let ids = Self.dataset.items.externalIDs
         let text = "item_id\tprimary\tsecondary\n" + ids.enumerated().map { "\($1)\t\($0 == 4 ? 2_000_000_000 : 0)\t0" }.joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: dir.file("semantic_ids.tsv"))
-        let error = #expect(throws: DataError.self) { try SemanticIDTable.read(dir.file("semantic_ids.tsv"), items: Self.dataset.items) }
+        let error = #expect(throws: DataError.self) { try MSACArtifact(ids: dir.file("semantic_ids.tsv")).codes(for: Self.dataset.items) }
         #expect(error?.line == 6)
         #expect(error?.field == "2 (primary)")
         #expect(error?.message.contains("not below the 10 items listed") == true)
