@@ -80,6 +80,25 @@ struct SemanticIDsFuzzTests {
         #expect(error?.message.contains("not below the 10 items listed") == true)
     }
 
+    /// Listed items that the data set lacks (an MSAC fit codes the whole catalogue) are
+    /// skipped and counted in a note; the centroids beside the IDs weight the easy clusters.
+    @Test func unmatchedItemsAreNoted() throws {
+        let dir = TempDir()
+        let ids = Self.dataset.items.externalIDs + ["catalogue-only"]
+        let codes = SemanticIDs(primary: ids.indices.map { Int32($0 % 3) }, secondary: ids.indices.map { Int32($0 % 2) }, kp: 3, ks: 2)
+        try codes.writeTSV(itemIDs: ids, to: dir.file("semantic_ids.tsv"))
+        let books = CascadedCodebooks(primary: Matrix(rows: 3, cols: 2, values: [0, 0, 1, 0, 0, 1]), secondary: Matrix(rows: 2, cols: 2),
+                                      modalityNames: ["behaviour"])
+        try books.write(to: dir.file("msac.safetensors"))
+        var config = TrainConfig()
+        config.sampler = .esans
+        config.semanticIDs = dir.file("semantic_ids.tsv").path
+        var notes: [String] = []
+        _ = try SamplerFactory.make(config, context: SamplingContext(train: Self.dataset.train), dataset: Self.dataset, notes: &notes)
+        #expect(notes.contains { $0.contains("1 items of semantic_ids.tsv have no training interactions") }, "\(notes)")
+        #expect(notes.contains { $0.contains("easy clusters weighted by primary-centroid distance from msac.safetensors") }, "\(notes)")
+    }
+
     /// Files as `esans cluster` writes them still build the sampler.
     @Test func validFilesStillBuildTheSampler() throws {
         let dir = TempDir()
