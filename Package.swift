@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
         // Retrieval and the HTTP service, for packages beside this one (Fuzz/ links its readers and request decoding).
         .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP"]),
     ],
@@ -46,8 +46,16 @@ let package = Package(
         .target(name: "CJPEG", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Floor 2: image encoder (EfficientNet-Lite0 in Swift), preprocessing, JPEG decoding.
         .target(name: "Encoders", dependencies: ["NumCore", "CJPEG"], swiftSettings: fastMath),
-        // Floor 3: MSAC — text encoder (MiniLM), image features (Encoders), featurisers, alignment, cascaded codebooks.
-        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models", "Encoders"], swiftSettings: fastMath),
+        // Floor 2: general algorithms, no encoder: k-means, randomised SVD of dense and sparse
+        // matrices, orthogonal Procrustes.
+        .target(name: "Clustering", dependencies: ["NumCore"], swiftSettings: fastMath),
+        // Floor 2: the text encoder (MiniLM / BERT in Swift: WordPiece, transformer layers, mean pooling).
+        .target(name: "TextEncoder", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        // Floor 2: what an MSAC fit is: the cascaded codebooks, the items' semantic IDs, and
+        // MSACArtifact, the one reader and writer of semantic_ids.tsv and msac.safetensors.
+        .target(name: "Codebooks", dependencies: ["NumCore", "Datasets", "Clustering"], swiftSettings: fastMath),
+        // Floor 3: MSAC — featurisers (text, image, structured, behaviour), alignment, the fit, assignment.
+        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models", "Encoders", "TextEncoder", "Clustering", "Codebooks"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
@@ -55,13 +63,13 @@ let package = Package(
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
         .target(name: "Baselines", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
         .target(name: "Experiments", dependencies: ["NumCore", "Runs", "Sampling", "Losses", "Training"], swiftSettings: fastMath),
         // Floor 4: retrieval indexes (exact and IVF), run loading for serving. No HTTP here.
-        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Semantic", "Runs"], swiftSettings: fastMath),
+        .target(name: "Serving", dependencies: ["NumCore", "Datasets", "Models", "Clustering", "Codebooks", "Runs"], swiftSettings: fastMath),
         // Floor 5: the HTTP service (Hummingbird) over Serving.
         .target(
             name: "ServingHTTP",
@@ -75,8 +83,8 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Runs", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
-                "Encoders",
+                "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
+                "Encoders", "TextEncoder",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -87,15 +95,18 @@ let package = Package(
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Semantic", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering"], swiftSettings: fastMath),
+        .testTarget(name: "TextEncoderTests", dependencies: ["NumCore", "TextEncoder"], swiftSettings: fastMath),
+        .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Semantic", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(

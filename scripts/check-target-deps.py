@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Checks that Package.swift's target dependencies match what each target's files import:
-no undeclared import of a package target, no declared dependency left unused.
+no undeclared import of a package target, no declared dependency left unused. Then checks the
+layering rules below on the whole dependency graph (direct and indirect): the server links
+neither the trainer nor any encoder.
 Usage: scripts/check-target-deps.py (from the repository root). Exit 1 on a mismatch."""
 import os, re, sys
 
@@ -35,5 +37,29 @@ for name, (deps, base) in sorted(targets.items()):
         ok = False
         print(f"{name}: " + (f"imports undeclared {sorted(undeclared)} " if undeclared else "") +
               (f"declares unused {sorted(unused)}" if unused else ""))
-print("target dependencies match the imports" if ok else "mismatches above")
+# Targets that must not be reached, directly or through others, from the given target.
+ENCODERS_AND_TRAINER = {"Training", "Semantic", "Encoders", "TextEncoder", "CJPEG"}
+FORBIDDEN = {"Serving": ENCODERS_AND_TRAINER, "ServingHTTP": ENCODERS_AND_TRAINER}
+
+def reached(name):
+    """Package targets `name` depends on, directly or indirectly, each with one path to it."""
+    paths, todo = {}, [(name, [name])]
+    while todo:
+        t, path = todo.pop()
+        for d in sorted(targets.get(t, (set(), ""))[0] & local):
+            if d not in paths:
+                paths[d] = path + [d]
+                todo.append((d, path + [d]))
+    return paths
+
+for name, banned in sorted(FORBIDDEN.items()):
+    if name not in targets:
+        ok = False
+        print(f"{name}: named by a layering rule but not a target of Package.swift")
+        continue
+    paths = reached(name)
+    for b in sorted(banned & set(paths)):
+        ok = False
+        print(f"{name}: depends on {b} (" + " -> ".join(paths[b]) + "), which it must not")
+print("target dependencies match the imports and the layering rules" if ok else "mismatches above")
 sys.exit(0 if ok else 1)

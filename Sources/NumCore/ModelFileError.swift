@@ -1,7 +1,8 @@
 /// An error loading a model's files (weights, configuration, vocabulary, an image): a missing
 /// or malformed file, a setting the code does not support, or a tensor of the wrong shape. The
 /// description names the file (and the tensor or key, when there is one) and says what is
-/// wrong. The text encoder (`SemanticError`) and the image encoder (`EncoderError`) both throw it.
+/// wrong. The text encoder (`TextEncoderError`), the image encoder (`EncoderError`) and MSAC
+/// (`SemanticError`) throw it.
 public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Last path component of the file involved (`config.json`, `model.safetensors`, ...).
     public let file: String

@@ -1,4 +1,5 @@
 import NumCore
+import Codebooks
 
 /// How well `esans cluster assign` codes items the codebooks never saw: a seeded share of the
 /// catalogue is held out, the codebooks are fitted on the rest, the held-out items are assigned

@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Datasets
+import Clustering
 
 /// The behaviour modality: item-item co-occurrence in the training interactions, weighted by
 /// positive pointwise mutual information (PPMI) and reduced with ``RandomizedSVD``; or the

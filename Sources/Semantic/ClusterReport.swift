@@ -1,5 +1,6 @@
 import NumCore
 import Foundation
+import Codebooks
 
 /// Quality figures of a semantic-ID clustering: codebook utilisation, cluster sizes, and
 /// agreement of the primary clusters with an item label (e.g. a category or genre).

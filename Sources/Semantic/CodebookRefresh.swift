@@ -1,4 +1,6 @@
 import NumCore
+import Clustering
+import Codebooks
 
 /// Refits MSAC's codebooks after one modality changed (`esans train --refresh-clusters`:
 /// the behaviour modality becomes the item tower's output vectors), without starting over.

@@ -1,10 +1,13 @@
 import Foundation
 import NumCore
 import Models
+import Codebooks
 
 /// An MSAC output directory as `esans cluster` writes it, read back: the settings, the
 /// codebooks, the alignment projections, the fitted items' codes and, for directories written
-/// since `esans cluster assign` exists, every item's modality vectors at fit time.
+/// since `esans cluster assign` exists, every item's modality vectors at fit time. The files,
+/// codebooks and codes are read and written by ``Codebooks/MSACArtifact``; this adds the parts
+/// only MSAC uses.
 ///
 /// Files: `semantic_ids.tsv` (the items, in fit order, with their codes) and
 /// `msac.safetensors`: `primary_centroids`, `secondary_centroids`, `primary_codes`,
@@ -33,8 +36,8 @@ public struct MSACOutput: @unchecked Sendable {
     /// outputs written before it was recorded.
     public let dataFingerprint: String?
 
-    /// Metadata key of ``dataFingerprint``.
-    public static let dataFingerprintKey = "esans.data_fingerprint"
+    /// Metadata key of ``dataFingerprint`` (``Codebooks/MSACArtifact/dataFingerprintKey``).
+    public static let dataFingerprintKey = MSACArtifact.dataFingerprintKey
 
     /// One modality's vectors of the fitted items.
     public struct SavedModality: @unchecked Sendable {
@@ -50,31 +53,32 @@ public struct MSACOutput: @unchecked Sendable {
     /// computed on other data are comparable only after a change of basis.
     public static let basisDependent: Set<String> = ["behaviour", "structured"]
 
-    /// File names inside the directory.
-    public static let idsFile = "semantic_ids.tsv", modelFile = "msac.safetensors"
+    /// File names inside the directory (``Codebooks/MSACArtifact``'s).
+    public static let idsFile = MSACArtifact.idsFile, modelFile = MSACArtifact.modelFile
 
     /// Reads `directory`.
     /// - Throws: ``SemanticError`` / ``TensorIOError`` naming the file and the tensor or line at fault.
     public init(directory: URL) throws {
         let url = directory.appendingPathComponent(Self.modelFile)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SemanticError(file: url.path, item: nil, problem: "no such file (an MSAC output directory written by `esans cluster` has one)")
-        }
-        let file = try SafeTensorsFile.read(from: url)
+        let missing = SemanticError(file: url.path, item: nil, problem: "no such file (an MSAC output directory written by `esans cluster` has one)")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw missing }
+        let artifact = try MSACArtifact(directory: directory)
+        guard let model = artifact.model else { throw missing }
+        let file = model.file
         guard let configText = file.metadata["esans.msac_config"] else {
             throw SemanticError(file: url.lastPathComponent, item: "esans.msac_config", problem: "metadata missing (not written by `esans cluster`)")
         }
         settings = try MSACSettings.parse(configText, file: url.lastPathComponent)
-        dataFingerprint = file.metadata[Self.dataFingerprintKey]
-        let (books, fitted) = try CascadedCodebooks.read(from: url)
+        dataFingerprint = model.dataFingerprint
+        let books = model.codebooks
         codebooks = books
         guard books.modalityNames == settings.modalityOrder else {
             throw SemanticError(file: url.lastPathComponent, item: "modalities",
                                 problem: "codebooks list \(books.modalityNames.joined(separator: ",")) but the settings \(settings.modalityOrder.joined(separator: ","))")
         }
-        let tsv = directory.appendingPathComponent(Self.idsFile)
-        (itemIDs, ids) = try SemanticIDs.readTSV(from: tsv, kp: books.kp, ks: books.ks)
-        if let fitted, fitted != ids {
+        let tsv = artifact.idsURL
+        (itemIDs, ids) = (artifact.itemIDs, artifact.ids)
+        if let fitted = model.fittedIDs, fitted != ids {
             throw SemanticError(file: tsv.lastPathComponent, item: nil, problem: "codes differ from primary_codes/secondary_codes of \(Self.modelFile)")
         }
         var layers: [String: LinearLayer] = [:], saved: [String: SavedModality] = [:]
@@ -132,21 +136,12 @@ public struct MSACOutput: @unchecked Sendable {
         return y
     }
 
-    /// Writes an MSAC output into `directory`: `semantic_ids.tsv` and `msac.safetensors`
-    /// (codebooks, codes, projections, settings, the data's fingerprint when given, and every
-    /// modality's item vectors), each atomically and with its checksum; `semantic_ids.tsv` is
-    /// written last and an earlier one is removed first, so the two files always belong to one fit.
+    /// Writes an MSAC output into `directory` through ``Codebooks/MSACArtifact/write(codebooks:ids:itemIDs:dataFingerprint:extraTensors:extraInt32:extraMetadata:to:)``
+    /// (`msac.safetensors`, then `semantic_ids.tsv`, each atomically and with its checksum; an
+    /// earlier TSV removed first): the codebooks and codes, the settings, the data's fingerprint
+    /// when given, the projections and every modality's item vectors.
     public static func write(_ result: MSACPipeline.Result, settings: MSACSettings, itemIDs: [String], dataFingerprint: String? = nil,
                              to directory: URL) throws {
-        // The files of an earlier fit go first (the TSV's checksum, then the TSV), so that a
-        // writer interrupted midway never leaves one fit's semantic IDs beside another's model:
-        // at worst the TSV is missing until the fit is written again.
-        let tsv = directory.appendingPathComponent(idsFile)
-        for url in [ChecksumSidecar.url(for: tsv), tsv] where FileManager.default.fileExists(atPath: url.path) {
-            do { try FileManager.default.removeItem(at: url) } catch {
-                throw TensorIOError(url: url, problem: "cannot remove the file of the earlier fit: \(error.localizedDescription)")
-            }
-        }
         var tensors: [(name: String, matrix: Matrix)] = []
         if let al = result.alignment {
             for (name, layer) in zip(al.names, al.projections) {
@@ -157,9 +152,9 @@ public struct MSACOutput: @unchecked Sendable {
             tensors.append(("items.\(mod.name).aligned", result.aligned[m]))
             if basisDependent.contains(mod.name) { tensors.append(("items.\(mod.name).raw", mod.vectors)) }
         }
-        try result.fit.codebooks.write(to: directory.appendingPathComponent(modelFile), ids: result.fit.ids, extraTensors: tensors,
-                                       extraInt32: result.modalities.map { ("items.\($0.name).present", $0.present.map { $0 ? 1 : 0 }) },
-                                       extraMetadata: ["esans.msac_config": settings.text].merging(dataFingerprint.map { [dataFingerprintKey: $0] } ?? [:]) { a, _ in a })
-        try result.fit.ids.writeTSV(itemIDs: itemIDs, to: tsv)
+        try MSACArtifact.write(codebooks: result.fit.codebooks, ids: result.fit.ids, itemIDs: itemIDs, dataFingerprint: dataFingerprint,
+                               extraTensors: tensors,
+                               extraInt32: result.modalities.map { ("items.\($0.name).present", $0.present.map { $0 ? 1 : 0 }) },
+                               extraMetadata: ["esans.msac_config": settings.text], to: directory)
     }
 }

@@ -1,6 +1,9 @@
 import Foundation
 import NumCore
 import Datasets
+import Clustering
+import Codebooks
+import TextEncoder
 
 /// MSAC end to end for one dataset: build the requested modality matrices, align them into a
 /// common space, fuse, fit the cascaded codebooks and report (spec section 2).

@@ -1,5 +1,6 @@
 import NumCore
 
-/// An error loading the text encoder: a missing or malformed file, a configuration the
-/// encoder does not support, or a tensor of the wrong shape (``ModelFileError``).
+/// An error in MSAC's inputs or outputs: a missing or malformed feature, image or item file,
+/// an option the data cannot serve, or an `esans cluster` output that does not fit
+/// (``ModelFileError``).
 public typealias SemanticError = ModelFileError

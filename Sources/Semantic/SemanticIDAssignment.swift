@@ -1,6 +1,8 @@
 import Foundation
 import NumCore
 import Datasets
+import Clustering
+import Codebooks
 
 /// Semantic IDs for the items of a dataset from an existing MSAC fit, without refitting
 /// (`esans cluster assign`): each item's modality vectors are aligned with the saved

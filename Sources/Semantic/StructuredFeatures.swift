@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Datasets
+import Clustering
 
 /// The structured modality: item attributes (categorical and multi-valued fields of the
 /// `.item` file) and knowledge-graph relations (`.kg` + `.link`) as a TF-IDF-weighted sparse

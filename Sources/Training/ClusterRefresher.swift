@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import Sampling
 import Semantic
+import Codebooks
 
 /// What one cluster refresh did (a line of output and keys of the epoch's metrics entry).
 public struct ClusterRefreshOutcome: Sendable {
@@ -63,15 +64,13 @@ public final class ClusterRefresher {
             throw DataError(file: "<options>", line: nil, field: "refresh-clusters",
                             message: "--refresh-clusters needs --sampler esans with --semantic-ids and without --random-clusters")
         }
-        let table = try SemanticIDTable.read(URL(fileURLWithPath: path), items: dataset.items).table
+        let artifact = try MSACArtifact(ids: URL(fileURLWithPath: path))
         every = config.refreshClusters
         seed = config.seed
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let hasFit = FileManager.default.fileExists(atPath: dir.appendingPathComponent(MSACOutput.modelFile).path)
-        let fit = hasFit ? try MSACOutput(directory: dir) : nil
-        let kp = fit?.codebooks.kp ?? Int(table.primary.max() ?? 0) + 1
-        let ks = fit?.codebooks.ks ?? Int(table.secondary.max() ?? 0) + 1
-        ids = SemanticIDs(primary: table.primary, secondary: table.secondary, kp: kp, ks: ks)
+        let fit = artifact.model != nil ? try MSACOutput(directory: dir) : nil
+        // Code ranges: the fit's codebooks, or without them the largest codes plus one.
+        ids = try artifact.codes(for: dataset.items).ids
         primaryCentroids = fit?.codebooks.primary
         secondaryCentroids = fit?.codebooks.secondary
         alignEpochs = fit?.settings.alignEpochs ?? 0
@@ -171,7 +170,7 @@ public final class ClusterRefresher {
     /// primary-centroid distances).
     public func sampler(_ config: TrainConfig, context: SamplingContext) -> NegativeSampler {
         ESANSSampler(context: context, primary: ids.primary, secondary: ids.secondary,
-                     centroidDistances: primaryCentroids.map(SamplerFactory.squaredDistances), config: config.esans,
+                     centroidDistances: primaryCentroids.map(CascadedCodebooks.squaredDistances), config: config.esans,
                      sharedUniform: config.sharedNegatives, logQCorrection: config.logQCorrection)
     }
 }

@@ -3,7 +3,7 @@ import Runs
 import NumCore
 import Datasets
 import Sampling
-import Semantic
+import Codebooks
 
 /// Builds the sampler a run configuration names.
 public enum SamplerFactory {
@@ -17,38 +17,27 @@ public enum SamplerFactory {
             guard let path = config.semanticIDs else {
                 throw DataError(file: "<options>", line: nil, field: "semantic-ids", message: "the esans sampler needs --semantic-ids FILE (semantic_ids.tsv written by `esans cluster`)")
             }
-            var (table, n) = try SemanticIDTable.read(URL(fileURLWithPath: path), items: dataset.items)
-            notes += n
-            if config.randomClusters { table = table.shuffled(seed: config.seed) }
+            let url = URL(fileURLWithPath: path)
+            let artifact = try MSACArtifact(ids: url)
+            var (ids, unmatched) = try artifact.codes(for: dataset.items)
+            if unmatched > 0 {
+                notes.append("semantic IDs: \(unmatched) items of \(url.lastPathComponent) have no training interactions here (e.g. test-only or catalogue items), so they are never drawn")
+            }
+            if config.randomClusters { ids = ids.shuffled(seed: config.seed) }
             // Primary-centroid distances for the easy-cluster softmax, from msac.safetensors beside the IDs.
-            let msac = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("msac.safetensors")
             var distances: Matrix? = nil
-            if FileManager.default.fileExists(atPath: msac.path), !config.randomClusters {
-                let file = try SafeTensorsFile.read(from: msac)
-                let centroids = try file.matrix("primary_centroids")
-                let d = Self.squaredDistances(centroids)
-                // Every code needs its centroid, and the easy-cluster softmax finite distances.
-                let kp = Int(table.primary.max() ?? -1) + 1
-                guard centroids.rows >= kp else {
-                    throw DataError(file: msac.lastPathComponent, line: nil, field: "primary_centroids",
-                                    message: "\(centroids.rows) centroids, but \(URL(fileURLWithPath: path).lastPathComponent) has primary code \(kp - 1); "
-                                        + "the files are not from one `esans cluster` output")
-                }
-                guard d.allFinite else {
-                    throw DataError(file: msac.lastPathComponent, line: nil, field: "primary_centroids",
-                                    message: "centroids that are not finite or too large for their squared distances; the file is damaged")
-                }
-                distances = d
-                notes.append("esans: easy clusters weighted by primary-centroid distance from \(msac.lastPathComponent)")
+            if let model = artifact.model, !config.randomClusters {
+                distances = try artifact.primaryCentroidDistances()
+                notes.append("esans: easy clusters weighted by primary-centroid distance from \(model.url.lastPathComponent)")
                 // Codes are matched by item id, so a fit on other data (another split seed, or
                 // `esans cluster assign`'s IDs beside a copy of the fit) is usable: say so.
-                if let fitted = file.metadata[MSACOutput.dataFingerprintKey], case let here = dataset.fingerprint, fitted != here {
-                    notes.append("esans: \(msac.path) was fit on other data or another split (fingerprint \(fitted), this data \(here)); its codes are matched by item id")
+                if let fitted = model.dataFingerprint, case let here = dataset.fingerprint, fitted != here {
+                    notes.append("esans: \(model.url.path) was fit on other data or another split (fingerprint \(fitted), this data \(here)); its codes are matched by item id")
                 }
             } else {
                 notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
             }
-            return ESANSSampler(context: context, primary: table.primary, secondary: table.secondary, centroidDistances: distances,
+            return ESANSSampler(context: context, primary: ids.primary, secondary: ids.secondary, centroidDistances: distances,
                                 config: config.esans, sharedUniform: config.sharedNegatives, logQCorrection: logQ)
         case .uns: return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case .pns: return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)
@@ -64,19 +53,5 @@ public enum SamplerFactory {
             let mix = MixGCFSampler(context: context, candidates: m * config.candidateFactor, perPositive: m)
             return config.sharedNegatives > 0 ? SharedPoolSampler(mix, context: context, shared: config.sharedNegatives) : mix
         }
-    }
-
-    /// Squared Euclidean distances between the rows of `c` (`k x k`).
-    static func squaredDistances(_ c: Matrix) -> Matrix {
-        let k = c.rows
-        let out = Matrix(rows: k, cols: k)
-        for i in 0..<k {
-            for j in 0..<k {
-                var s: Float = 0
-                for t in 0..<c.cols { let d = c[i, t] - c[j, t]; s += d * d }
-                out[i, j] = s
-            }
-        }
-        return out
     }
 }

@@ -4,8 +4,10 @@ import NumCore
 import Evaluation
 import Datasets
 import Encoders
-import Semantic
 import Training
+import Clustering
+import Semantic
+import TextEncoder
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -105,7 +107,9 @@ struct BenchMiniLMCommand: ParsableCommand {
         guard let model = DataFetcher.locate(.minilm), let ml = DataFetcher.locate(.ml100k) else {
             throw ValidationError("MiniLM or MovieLens-100K is not cached: run `esans data fetch ml-100k minilm`")
         }
-        print(try SentenceEncoderBenchmark.run(modelDirectory: model, itemFile: ml.appendingPathComponent("ml-100k.item"), batchSize: batchSize))
+        let encoder = try SentenceEncoder(directory: model)
+        let texts = try MovieLensItemText.read(itemFile: ml.appendingPathComponent("ml-100k.item")).texts
+        print(SentenceEncoderBenchmark.run(encoder: encoder, texts: texts, batchSize: batchSize))
     }
 }
 

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import Runs
 import Semantic
+import TextEncoder
 
 /// Semantic IDs for ESANS when the command line gives none (`train --sampler esans`, `compare`
 /// or `sweep` with ESANS, without --semantic-ids): MSAC with the default settings, fitted into

@@ -3,9 +3,9 @@ import Runs
 import Foundation
 import NumCore
 import Models
-import Semantic
 import Serving
 import Training
+import Codebooks
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -206,27 +206,6 @@ private struct IdentityScorer: CandidateScorer {
     }
 }
 
-@Test func semanticIDTableReadsMatchesAndRejects() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sid-\(UInt64.random(in: 0...UInt64.max))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    var items = IDMap()
-    for id in ["a", "b", "c"] { _ = items.intern(id) }
-    let good = dir.appendingPathComponent("good.tsv")
-    try "item_id\tprimary\tsecondary\nc\t1\t0\na\t0\t2\nb\t1\t1\nzzz\t3\t3\n".write(to: good, atomically: true, encoding: .utf8)
-    let (t, notes) = try SemanticIDTable.read(good, items: items)
-    #expect(t.primary == [0, 1, 1] && t.secondary == [2, 1, 0])
-    #expect(notes.count == 1 && notes[0].contains("1 items of good.tsv have no training interactions"))
-    let sh = t.shuffled(seed: 1)
-    #expect(sh.primary.sorted() == t.primary.sorted())
-    let bad = dir.appendingPathComponent("bad.tsv")
-    try "item_id\tprimary\tsecondary\na\t0\t2\nb\tx\t1\n".write(to: bad, atomically: true, encoding: .utf8)
-    #expect { try SemanticIDTable.read(bad, items: items) } throws: { "\($0)".contains("bad.tsv:3") && "\($0)".contains("primary") }
-    let missing = dir.appendingPathComponent("missing.tsv")
-    try "item_id\tprimary\tsecondary\na\t0\t2\n".write(to: missing, atomically: true, encoding: .utf8)
-    #expect { try SemanticIDTable.read(missing, items: items) } throws: { "\($0)".contains("2 items") }
-}
-
 @Test func sharedPoolWrapperAddsUniformNegativesToDNS() {
     let ctx = makeContext([[0], [1]], numItems: 60)
     let s = SharedPoolSampler(DynamicSampler(context: ctx, candidates: 8, perPositive: 2), context: ctx, shared: 10)

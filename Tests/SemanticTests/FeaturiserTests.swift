@@ -3,6 +3,7 @@ import Testing
 import NumCore
 import Datasets
 @testable import Semantic
+@testable import Clustering
 
 /// Structured (TF-IDF + KG), behaviour (PPMI) and imported featurisers: hand examples, error
 /// reporting, presence flags, one check on real ML-100K, and an opt-in benchmark.

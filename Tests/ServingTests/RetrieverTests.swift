@@ -2,8 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 import NumCore
-import Semantic
 @testable import Serving
+import Codebooks
 
 /// Writes an `esans cluster`-like directory giving item i the primary code `i % kp`.
 func writeMSAC(to dir: URL, itemIDs: [String], kp: Int, dropFirst: Bool = false) throws {

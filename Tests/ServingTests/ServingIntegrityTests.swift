@@ -5,8 +5,8 @@ import Testing
 import NumCore
 import Datasets
 import Models
-import Semantic
 @testable import Serving
+import Codebooks
 
 /// Serving refuses model files and indexes that are damaged or were built from other data or
 /// settings than the run directory describes; files from before checksums still load.
@@ -117,9 +117,9 @@ import Semantic
         let msac = tmp.file("msac")
         try writeMSAC(to: msac, itemIDs: run.dataset.items.externalIDs, kp: 4)
         _ = try IVFBuilder.primaryCodes(msac, itemIDs: run.dataset.items, dataFingerprint: run.dataFingerprint)  // none recorded: no check
-        let st = msac.appendingPathComponent(MSACOutput.modelFile)
+        let st = msac.appendingPathComponent(MSACArtifact.modelFile)
         let books = try CascadedCodebooks.read(from: st)
-        try books.codebooks.write(to: st, ids: books.ids, extraMetadata: [MSACOutput.dataFingerprintKey: "0123456789abcdef"])
+        try books.codebooks.write(to: st, ids: books.ids, extraMetadata: [MSACArtifact.dataFingerprintKey: "0123456789abcdef"])
         let message = Self.refusal { _ = try IVFBuilder.primaryCodes(msac, itemIDs: run.dataset.items, dataFingerprint: run.dataFingerprint) }
         #expect(message.contains("\(st.path) was built from a different dataset (fingerprint 0123456789abcdef, this data \(run.dataFingerprint))"), "\(message)")
     }

@@ -7,6 +7,7 @@ import Datasets
 import Models
 import Semantic
 @testable import Training
+import Codebooks
 
 /// `--refresh-clusters`: the ESANS clusters refitted on the item tower's vectors every N epochs.
 struct ClusterRefreshTests {

@@ -5,12 +5,13 @@ import Testing
 import NumCore
 import Datasets
 import Sampling
-import Semantic
 @testable import Training
+import Codebooks
 
-/// Inputs of the esans sampler's readers (`semantic_ids.tsv` and the primary centroids of the
-/// `msac.safetensors` beside it) that crashed or over-allocated, kept as regression tests. The
-/// first was found by the fuzzer (`scripts/fuzz.sh semantic-ids`), the others while fixing it.
+/// Inputs of the esans sampler's reader (`MSACArtifact`: `semantic_ids.tsv` and the primary
+/// centroids of the `msac.safetensors` beside it) that crashed or over-allocated, kept as
+/// regression tests. The first was found by the fuzzer (`scripts/fuzz.sh semantic-ids`), the
+/// others while fixing it.
 struct SemanticIDsFuzzTests {
     static let dataset = SyntheticData.make(users: 6, items: 10, clusters: 2, interactionsPerUser: 3, seed: 1)
 
@@ -62,7 +63,9 @@ struct SemanticIDsFuzzTests {
         let dir = TempDir()
         let config = try Self.setUp(dir, kp: 4, centroids: [0, 0, 1, 1])
         let error = #expect(throws: DataError.self) { try Self.make(config) }
-        #expect(error?.message.contains("2 centroids, but semantic_ids.tsv has primary code 3") == true, "\(String(describing: error))")
+        // Item 2, on line 4, has the first code (2) beyond the 2 centroids.
+        #expect(error?.line == 4 && error?.field == "2 (primary)", "\(String(describing: error))")
+        #expect(error?.message.contains("primary code 2 is not below Kp 2") == true, "\(String(describing: error))")
     }
 
     /// A primary code of two billion asked the sampler for tables of its square.
@@ -71,10 +74,29 @@ struct SemanticIDsFuzzTests {
         let ids = Self.dataset.items.externalIDs
         let text = "item_id\tprimary\tsecondary\n" + ids.enumerated().map { "\($1)\t\($0 == 4 ? 2_000_000_000 : 0)\t0" }.joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: dir.file("semantic_ids.tsv"))
-        let error = #expect(throws: DataError.self) { try SemanticIDTable.read(dir.file("semantic_ids.tsv"), items: Self.dataset.items) }
+        let error = #expect(throws: DataError.self) { try MSACArtifact(ids: dir.file("semantic_ids.tsv")).codes(for: Self.dataset.items) }
         #expect(error?.line == 6)
         #expect(error?.field == "2 (primary)")
         #expect(error?.message.contains("not below the 10 items listed") == true)
+    }
+
+    /// Listed items that the data set lacks (an MSAC fit codes the whole catalogue) are
+    /// skipped and counted in a note; the centroids beside the IDs weight the easy clusters.
+    @Test func unmatchedItemsAreNoted() throws {
+        let dir = TempDir()
+        let ids = Self.dataset.items.externalIDs + ["catalogue-only"]
+        let codes = SemanticIDs(primary: ids.indices.map { Int32($0 % 3) }, secondary: ids.indices.map { Int32($0 % 2) }, kp: 3, ks: 2)
+        try codes.writeTSV(itemIDs: ids, to: dir.file("semantic_ids.tsv"))
+        let books = CascadedCodebooks(primary: Matrix(rows: 3, cols: 2, values: [0, 0, 1, 0, 0, 1]), secondary: Matrix(rows: 2, cols: 2),
+                                      modalityNames: ["behaviour"])
+        try books.write(to: dir.file("msac.safetensors"))
+        var config = TrainConfig()
+        config.sampler = .esans
+        config.semanticIDs = dir.file("semantic_ids.tsv").path
+        var notes: [String] = []
+        _ = try SamplerFactory.make(config, context: SamplingContext(train: Self.dataset.train), dataset: Self.dataset, notes: &notes)
+        #expect(notes.contains { $0.contains("1 items of semantic_ids.tsv have no training interactions") }, "\(notes)")
+        #expect(notes.contains { $0.contains("easy clusters weighted by primary-centroid distance from msac.safetensors") }, "\(notes)")
     }
 
     /// Files as `esans cluster` writes them still build the sampler.

@@ -11,6 +11,7 @@ import FuzzSupport
 import NumCore
 import Semantic
 import Serving
+import Codebooks
 
 let allowed: (Error) -> Bool = { $0 is SemanticError || $0 is TensorIOError || $0 is DataError }
 

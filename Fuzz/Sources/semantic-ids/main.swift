@@ -1,7 +1,7 @@
-// Fuzzes the readers of `semantic_ids.tsv`: the sampler's `SemanticIDTable.read` (matched to a
-// dataset's items, checked against its `.xxh64` sidecar), Semantic's `SemanticIDs.readTSV`,
-// and `SamplerFactory.make` for the esans sampler, which reads the IDs and the primary
-// centroids of `msac.safetensors` beside them and builds the sampler's tables.
+// Fuzzes the reader of `semantic_ids.tsv`: `MSACArtifact(ids:)` (with the `msac.safetensors`
+// beside it when there is one; checked against its `.xxh64` sidecar) and its matching to a
+// dataset's items, `SemanticIDs.readTSV` with given code ranges, and `SamplerFactory.make` for
+// the esans sampler, which reads both files and builds the sampler's tables.
 //
 // Input: three option bytes, then semantic_ids.tsv, a zero byte, msac.safetensors (none when
 // empty). Byte 1: bit 0 write a matching sidecar, bit 1 a non-matching one (without bit 0),
@@ -13,8 +13,8 @@ import FuzzSupport
 import NumCore
 import Runs
 import Sampling
-import Semantic
 import Training
+import Codebooks
 
 let dataset = SyntheticData.make(users: 6, items: 10, clusters: 2, interactionsPerUser: 3, seed: 1)
 let allowed: (Error) -> Bool = { $0 is DataError || $0 is TensorIOError }
@@ -23,19 +23,19 @@ let target = FuzzTarget(name: "semantic-ids", seeds: seeds) { input in
     let flags = input.byte(), kp = 1 + Int(input.byte() % 16), ks = 1 + Int(input.byte() % 16)
     let files = input.parts(2)
     let dir = Scratch.directory("semantic-ids")
-    let tsv = Scratch.write(files[0], MSACOutput.idsFile, in: dir)
+    let tsv = Scratch.write(files[0], MSACArtifact.idsFile, in: dir)
     let sidecar = ChecksumSidecar.url(for: tsv)
     if flags & 1 != 0 {
-        Scratch.write(Array("\(Checksum64.hex(Checksum64.hash(files[0])))  \(MSACOutput.idsFile)\n".utf8), to: sidecar)
+        Scratch.write(Array("\(Checksum64.hex(Checksum64.hash(files[0])))  \(MSACArtifact.idsFile)\n".utf8), to: sidecar)
     } else if flags & 2 != 0 {
-        Scratch.write(Array("0123456789abcdef  \(MSACOutput.idsFile)\n".utf8), to: sidecar)
+        Scratch.write(Array("0123456789abcdef  \(MSACArtifact.idsFile)\n".utf8), to: sidecar)
     }
     if files.count > 1, !files[1].isEmpty {
-        Scratch.write(flags & 4 != 0 ? SafeTensorsPatch.resealed(files[1]) : files[1], MSACOutput.modelFile, in: dir)
+        Scratch.write(flags & 4 != 0 ? SafeTensorsPatch.resealed(files[1]) : files[1], MSACArtifact.modelFile, in: dir)
     }
-    expectErrors("SemanticIDTable.read", allowed: allowed) {
-        let (table, _) = try SemanticIDTable.read(tsv, items: dataset.items)
-        require(table.primary.count == dataset.numItems && table.secondary.count == dataset.numItems, "codes for \(table.primary.count) items")
+    expectErrors("MSACArtifact", allowed: allowed) {
+        let (codes, _) = try MSACArtifact(ids: tsv).codes(for: dataset.items)
+        require(codes.count == dataset.numItems, "codes for \(codes.count) items")
     }
     expectErrors("SemanticIDs.readTSV", allowed: allowed) {
         let (names, ids) = try SemanticIDs.readTSV(from: tsv, kp: kp, ks: ks)

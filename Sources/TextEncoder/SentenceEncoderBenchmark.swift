@@ -1,7 +1,7 @@
 import Foundation
 import NumCore
 
-/// Timing of the sentence encoder on a list of texts (by default the MovieLens item texts).
+/// Timing of the sentence encoder on a list of texts (`esans bench minilm`: the MovieLens item texts).
 public enum SentenceEncoderBenchmark {
     /// What one run measured.
     public struct Result: Sendable, CustomStringConvertible {
@@ -41,13 +41,5 @@ public enum SentenceEncoderBenchmark {
         let perToken = 2.0 * Double(c.hiddenSize) * Double(4 * c.hiddenSize + 2 * c.intermediateSize) * Double(c.layerCount)
         return Result(texts: texts.count, tokens: tokens, seconds: seconds, threads: WorkerPool.shared.threadCount,
                       batchSize: batchSize, denseGFLOPs: perToken * Double(tokens) / seconds / 1e9)
-    }
-
-    /// Loads the encoder from `modelDirectory` and times it on the texts of the RecBole item
-    /// file `itemFile` (see ``MovieLensItemText``).
-    public static func run(modelDirectory: URL, itemFile: URL, batchSize: Int = 32) throws -> Result {
-        let encoder = try SentenceEncoder(directory: modelDirectory)
-        let texts = try MovieLensItemText.read(itemFile: itemFile).texts
-        return run(encoder: encoder, texts: texts, batchSize: batchSize)
     }
 }

@@ -34,13 +34,13 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     /// Loads a model directory holding `config.json`, `vocab.txt` and `model.safetensors`
     /// (and optionally `sentence_bert_config.json`), such as `DataFetcher.locate(.minilm)`.
-    /// - Throws: ``SemanticError`` naming the file (and tensor or key) when a file is missing
+    /// - Throws: ``TextEncoderError`` naming the file (and tensor or key) when a file is missing
     ///   or malformed or a tensor's shape disagrees with `config.json`.
     public init(directory: URL) throws {
         let config = try BertConfig.read(from: directory.appendingPathComponent("config.json"))
         let tokenizer = try WordPieceTokenizer(vocabulary: directory.appendingPathComponent("vocab.txt"))
         if tokenizer.vocabularySize > config.vocabularySize {
-            throw SemanticError(file: "vocab.txt", problem:
+            throw TextEncoderError(file: "vocab.txt", problem:
                 "\(tokenizer.vocabularySize) pieces, more than vocab_size \(config.vocabularySize) of config.json")
         }
         let weights = try BertWeights(url: directory.appendingPathComponent("model.safetensors"), config: config)
@@ -49,11 +49,11 @@ public final class SentenceEncoder: @unchecked Sendable {
         if FileManager.default.fileExists(atPath: stConfig.path) {
             guard let data = try? Data(contentsOf: stConfig),
                   let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw SemanticError(file: stConfig.lastPathComponent, problem: "not a JSON object")
+                throw TextEncoderError(file: stConfig.lastPathComponent, problem: "not a JSON object")
             }
             if let raw = json["max_seq_length"] {
                 guard let n = raw as? NSNumber, n.intValue >= 2 else {
-                    throw SemanticError(file: stConfig.lastPathComponent, item: "max_seq_length",
+                    throw TextEncoderError(file: stConfig.lastPathComponent, item: "max_seq_length",
                                         problem: "expected an integer >= 2, found \(raw)")
                 }
                 maxLength = min(n.intValue, config.maxPositions)
@@ -70,10 +70,10 @@ public final class SentenceEncoder: @unchecked Sendable {
     public static var cachedMiniLMDirectory: URL? { DataFetcher.locate(.minilm) }
 
     /// all-MiniLM-L6-v2 loaded from the local cache.
-    /// - Throws: ``SemanticError`` when the model has not been fetched or fails to load.
+    /// - Throws: ``TextEncoderError`` when the model has not been fetched or fails to load.
     public static func cachedMiniLM() throws -> SentenceEncoder {
         guard let dir = cachedMiniLMDirectory else {
-            throw SemanticError(file: FetchTarget.minilm.rawValue,
+            throw TextEncoderError(file: FetchTarget.minilm.rawValue,
                                 problem: "not in the cache \(DataFetcher.cacheDirectory().path): run `esans data fetch minilm`")
         }
         return try SentenceEncoder(directory: dir)

@@ -1,6 +1,6 @@
 import Foundation
 import NumCore
-@testable import Semantic
+@testable import TextEncoder
 
 /// A small random BERT written to a temporary model directory (`config.json`, `vocab.txt`,
 /// `model.safetensors`), plus a straightforward double-precision forward pass to check the

@@ -1,9 +1,10 @@
 import Foundation
 import NumCore
-import XCTest
-@testable import Semantic
+import Testing
+@testable import Codebooks
+@testable import Clustering
 
-final class CodebookTests: XCTestCase {
+@Suite struct CascadedCodebooksTests {
     /// Two modalities of `n` items in d = 4: items fall in 4 well-separated groups; the second
     /// modality is the first plus a group-independent offset per item parity.
     private func data(n: Int = 240, seed: UInt64 = 3) -> (fused: Matrix, modalities: [Matrix], available: [[Bool]]) {
@@ -23,47 +24,47 @@ final class CodebookTests: XCTestCase {
         return (CascadedCodebooks.fuse(modalities: [a, b], available: avail), [a, b], avail)
     }
 
-    func testFitGivesValidCodesAndConsistentIndex() {
+    @Test func fitGivesValidCodesAndConsistentIndex() {
         let (fused, mods, avail) = data()
         let fit = CascadedCodebooks.fit(fused: fused, modalities: mods, available: avail, kp: 4, ks: 3, seed: 5)
         let ids = fit.ids
-        XCTAssertEqual(ids.count, 240)
-        XCTAssertTrue(ids.primary.allSatisfy { $0 >= 0 && $0 < 4 })
-        XCTAssertTrue(ids.secondary.allSatisfy { $0 >= 0 && $0 < 3 })
-        XCTAssertEqual(fit.codebooks.primary.rows, 4)
-        XCTAssertEqual(fit.codebooks.secondary.cols, 8)
+        #expect(ids.count == 240)
+        #expect(ids.primary.allSatisfy { $0 >= 0 && $0 < 4 })
+        #expect(ids.secondary.allSatisfy { $0 >= 0 && $0 < 3 })
+        #expect(fit.codebooks.primary.rows == 4)
+        #expect(fit.codebooks.secondary.cols == 8)
         var seen = 0
         for p in Int32(0)..<4 {
             let members = ids.items(primary: p)
-            XCTAssertTrue(members.allSatisfy { ids.primary[Int($0)] == p })
+            #expect(members.allSatisfy { ids.primary[Int($0)] == p })
             var cellTotal = 0
             for s in Int32(0)..<3 {
                 let cell = Array(ids.items(primary: p, secondary: s))
-                XCTAssertEqual(cell, (0..<240).filter { ids.primary[$0] == p && ids.secondary[$0] == s }.map(Int32.init))
+                #expect(cell == (0..<240).filter { ids.primary[$0] == p && ids.secondary[$0] == s }.map(Int32.init))
                 cellTotal += cell.count
             }
-            XCTAssertEqual(cellTotal, members.count)
+            #expect(cellTotal == members.count)
             seen += members.count
         }
-        XCTAssertEqual(seen, 240)
+        #expect(seen == 240)
         // The four groups are the primary clusters.
-        for i in 0..<240 { XCTAssertEqual(ids.primary[i], ids.primary[i % 4]) }
+        for i in 0..<240 { #expect(ids.primary[i] == ids.primary[i % 4]) }
     }
 
-    func testResidualsHandExample() {
+    @Test func residualsHandExample() {
         let f1 = Matrix(rows: 2, cols: 2, values: [1, 2, 3, 4])
         let f2 = Matrix(rows: 2, cols: 2, values: [5, 6, 7, 8])
         let c1 = Matrix(rows: 2, cols: 2, values: [0, 1, 10, 10])
         // Item 1 lacks modality 2: its second block is zero.
         let r = CascadedCodebooks.residuals(modalities: [f1, f2], available: [[true, true], [true, false]],
                                             primaryCentroids: c1, primary: [0, 1])
-        XCTAssertEqual(r.rows, 2)
-        XCTAssertEqual(r.array, [1, 1, 5, 5, -7, -6, 0, 0])
+        #expect(r.rows == 2)
+        #expect(r.array == [1, 1, 5, 5, -7, -6, 0, 0])
         let fused = CascadedCodebooks.fuse(modalities: [f1, f2], available: [[true, true], [true, false]])
-        XCTAssertEqual(fused.array, [3, 4, 3, 4])
+        #expect(fused.array == [3, 4, 3, 4])
     }
 
-    func testAssignNewReturnsTrainingCodes() {
+    @Test func assignNewReturnsTrainingCodes() {
         let (fused, mods, avail) = data()
         let fit = CascadedCodebooks.fit(fused: fused, modalities: mods, available: avail, kp: 4, ks: 3, seed: 5)
         // Each training item's codes are those of the nearest centroids (the groups are far
@@ -76,14 +77,14 @@ final class CodebookTests: XCTestCase {
             checked += 1
             let vectors: [[Float]?] = (0..<2).map { m in avail[m][i] ? mods[m].rowArray(i) : nil }
             let (p, s) = fit.codebooks.assignNew(modalityVectors: vectors)
-            XCTAssertEqual(p, fit.ids.primary[i], "item \(i)")
-            XCTAssertEqual(s, fit.ids.secondary[i], "item \(i)")
+            #expect(p == fit.ids.primary[i], "item \(i)")
+            #expect(s == fit.ids.secondary[i], "item \(i)")
         }
-        XCTAssertEqual(nearestPrimary, fit.ids.primary)
-        XCTAssertGreaterThan(checked, 200)
+        #expect(nearestPrimary == fit.ids.primary)
+        #expect(checked > 200)
     }
 
-    func testSafeTensorsAndTSVRoundTrip() throws {
+    @Test func safeTensorsAndTSVRoundTrip() throws {
         let (fused, mods, avail) = data(n: 80)
         let fit = CascadedCodebooks.fit(fused: fused, modalities: mods, available: avail,
                                         modalityNames: ["text", "behaviour"], kp: 4, ks: 2, seed: 1)
@@ -93,73 +94,31 @@ final class CodebookTests: XCTestCase {
         let url = dir.appendingPathComponent("codebooks.safetensors")
         try fit.codebooks.write(to: url, ids: fit.ids)
         let (back, ids) = try CascadedCodebooks.read(from: url)
-        XCTAssertEqual(back.primary.array, fit.codebooks.primary.array)
-        XCTAssertEqual(back.secondary.array, fit.codebooks.secondary.array)
-        XCTAssertEqual(back.modalityNames, ["text", "behaviour"])
-        XCTAssertEqual(ids, fit.ids)
+        #expect(back.primary.array == fit.codebooks.primary.array)
+        #expect(back.secondary.array == fit.codebooks.secondary.array)
+        #expect(back.modalityNames == ["text", "behaviour"])
+        #expect(ids == fit.ids)
         try fit.codebooks.write(to: url, extraTensors: [("alignment.text.weight", Matrix(rows: 2, cols: 2, values: [1, 2, 3, 4]))],
                                 extraMetadata: ["esans.msac_config": "kp=4", "kp": "ignored"])
-        XCTAssertNil(try CascadedCodebooks.read(from: url).ids)
+        #expect(try CascadedCodebooks.read(from: url).ids == nil)
         let raw = try SafeTensorsFile.read(from: url)
-        XCTAssertEqual(try raw.matrix("alignment.text.weight").array, [1, 2, 3, 4])
-        XCTAssertEqual(raw.metadata["esans.msac_config"], "kp=4")
-        XCTAssertEqual(raw.metadata["kp"], "4")
+        #expect(try raw.matrix("alignment.text.weight").array == [1, 2, 3, 4])
+        #expect(raw.metadata["esans.msac_config"] == "kp=4")
+        #expect(raw.metadata["kp"] == "4")
 
         let tsv = dir.appendingPathComponent("semantic_ids.tsv")
         let names = (0..<80).map { "item\($0)" }
         try fit.ids.writeTSV(itemIDs: names, to: tsv)
         let text = try String(contentsOf: tsv, encoding: .utf8)
-        XCTAssertTrue(text.hasPrefix("item_id\tprimary\tsecondary\nitem0\t\(fit.ids.primary[0])\t\(fit.ids.secondary[0])\n"))
+        #expect(text.hasPrefix("item_id\tprimary\tsecondary\nitem0\t\(fit.ids.primary[0])\t\(fit.ids.secondary[0])\n"))
         let (readNames, readIDs) = try SemanticIDs.readTSV(from: tsv, kp: 4, ks: 2)
-        XCTAssertEqual(readNames, names)
-        XCTAssertEqual(readIDs, fit.ids)
+        #expect(readNames == names)
+        #expect(readIDs == fit.ids)
 
         // A plain safetensors file without the format tag is rejected.
         var other = SafeTensorsFile()
         other.add(name: "x", matrix: Matrix(rows: 1, cols: 1))
         try other.write(to: url)
-        XCTAssertThrowsError(try CascadedCodebooks.read(from: url))
-    }
-
-    func testNMIAndPurity() {
-        let a: [Int32] = [0, 0, 1, 1, 2, 2]
-        XCTAssertEqual(ClusterReport.nmi(a, a), 1, accuracy: 1e-12)
-        // Renamed clusters are the same partition.
-        XCTAssertEqual(ClusterReport.nmi(a, [5, 5, 3, 3, 9, 9]), 1, accuracy: 1e-12)
-        var rng = RandomSource(seed: 2)
-        let x = (0..<20_000).map { _ in Int32(rng.below(5)) }
-        let y = (0..<20_000).map { _ in Int32(rng.below(4)) }
-        XCTAssertLessThan(ClusterReport.nmi(x, y), 0.002)
-        // Hand example: clusters {a,a,b}, {b,b,c,c}: majorities 2 + 2 of 7.
-        XCTAssertEqual(ClusterReport.purity(clusters: [0, 0, 0, 1, 1, 1, 1], labels: [7, 7, 8, 8, 8, 9, 9]), 4.0 / 7, accuracy: 1e-12)
-        // NMI hand value: A = [0,0,1,1], B = [0,0,0,1]: I = 1.5 ln 2 - 0.75 ln 3 ...
-        let hA = log(2.0), hB = -(0.75 * log(0.75) + 0.25 * log(0.25))
-        let mi = 0.5 * log(0.5 / (0.5 * 0.75)) + 0.25 * log(0.25 / (0.5 * 0.75)) + 0.25 * log(0.25 / (0.5 * 0.25))
-        XCTAssertEqual(ClusterReport.nmi([0, 0, 1, 1], [0, 0, 0, 1]), 2 * mi / (hA + hB), accuracy: 1e-12)
-    }
-
-    func testReportFigures() {
-        let ids = SemanticIDs(primary: [0, 0, 0, 1, 1, 3, 3, 3, 3], secondary: [0, 1, 0, 0, 0, 1, 1, 1, 0], kp: 5, ks: 3)
-        let labels: [Int32?] = [1, 1, 2, nil, 4, 5, 5, 5, nil]
-        let report = ClusterReport(ids: ids, labels: labels)
-        XCTAssertEqual(report.primarySizes, [3, 2, 0, 4, 0])
-        XCTAssertEqual(report.primaryUtilisation, 0.6, accuracy: 1e-12)
-        XCTAssertEqual(report.secondaryUtilisation, 2.0 / 3, accuracy: 1e-12)
-        XCTAssertEqual(report.occupiedCells, 5)
-        XCTAssertEqual(report.sizeHistogram, [
-            .init(lower: 0, upper: 0, clusters: 2), .init(lower: 1, upper: 1, clusters: 0),
-            .init(lower: 2, upper: 3, clusters: 2), .init(lower: 4, upper: 7, clusters: 1),
-        ])
-        XCTAssertEqual(report.labelledItems, 7)
-        XCTAssertEqual(report.purity!, 6.0 / 7, accuracy: 1e-12)
-        XCTAssertTrue(report.description.contains("3/5 used"))
-        XCTAssertNil(ClusterReport(ids: ids).nmi)
-        let svg = report.svgHistogram()
-        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        XCTAssertTrue(svg.contains("cluster rank"))
-        XCTAssertEqual(svg.components(separatedBy: "fill=\"#4c72b0\"").count - 1, 3)
-        if let out = ProcessInfo.processInfo.environment["ESANS_SVG_OUT"] {
-            try? svg.write(toFile: out, atomically: true, encoding: .utf8)
-        }
+        #expect(throws: (any Error).self) { try CascadedCodebooks.read(from: url) }
     }
 }

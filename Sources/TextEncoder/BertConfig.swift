@@ -41,16 +41,16 @@ public struct BertConfig: Sendable, Equatable {
     }
 
     /// Reads `config.json` at `url`.
-    /// - Throws: ``SemanticError`` naming the file and key when the file is missing, is not a
+    /// - Throws: ``TextEncoderError`` naming the file and key when the file is missing, is not a
     ///   JSON object, lacks a required key, or asks for an unsupported activation or
     ///   position-embedding type.
     public static func read(from url: URL) throws -> BertConfig {
         let file = url.lastPathComponent
         guard let data = try? Data(contentsOf: url) else {
-            throw SemanticError(file: file, problem: "cannot read \(url.path)")
+            throw TextEncoderError(file: file, problem: "cannot read \(url.path)")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SemanticError(file: file, problem: "not a JSON object")
+            throw TextEncoderError(file: file, problem: "not a JSON object")
         }
         return try parse(object, file: file)
     }
@@ -60,10 +60,10 @@ public struct BertConfig: Sendable, Equatable {
         func int(_ key: String, default value: Int? = nil) throws -> Int {
             guard let raw = json[key] else {
                 if let value { return value }
-                throw SemanticError(file: file, item: key, problem: "missing")
+                throw TextEncoderError(file: file, item: key, problem: "missing")
             }
             guard let n = raw as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
-                throw SemanticError(file: file, item: key, problem: "expected a positive integer, found \(raw)")
+                throw TextEncoderError(file: file, item: key, problem: "expected a positive integer, found \(raw)")
             }
             return n.intValue
         }
@@ -77,19 +77,19 @@ public struct BertConfig: Sendable, Equatable {
             typeVocabularySize: try int("type_vocab_size", default: 2))
         if let eps = json["layer_norm_eps"] {
             guard let n = eps as? NSNumber, n.doubleValue > 0 else {
-                throw SemanticError(file: file, item: "layer_norm_eps", problem: "expected a positive number, found \(eps)")
+                throw TextEncoderError(file: file, item: "layer_norm_eps", problem: "expected a positive number, found \(eps)")
             }
             config.layerNormEpsilon = n.floatValue
         }
         if config.hiddenSize % config.headCount != 0 {
-            throw SemanticError(file: file, item: "num_attention_heads",
+            throw TextEncoderError(file: file, item: "num_attention_heads",
                                 problem: "hidden_size \(config.hiddenSize) is not a multiple of \(config.headCount) heads")
         }
         if let act = json["hidden_act"], (act as? String) != "gelu" {
-            throw SemanticError(file: file, item: "hidden_act", problem: "only \"gelu\" (erf form) is supported, found \(act)")
+            throw TextEncoderError(file: file, item: "hidden_act", problem: "only \"gelu\" (erf form) is supported, found \(act)")
         }
         if let pos = json["position_embedding_type"], (pos as? String) != "absolute" {
-            throw SemanticError(file: file, item: "position_embedding_type",
+            throw TextEncoderError(file: file, item: "position_embedding_type",
                                 problem: "only \"absolute\" is supported, found \(pos)")
         }
         return config

@@ -1,5 +1,6 @@
 import Foundation
 import NumCore
+import Clustering
 
 /// The two-level vector quantiser of MSAC (spec 2(c)): a primary codebook C1 over the fused
 /// item vectors and one shared secondary codebook C2 over the per-modality residuals.
@@ -46,6 +47,14 @@ public struct CascadedCodebooks: @unchecked Sendable {
         public let primaryObjective: Double
         /// Final k-means objective of the secondary level.
         public let secondaryObjective: Double
+
+        /// A fit from its parts (a warm-started refit, `CodebookRefresh` in Semantic, builds one).
+        public init(codebooks: CascadedCodebooks, ids: SemanticIDs, primaryObjective: Double, secondaryObjective: Double) {
+            self.codebooks = codebooks
+            self.ids = ids
+            self.primaryObjective = primaryObjective
+            self.secondaryObjective = secondaryObjective
+        }
     }
 
     /// The fused vector of every item: the mean of the modality vectors it has.
@@ -156,6 +165,20 @@ public struct CascadedCodebooks: @unchecked Sendable {
         return best
     }
 
+    /// Squared Euclidean distances between the rows of `c` (`k x k`), summed in column order.
+    public static func squaredDistances(_ c: Matrix) -> Matrix {
+        let k = c.rows
+        let out = Matrix(rows: k, cols: k)
+        for i in 0..<k {
+            for j in 0..<k {
+                var s: Float = 0
+                for t in 0..<c.cols { let d = c[i, t] - c[j, t]; s += d * d }
+                out[i, j] = s
+            }
+        }
+        return out
+    }
+
     // MARK: Persistence
 
     /// Saves the codebooks (tensors `primary_centroids`, `secondary_centroids`; metadata
@@ -185,7 +208,11 @@ public struct CascadedCodebooks: @unchecked Sendable {
     /// Loads codebooks written by ``write(to:ids:)``, with the item codes when the file has them.
     /// - Throws: ``TensorIOError`` when the file is not a codebook file or its shapes disagree.
     public static func read(from url: URL) throws -> (codebooks: CascadedCodebooks, ids: SemanticIDs?) {
-        let file = try SafeTensorsFile.read(from: url)
+        try read(SafeTensorsFile.read(from: url), from: url)
+    }
+
+    /// The codebooks (and item codes) of `file`, already read from `url`; as ``read(from:)``.
+    public static func read(_ file: SafeTensorsFile, from url: URL) throws -> (codebooks: CascadedCodebooks, ids: SemanticIDs?) {
         guard file.metadata["format"] == "esans-cascaded-codebooks-v1" else {
             throw TensorIOError(url: url, problem: "not a cascaded-codebook file (metadata 'format' is \(file.metadata["format"] ?? "missing"))")
         }
@@ -205,104 +232,5 @@ public struct CascadedCodebooks: @unchecked Sendable {
             throw TensorIOError(url: url, tensor: "primary_codes", problem: "codes out of range or of different lengths")
         }
         return (codebooks, SemanticIDs(primary: p, secondary: s, kp: primary.rows, ks: secondary.rows))
-    }
-}
-
-// MARK: - Semantic IDs
-
-
-/// The semantic ID (primary code, secondary code) of every item, with an index for the
-/// lookups the negative sampler makes: the items of a primary cluster and of a cell (p, s).
-public struct SemanticIDs: Sendable, Equatable {
-    /// Primary code of each item, in `0..<kp`.
-    public let primary: [Int32]
-    /// Secondary code of each item, in `0..<ks`.
-    public let secondary: [Int32]
-    /// Number of primary codes.
-    public let kp: Int
-    /// Number of secondary codes.
-    public let ks: Int
-    /// Items sorted by (primary, secondary, item).
-    private let sortedItems: [Int32]
-    /// `sortedItems[primaryStart[p] ..< primaryStart[p + 1]]` are the items of primary p.
-    private let primaryStart: [Int]
-
-    /// Codes for `primary.count` items (the two arrays must have equal length and codes in range).
-    public init(primary: [Int32], secondary: [Int32], kp: Int, ks: Int) {
-        precondition(primary.count == secondary.count, "\(primary.count) primary codes, \(secondary.count) secondary")
-        precondition(primary.allSatisfy { $0 >= 0 && Int($0) < kp }, "primary code out of 0..<\(kp)")
-        precondition(secondary.allSatisfy { $0 >= 0 && Int($0) < ks }, "secondary code out of 0..<\(ks)")
-        self.primary = primary
-        self.secondary = secondary
-        self.kp = kp
-        self.ks = ks
-        var start = [Int](repeating: 0, count: kp + 1)
-        for p in primary { start[Int(p) + 1] += 1 }
-        for j in 0..<kp { start[j + 1] += start[j] }
-        var items = Array(0..<Int32(primary.count))
-        items.sort { (primary[Int($0)], secondary[Int($0)], $0) < (primary[Int($1)], secondary[Int($1)], $1) }
-        sortedItems = items
-        primaryStart = start
-    }
-
-    /// Number of items.
-    public var count: Int { primary.count }
-
-    /// Items whose primary code is `p`, in increasing secondary code then item order.
-    public func items(primary p: Int32) -> ArraySlice<Int32> {
-        sortedItems[primaryStart[Int(p)] ..< primaryStart[Int(p) + 1]]
-    }
-
-    /// Items of cell (p, s), in increasing item order.
-    public func items(primary p: Int32, secondary s: Int32) -> ArraySlice<Int32> {
-        let slice = items(primary: p)
-        // Binary searches for the first item with secondary >= s and > s.
-        func bound(_ strict: Bool) -> Int {
-            var lo = slice.startIndex, hi = slice.endIndex
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let c = secondary[Int(slice[mid])]
-                if c < s || (strict && c == s) { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
-        return sortedItems[bound(false) ..< bound(true)]
-    }
-
-    /// Writes `item_id<TAB>primary<TAB>secondary` lines under that header, one per item in
-    /// item order, atomically (see ``AtomicFile``), and its checksum in `<file>.xxh64`
-    /// (see ``ChecksumSidecar``). `itemIDs[i]` names item i.
-    public func writeTSV(itemIDs: [String], to url: URL) throws {
-        precondition(itemIDs.count == count, "\(itemIDs.count) item ids for \(count) items")
-        var text = "item_id\tprimary\tsecondary\n"
-        text.reserveCapacity(count * 24)
-        for i in 0..<count { text += "\(itemIDs[i])\t\(primary[i])\t\(secondary[i])\n" }
-        try ChecksumSidecar.write(Data(text.utf8), to: url)
-    }
-
-    /// Reads a file written by ``writeTSV(itemIDs:to:)``: the item ids and their codes,
-    /// checked against its `.xxh64` sidecar when it has one.
-    /// - Throws: ``TensorIOError`` on a checksum mismatch, a missing header or a malformed line.
-    public static func readTSV(from url: URL, kp: Int, ks: Int) throws -> (itemIDs: [String], ids: SemanticIDs) {
-        let data: Data
-        do { data = try FileData.read(url) } catch {
-            throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
-        }
-        try ChecksumSidecar.verify(data, readFrom: url)
-        guard let text = String(data: data, encoding: .utf8) else { throw TensorIOError(url: url, problem: "not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard lines.first == "item_id\tprimary\tsecondary" else {
-            throw TensorIOError(url: url, problem: "missing header 'item_id\\tprimary\\tsecondary'")
-        }
-        lines.removeFirst()
-        var names = [String](), p = [Int32](), s = [Int32]()
-        for (n, line) in lines.enumerated() {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 3, let a = Int32(f[1]), let b = Int32(f[2]), a >= 0, Int(a) < kp, b >= 0, Int(b) < ks else {
-                throw TensorIOError(url: url, problem: "line \(n + 2): expected item_id, primary < \(kp), secondary < \(ks)")
-            }
-            names.append(String(f[0])); p.append(a); s.append(b)
-        }
-        return (names, SemanticIDs(primary: p, secondary: s, kp: kp, ks: ks))
     }
 }

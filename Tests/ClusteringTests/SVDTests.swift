@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import NumCore
-@testable import Semantic
+@testable import Clustering
 
 /// Randomised SVD against a dense Jacobi reference, determinism, orthonormality, and the
 /// sparse products it is built on.

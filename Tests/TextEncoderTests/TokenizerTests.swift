@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Semantic
+@testable import TextEncoder
 
 /// The basic tokenizer and the word-piece cutter, on a tiny in-test vocabulary (no weights
 /// needed).
@@ -107,11 +107,11 @@ import Testing
 
     @Test func missingFilesAndTokensAreReported() throws {
         let missing = URL(fileURLWithPath: "/nonexistent/semantic/vocab.txt")
-        #expect(throws: SemanticError.self) { try WordPieceTokenizer(vocabulary: missing) }
+        #expect(throws: TextEncoderError.self) { try WordPieceTokenizer(vocabulary: missing) }
         do {
             _ = try WordPieceTokenizer(pieces: ["[PAD]", "[UNK]", "[CLS]"])
             Issue.record("expected an error for a vocabulary without [SEP]")
-        } catch let e as SemanticError {
+        } catch let e as TextEncoderError {
             #expect(e.description.contains("[SEP]"))
         }
     }

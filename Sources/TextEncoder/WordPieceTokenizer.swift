@@ -31,12 +31,12 @@ public struct WordPieceTokenizer: Sendable {
     private let pieces: [String]
 
     /// Reads the vocabulary file at `vocabulary` (`vocab.txt`: UTF-8, one piece a line).
-    /// - Throws: ``SemanticError`` naming the file when it cannot be read, is not UTF-8, or
+    /// - Throws: ``TextEncoderError`` naming the file when it cannot be read, is not UTF-8, or
     ///   lacks one of `[CLS]`, `[SEP]`, `[UNK]`, `[PAD]`.
     public init(vocabulary: URL, basic: BasicTokenizer = BasicTokenizer()) throws {
         let file = vocabulary.lastPathComponent
         guard let data = try? Data(contentsOf: vocabulary) else {
-            throw SemanticError(file: file, problem: "cannot read \(vocabulary.path)")
+            throw TextEncoderError(file: file, problem: "cannot read \(vocabulary.path)")
         }
         var lines: [String] = []
         var lineStart = data.startIndex
@@ -51,7 +51,7 @@ public struct WordPieceTokenizer: Sendable {
     }
 
     /// A tokenizer over an in-memory vocabulary (`pieces[i]` has id `i`).
-    /// - Throws: ``SemanticError`` when a special token is missing.
+    /// - Throws: ``TextEncoderError`` when a special token is missing.
     public init(pieces: [String], basic: BasicTokenizer = BasicTokenizer(), file: String = "<memory>") throws {
         var ids: [[UInt32]: Int32] = [:]
         ids.reserveCapacity(pieces.count)
@@ -61,7 +61,7 @@ public struct WordPieceTokenizer: Sendable {
         }
         func special(_ token: String) throws -> Int32 {
             guard let id = ids[token.unicodeScalars.map(\.value)] else {
-                throw SemanticError(file: file, item: token, problem: "special token missing from the vocabulary")
+                throw TextEncoderError(file: file, item: token, problem: "special token missing from the vocabulary")
             }
             return id
         }
@@ -77,7 +77,7 @@ public struct WordPieceTokenizer: Sendable {
 
     private static func decodeLine(_ bytes: Data, file: String, line: Int) throws -> String {
         guard let s = String(data: bytes, encoding: .utf8) else {
-            throw SemanticError(file: file, problem: "line \(line) is not valid UTF-8")
+            throw TextEncoderError(file: file, problem: "line \(line) is not valid UTF-8")
         }
         return s
     }

@@ -1,7 +1,7 @@
 import Foundation
 import NumCore
 import Testing
-@testable import Semantic
+@testable import TextEncoder
 
 /// The kernels and the whole forward pass on a tiny random model, against double-precision
 /// references (no downloaded weights needed).
@@ -86,7 +86,7 @@ import Testing
         let name = "encoder.layer.1.intermediate.dense.weight"
         let dir = try TinyBertModel().write { $0[name] = ([24, 15], [Float](repeating: 0, count: 24 * 15)) }
         defer { try? FileManager.default.removeItem(at: dir) }
-        let error = #expect(throws: SemanticError.self) { try SentenceEncoder(directory: dir) }
+        let error = #expect(throws: TextEncoderError.self) { try SentenceEncoder(directory: dir) }
         #expect(error?.item == name)
         #expect(error?.description.contains("model.safetensors") == true)
         #expect(error?.description.contains("[24, 15]") == true)
@@ -96,7 +96,7 @@ import Testing
         let name = "encoder.layer.0.attention.self.value.bias"
         let dir = try TinyBertModel().write { $0[name] = nil }
         defer { try? FileManager.default.removeItem(at: dir) }
-        let error = #expect(throws: SemanticError.self) { try SentenceEncoder(directory: dir) }
+        let error = #expect(throws: TextEncoderError.self) { try SentenceEncoder(directory: dir) }
         #expect(error?.item == name)
     }
 
@@ -105,30 +105,23 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         for file in ["model.safetensors", "vocab.txt", "config.json"] {
             try FileManager.default.removeItem(at: dir.appendingPathComponent(file))
-            let error = #expect(throws: SemanticError.self) { try SentenceEncoder(directory: dir) }
+            let error = #expect(throws: TextEncoderError.self) { try SentenceEncoder(directory: dir) }
             #expect(error?.file == file)
         }
     }
 
     @Test func unsupportedConfigIsRejected() throws {
-        #expect(throws: SemanticError.self) {
+        #expect(throws: TextEncoderError.self) {
             try BertConfig.parse(["vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
                                   "intermediate_size": 8, "hidden_act": "relu"], file: "config.json")
         }
-        #expect(throws: SemanticError.self) {
+        #expect(throws: TextEncoderError.self) {
             try BertConfig.parse(["vocab_size": 10, "hidden_size": 9, "num_hidden_layers": 1, "num_attention_heads": 2,
                                   "intermediate_size": 8], file: "config.json")
         }
-        let error = #expect(throws: SemanticError.self) {
+        let error = #expect(throws: TextEncoderError.self) {
             try BertConfig.parse(["vocab_size": 10, "num_hidden_layers": 1], file: "config.json")
         }
         #expect(error?.item == "hidden_size")
-    }
-
-    @Test func movieLensTextForm() {
-        #expect(MovieLensItemText.text(title: "Toy Story", year: "1995", genres: ["Animation", "Children's", "Comedy"])
-            == "Toy Story (1995). Genres: Animation, Children's, Comedy")
-        #expect(MovieLensItemText.text(title: "unknown", year: "", genres: ["unknown"]) == "unknown. Genres: unknown")
-        #expect(MovieLensItemText.text(title: "X", year: "2000", genres: []) == "X (2000)")
     }
 }

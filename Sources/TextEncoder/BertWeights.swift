@@ -36,12 +36,12 @@ struct BertWeights: @unchecked Sendable {
     let layers: [BertLayerWeights]
 
     /// Reads and checks every tensor of the encoder.
-    /// - Throws: ``SemanticError`` naming the file and tensor when one is missing or has
+    /// - Throws: ``TextEncoderError`` naming the file and tensor when one is missing or has
     ///   another shape than `config` implies; ``TensorIOError`` when the file is malformed.
     init(url: URL, config: BertConfig) throws {
         let fileName = url.lastPathComponent
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SemanticError(file: fileName, problem: "missing (looked for \(url.path))")
+            throw TextEncoderError(file: fileName, problem: "missing (looked for \(url.path))")
         }
         let file = try SafeTensorsFile.read(from: url)
         let prefix = file.shape(of: "embeddings.word_embeddings.weight") == nil
@@ -50,17 +50,17 @@ struct BertWeights: @unchecked Sendable {
         func load(_ name: String, _ shape: [Int]) throws -> Matrix {
             let full = prefix + name
             guard let actual = file.shape(of: full) else {
-                throw SemanticError(file: fileName, item: full, problem: "tensor missing")
+                throw TextEncoderError(file: fileName, item: full, problem: "tensor missing")
             }
             // A vector may also be stored as a 1 x n matrix.
             guard actual == shape || (shape.count == 1 && actual == [1] + shape) else {
-                throw SemanticError(file: fileName, item: full,
+                throw TextEncoderError(file: fileName, item: full,
                                     problem: "shape \(actual), expected \(shape) from config.json")
             }
             do {
                 return try file.matrix(full)
             } catch let e as TensorIOError {
-                throw SemanticError(file: fileName, item: full, problem: e.problem)
+                throw TextEncoderError(file: fileName, item: full, problem: e.problem)
             }
         }
 

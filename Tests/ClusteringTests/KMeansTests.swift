@@ -1,9 +1,9 @@
 import Foundation
 import NumCore
-import XCTest
-@testable import Semantic
+import Testing
+@testable import Clustering
 
-final class KMeansTests: XCTestCase {
+@Suite struct KMeansTests {
     /// `clusters` Gaussian blobs of `perCluster` points in `d` dimensions, centres 10 apart on
     /// the axes (scaled), noise sd 0.1; returns the points and the true label of each.
     private func blobs(clusters: Int, perCluster: Int, d: Int, seed: UInt64 = 7) -> (Matrix, [Int]) {
@@ -35,51 +35,51 @@ final class KMeansTests: XCTestCase {
         return true
     }
 
-    func testRecoversSeparatedBlobsExactly() {
+    @Test func recoversSeparatedBlobsExactly() {
         let (x, labels) = blobs(clusters: 5, perCluster: 60, d: 6)
         let result = KMeans(k: 5, maxIterations: 50, restarts: 3, seed: 3).fit(x)
-        XCTAssertTrue(samePartition(result.assignments, labels))
-        XCTAssertEqual(result.clusterSizes.sorted(), [60, 60, 60, 60, 60])
-        XCTAssertEqual(result.assignments.count, 300)
+        #expect(samePartition(result.assignments, labels))
+        #expect(result.clusterSizes.sorted() == [60, 60, 60, 60, 60])
+        #expect(result.assignments.count == 300)
         // The centroids are the blob means: the objective is about n * d * sd^2.
-        XCTAssertLessThan(result.objective, 300 * 6 * 0.01 * 1.5)
+        #expect(result.objective < 300 * 6 * 0.01 * 1.5)
     }
 
-    func testObjectiveNeverIncreases() {
+    @Test func objectiveNeverIncreases() {
         var rng = RandomSource(seed: 11)
         let x = Matrix(rows: 400, cols: 8)
         for i in 0..<x.count { x.data[i] = rng.normal() }
         let result = KMeans(k: 12, maxIterations: 30, tolerance: 0, seed: 5).fit(x)
-        XCTAssertEqual(result.objectiveHistory.count, result.iterations + 1)
+        #expect(result.objectiveHistory.count == result.iterations + 1)
         for (a, b) in zip(result.objectiveHistory, result.objectiveHistory.dropFirst()) {
-            XCTAssertLessThanOrEqual(b, a * (1 + 1e-6))
+            #expect(b <= a * (1 + 1e-6))
         }
-        XCTAssertEqual(result.objective, result.objectiveHistory.last!)
+        #expect(result.objective == result.objectiveHistory.last!)
         // The objective is the sum of squared distances to the assigned centroids.
         var direct = 0.0
         for i in 0..<x.rows {
             let c = Int(result.assignments[i])
             for j in 0..<x.cols { let t = Double(x[i, j] - result.centroids[c, j]); direct += t * t }
         }
-        XCTAssertEqual(result.objective, direct, accuracy: 1e-6 * direct)
+        #expect(abs(result.objective - direct) <= 1e-6 * direct)
     }
 
-    func testDeterministicForSeedAndThreadCount() {
+    @Test func deterministicForSeedAndThreadCount() {
         let (x, _) = blobs(clusters: 7, perCluster: 40, d: 5, seed: 9)
         let config = KMeans(k: 9, maxIterations: 15, restarts: 2, seed: 42)
         let a = config.fit(x, pool: WorkerPool(threads: 2))
         let b = config.fit(x, pool: WorkerPool(threads: 2))
         let c = config.fit(x, pool: WorkerPool(threads: 1))
-        XCTAssertEqual(a.assignments, b.assignments)
-        XCTAssertEqual(a.centroids.array, b.centroids.array)
-        XCTAssertEqual(a.assignments, c.assignments)
-        XCTAssertEqual(a.centroids.array, c.centroids.array)
-        XCTAssertEqual(a.objective, c.objective)
+        #expect(a.assignments == b.assignments)
+        #expect(a.centroids.array == b.centroids.array)
+        #expect(a.assignments == c.assignments)
+        #expect(a.centroids.array == c.centroids.array)
+        #expect(a.objective == c.objective)
         let other = KMeans(k: 9, maxIterations: 15, restarts: 2, seed: 43).fit(x)
-        XCTAssertEqual(other.assignments.count, a.assignments.count)
+        #expect(other.assignments.count == a.assignments.count)
     }
 
-    func testEmptyClusterRepairWithDuplicatePoints() {
+    @Test func emptyClusterRepairWithDuplicatePoints() {
         // 6 distinct points, each repeated 5 times, k = 10 > distinct points: a nearest-centroid
         // assignment must leave clusters empty; the repair moves duplicates into them.
         var values = [Float]()
@@ -87,35 +87,35 @@ final class KMeansTests: XCTestCase {
         let x = Matrix(rows: 30, cols: 3, values: values)
         for seed in [UInt64(1), 2, 3] {
             let result = KMeans(k: 10, maxIterations: 10, seed: seed).fit(x)
-            XCTAssertEqual(result.clusterSizes.filter { $0 == 0 }.count, 0, "seed \(seed)")
-            XCTAssertEqual(result.clusterSizes.reduce(0, +), 30)
-            XCTAssertEqual(result.objective, 0, accuracy: 1e-6)
+            #expect(result.clusterSizes.filter { $0 == 0 }.count == 0, "seed \(seed)")
+            #expect(result.clusterSizes.reduce(0, +) == 30)
+            #expect(abs(result.objective - 0) <= 1e-6)
         }
     }
 
-    func testFewerPointsThanClusters() {
+    @Test func fewerPointsThanClusters() {
         let x = Matrix(rows: 3, cols: 2, values: [0, 0, 1, 0, 0, 1])
         let result = KMeans(k: 5, seed: 2).fit(x)
-        XCTAssertEqual(result.clusterSizes.reduce(0, +), 3)
-        XCTAssertEqual(result.clusterSizes.filter { $0 > 0 }.count, 3)
-        XCTAssertEqual(result.objective, 0, accuracy: 1e-9)
-        XCTAssertEqual(result.centroids.rows, 5)
-        XCTAssertTrue(result.centroids.allFinite)
+        #expect(result.clusterSizes.reduce(0, +) == 3)
+        #expect(result.clusterSizes.filter { $0 > 0 }.count == 3)
+        #expect(abs(result.objective - 0) <= 1e-9)
+        #expect(result.centroids.rows == 5)
+        #expect(result.centroids.allFinite)
     }
 
-    func testEmptyClusterRepairTakesFarthestPoint() {
+    @Test func emptyClusterRepairTakesFarthestPoint() {
         // Cluster 1 is empty; point 3 is the farthest from its centroid and moves there.
         var assignments: [Int32] = [0, 0, 2, 0, 2]
         let distances: [Float] = [0.1, 0.2, 0.3, 5.0, 0.4]
         KMeans.repairEmptyClusters(assignments: &assignments, distances: distances, k: 3)
-        XCTAssertEqual(assignments, [0, 0, 2, 1, 2])
+        #expect(assignments == [0, 0, 2, 1, 2])
         // A donor with a single point is never emptied: point 0 stays, point 2 moves.
         var single: [Int32] = [0, 2, 2]
         KMeans.repairEmptyClusters(assignments: &single, distances: [9, 1, 2], k: 3)
-        XCTAssertEqual(single, [0, 2, 1])
+        #expect(single == [0, 2, 1])
     }
 
-    func testGEMMDistancesMatchBruteForce() {
+    @Test func gemmDistancesMatchBruteForce() {
         var rng = RandomSource(seed: 21)
         // More rows than one block, k not a multiple of 8, d odd.
         let x = Matrix(rows: 1300, cols: 7)
@@ -132,38 +132,40 @@ final class KMeansTests: XCTestCase {
                 all.append(s)
                 best = min(best, s)
             }
-            XCTAssertEqual(distances[i], best, accuracy: 1e-4 * max(1, best))
-            XCTAssertEqual(all[Int(assignments[i])], best, accuracy: 1e-4 * max(1, best))
+            #expect(abs(distances[i] - best) <= 1e-4 * max(1, best))
+            #expect(abs(all[Int(assignments[i])] - best) <= 1e-4 * max(1, best))
         }
     }
 
-    func testArgminTiesGoToLowestIndex() {
+    @Test func argminTiesGoToLowestIndex() {
         let dots: [Float] = Array(repeating: 0, count: 19)
         var norms: [Float] = Array(repeating: 3, count: 19)
         norms[13] = 1; norms[5] = 1; norms[17] = 1
         let (j, v) = NearestCentroid.argminRow(dots, norms, 19)
-        XCTAssertEqual(j, 5)
-        XCTAssertEqual(v, 1)
+        #expect(j == 5)
+        #expect(v == 1)
     }
 
-    func testPlusPlusSeedsAreDistinctDataPoints() {
+    @Test func plusPlusSeedsAreDistinctDataPoints() {
         let (x, _) = blobs(clusters: 4, perCluster: 25, d: 3)
         var rng = RandomSource(seed: 1)
         let seeds = KMeans.plusPlusSeeds(x, k: 4, rng: &rng)
         var rows = Set<[Float]>()
         for c in 0..<4 {
             let r = seeds.rowArray(c)
-            XCTAssertTrue((0..<x.rows).contains { x.rowArray($0) == r })
+            #expect((0..<x.rows).contains { x.rowArray($0) == r })
             rows.insert(r)
         }
-        XCTAssertEqual(rows.count, 4)
+        #expect(rows.count == 4)
     }
+
+    /// Whether the benchmarks run (`ESANS_BENCH=1`).
+    static let benchEnabled = ProcessInfo.processInfo.environment["ESANS_BENCH"] == "1"
 
     /// Release-mode timing on a real matrix; runs only with ESANS_BENCH=1
     /// (input: ESANS_KMEANS_INPUT, default the Gowalla item embeddings of a trained run).
-    func testBenchmarkKMeans() throws {
+    @Test(.enabled(if: KMeansTests.benchEnabled, "set ESANS_BENCH=1 to run")) func benchmarkKMeans() throws {
         let env = ProcessInfo.processInfo.environment
-        try XCTSkipUnless(env["ESANS_BENCH"] == "1", "set ESANS_BENCH=1 to run")
         let path = env["ESANS_KMEANS_INPUT"] ?? "/tmp/scratch/rA/embeddings/item_embeddings.npy"
         let threads = Int(env["ESANS_THREADS"] ?? "") ?? WorkerPool.shared.threadCount
         print(try KMeans.benchmark(input: URL(fileURLWithPath: path), k: 256, iterations: 20, runs: 3, pool: WorkerPool(threads: threads)))
@@ -173,9 +175,8 @@ final class KMeansTests: XCTestCase {
 extension KMeansTests {
     /// Thread CPU time of each k-means phase on the benchmark matrix (single-threaded pool,
     /// so the figures hold up on a loaded machine); runs only with ESANS_BENCH=1.
-    func testBenchmarkPhases() throws {
+    @Test(.enabled(if: KMeansTests.benchEnabled, "set ESANS_BENCH=1 to run")) func benchmarkPhases() throws {
         let env = ProcessInfo.processInfo.environment
-        try XCTSkipUnless(env["ESANS_BENCH"] == "1", "set ESANS_BENCH=1 to run")
         let path = env["ESANS_KMEANS_INPUT"] ?? "/tmp/scratch/rA/embeddings/item_embeddings.npy"
         let x = try NPY.readMatrix(from: URL(fileURLWithPath: path))
         let pool = WorkerPool(threads: 1)

@@ -318,7 +318,7 @@ public struct KMeans: Sendable {
 
     /// `||a - b||^2` over `d` floats.
     @inline(__always)
-    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+    public static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
         while i + 16 <= d {
