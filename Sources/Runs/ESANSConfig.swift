@@ -44,10 +44,12 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
         case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, hardCandidates, easyCandidates, edis, simpleInterpolation, hardInterpolation, useSecondary
     }
 
-    /// Decodes a configuration; keys missing from older run files keep their defaults.
+    /// Decodes a configuration; keys missing (older run files, partial settings files) take
+    /// the defaults of ``recommended``.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ESANSConfig()
+        // Keys a settings file leaves out take the defaults `esans train` uses (EDIS off).
+        let d = ESANSConfig.recommended
         hard = try c.decodeIfPresent(Int.self, forKey: .hard) ?? d.hard
         easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
         clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature
