@@ -35,12 +35,13 @@ struct MSACFit {
 
     /// Runs MSAC on `dataset` and writes `output`: `semantic_ids.tsv`, `msac.safetensors`,
     /// `report.md` and `cluster_sizes.svg`, each atomically. Returns the result and the report.
-    func run(dataset: Dataset, output: URL, log: @escaping (String) -> Void, imageProgress: (Int, Int) -> Void = { _, _ in })
+    /// `progress` is told how far the long stages have got (see ``Semantic/MSACStage``).
+    func run(dataset: Dataset, output: URL, log: @escaping (String) -> Void, progress: @escaping MSACProgress = { _, _, _ in })
         throws -> (result: MSACPipeline.Result, report: String) {
         let side = msacSideFiles(source.path)
         let t0 = Date()
         let result = try MSACPipeline(config: config).run(dataset: dataset, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: log,
-                                                          imageProgress: imageProgress)
+                                                          progress: progress)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         // Temporary files of an earlier fit killed while writing here (its outputs are replaced below).
         let stale = AtomicFile.removeStaleTemporaries(in: output)
