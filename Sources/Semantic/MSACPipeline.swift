@@ -52,6 +52,8 @@ public struct MSACPipeline {
         public var crossModal: [(pair: String, before: Double, after: Double)]
         public var fit: CascadedCodebooks.Fit
         public var report: ClusterReport
+        /// What each primary cluster holds (categories, title words, popular items), for the report.
+        public var contents: ClusterContents
         /// NMI of primary clusters built from the behaviour modality alone (when labels exist
         /// and other modalities were used too), for comparison.
         public var behaviourOnlyNMI: Double?
@@ -105,6 +107,10 @@ public struct MSACPipeline {
                                         progress: { level, done, total in progress(level == 0 ? .kMeansPrimary : .kMeansSecondary, done, total) })
         let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: coded.items) }
         let report = ClusterReport(ids: fit.ids, labels: labels)
+        let categoryFields = config.structuredFields.isEmpty ? config.labelField.map { [$0] } ?? [] : config.structuredFields
+        let contents = ClusterContents(primary: fit.ids.primary, kp: config.kp, itemIDs: coded.items.externalIDs,
+                                       popularity: dataset.train.itemCounts(),
+                                       descriptions: try ItemDescriptions(itemFile: itemFile, items: coded.items, categoryFields: categoryFields))
         var behaviourNMI: Double? = nil
         if let labels, mods.count > 1, let b = mods.firstIndex(where: { $0.name == "behaviour" }) {
             let only = KMeans(k: config.kp, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed).fit(aligned[b])
@@ -112,7 +118,7 @@ public struct MSACPipeline {
                                          labels: labels).nmi
         }
         return Result(items: coded.items, coverage: coverage, modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
-                      behaviourOnlyNMI: behaviourNMI, notes: notes)
+                      contents: contents, behaviourOnlyNMI: behaviourNMI, notes: notes)
     }
 
     /// The modality matrices of `dataset` the configuration asks for, built-in modalities in
