@@ -22,6 +22,9 @@ public struct BaselineRun {
         case loaded(Dataset)
         /// A fit finished: on `"train"` (the training part) or `"train+validation"` (the refit).
         case fitted(on: String, seconds: Double)
+        /// An evaluation on `split` has ranked `done` of `of` users: once per block of users,
+        /// from the worker threads one at a time (see ``Evaluation/EvaluationProgress``).
+        case evaluating(split: String, done: Int, of: Int)
         /// An evaluation finished, on `"validation"` or `"test"`.
         case evaluated(split: String, metrics: RankingMetrics, seconds: Double)
     }
@@ -51,7 +54,7 @@ public struct BaselineRun {
     /// also writes `directory/metrics.json` (atomically; the directory is created only once
     /// the data has loaded).
     @discardableResult
-    public func run(writingTo directory: URL? = nil, observe: (Event) -> Void = { _ in }) throws -> MetricsLog {
+    public func run(writingTo directory: URL? = nil, observe: @escaping (Event) -> Void = { _ in }) throws -> MetricsLog {
         let start = Self.now()
         let ds = try RunConfig.loadDataset(data, seed: seed, validationFraction: validationFraction)
         observe(.loaded(ds))
@@ -61,7 +64,7 @@ public struct BaselineRun {
         observe(.fitted(on: "train", seconds: fitSeconds))
         let known = ds.knownInteractions
         if let validation = ds.validation {
-            let (vm, seconds) = Self.evaluate(model, evaluator, history: ds.train, test: validation)
+            let (vm, seconds) = Self.evaluate(model, evaluator, history: ds.train, test: validation) { observe(.evaluating(split: "validation", done: $0, of: $1)) }
             observe(.evaluated(split: "validation", metrics: vm, seconds: seconds))
             for (k, x) in vm.values { final["valid_" + k] = x }
             final["valid_fit_seconds"] = fitSeconds
@@ -71,7 +74,7 @@ public struct BaselineRun {
                 observe(.fitted(on: "train+validation", seconds: fitSeconds))
             }
         }
-        let (m, seconds) = Self.evaluate(model, evaluator, history: known, test: ds.test)
+        let (m, seconds) = Self.evaluate(model, evaluator, history: known, test: ds.test) { observe(.evaluating(split: "test", done: $0, of: $1)) }
         observe(.evaluated(split: "test", metrics: m, seconds: seconds))
         for (k, x) in m.values { final[k] = x }
         final["fit_seconds"] = fitSeconds
@@ -102,10 +105,11 @@ public struct BaselineRun {
     }
 
     /// The full-corpus metrics of `model` on `test`, each user scored from and masked by their
-    /// `history` items, and the seconds it took.
-    static func evaluate(_ model: any Baseline, _ evaluator: FullCorpusEvaluator, history: Interactions, test: Interactions) -> (RankingMetrics, Double) {
+    /// `history` items, and the seconds it took; `progress` sees each finished block of users.
+    static func evaluate(_ model: any Baseline, _ evaluator: FullCorpusEvaluator, history: Interactions, test: Interactions,
+                         progress: EvaluationProgress? = nil) -> (RankingMetrics, Double) {
         let t0 = now()
-        let m = evaluator.evaluate(numItems: history.numItems, train: history, test: test) { user, scores in
+        let m = evaluator.evaluate(numItems: history.numItems, train: history, test: test, progress: progress) { user, scores in
             model.score(history: history.items(of: user), into: scores)
         }
         return (m, now() - t0)

@@ -57,17 +57,24 @@ public struct KMeans: Sendable {
         self.seed = seed
     }
 
-    /// Clusters the rows of `x` (`n x d`, `n >= 1`) into `k` clusters.
-    public func fit(_ x: Matrix, pool: WorkerPool = .shared) -> KMeansResult {
+    /// Clusters the rows of `x` (`n x d`, `n >= 1`) into `k` clusters. `progress` is told the
+    /// Lloyd iterations done of `restarts x maxIterations`: `(0, total)`, then after each
+    /// iteration, growing to `(total, total)` (a run that stops early counts its unused
+    /// iterations as done when it ends).
+    public func fit(_ x: Matrix, pool: WorkerPool = .shared, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> KMeansResult {
         precondition(k >= 1, "k must be at least 1")
         precondition(x.rows >= 1, "k-means needs at least one point")
         precondition(maxIterations >= 1, "maxIterations must be at least 1")
         let base = RandomSource(seed: seed)
         let xNorms = NearestCentroid.rowSquaredNorms(x, pool: pool)
         var best: KMeansResult?
-        for r in 0..<max(1, restarts) {
+        let runs = max(1, restarts), total = runs * maxIterations
+        progress?(0, total)
+        for r in 0..<runs {
             var rng = base.derived(UInt64(r))
-            let result = lloyd(x, xNorms: xNorms, initial: KMeans.plusPlusSeeds(x, k: k, rng: &rng, pool: pool), pool: pool)
+            let result = lloyd(x, xNorms: xNorms, initial: KMeans.plusPlusSeeds(x, k: k, rng: &rng, pool: pool), pool: pool,
+                               iterated: progress.map { report in { report(r * maxIterations + $0, total) } })
+            progress?((r + 1) * maxIterations, total)
             if best == nil || result.objective < best!.objective { best = result }
         }
         return best!
@@ -170,7 +177,7 @@ public struct KMeans: Sendable {
     }
 
     /// One run of Lloyd iterations from `initial` centroids.
-    private func lloyd(_ x: Matrix, xNorms: [Float], initial: Matrix, pool: WorkerPool) -> KMeansResult {
+    private func lloyd(_ x: Matrix, xNorms: [Float], initial: Matrix, pool: WorkerPool, iterated: ((Int) -> Void)? = nil) -> KMeansResult {
         let n = x.rows
         var centroids = initial
         var assignments = [Int32](repeating: 0, count: n)
@@ -191,6 +198,7 @@ public struct KMeans: Sendable {
             history.append(objective)
             KMeans.repairEmptyClusters(assignments: &assignments, distances: distances, k: k)
             (centroids, sizes) = KMeans.clusterMeans(x, assignments: assignments, k: k, previous: centroids, pool: pool)
+            if iterations < maxIterations { iterated?(iterations) }
             if history.count >= 2 {
                 let previous = history[history.count - 2]
                 if previous <= 0 || (previous - objective) < tolerance * previous { break }

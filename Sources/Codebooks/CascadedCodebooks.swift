@@ -101,10 +101,12 @@ public struct CascadedCodebooks: @unchecked Sendable {
     ///   - modalityNames: names for the residual blocks (default `m0`, `m1`, ...).
     ///   - kp, ks: codebook sizes.
     ///   - seed: the primary k-means uses `seed`, the secondary `seed + 1`.
+    ///   - progress: told each level's k-means iterations (level 0 primary, 1 secondary; see
+    ///     ``KMeans/fit(_:pool:progress:)``).
     public static func fit(
         fused: Matrix, modalities: [Matrix], available: [[Bool]]? = nil, modalityNames: [String]? = nil,
         kp: Int, ks: Int, maxIterations: Int = 20, restarts: Int = 1, seed: UInt64 = 1,
-        pool: WorkerPool = .shared
+        pool: WorkerPool = .shared, progress: ((_ level: Int, _ done: Int, _ total: Int) -> Void)? = nil
     ) -> Fit {
         let n = fused.rows, d = fused.cols
         precondition(!modalities.isEmpty, "at least one modality")
@@ -115,9 +117,11 @@ public struct CascadedCodebooks: @unchecked Sendable {
         }
         let names = modalityNames ?? (0..<modalities.count).map { "m\($0)" }
         precondition(names.count == modalities.count, "one name per modality")
-        let first = KMeans(k: kp, maxIterations: maxIterations, restarts: restarts, seed: seed).fit(fused, pool: pool)
+        let first = KMeans(k: kp, maxIterations: maxIterations, restarts: restarts, seed: seed)
+            .fit(fused, pool: pool, progress: progress.map { report in { report(0, $0, $1) } })
         let r = residuals(modalities: modalities, available: available, primaryCentroids: first.centroids, primary: first.assignments)
-        let second = KMeans(k: ks, maxIterations: maxIterations, restarts: restarts, seed: seed &+ 1).fit(r, pool: pool)
+        let second = KMeans(k: ks, maxIterations: maxIterations, restarts: restarts, seed: seed &+ 1)
+            .fit(r, pool: pool, progress: progress.map { report in { report(1, $0, $1) } })
         let codebooks = CascadedCodebooks(primary: first.centroids, secondary: second.centroids, modalityNames: names)
         let ids = SemanticIDs(primary: first.assignments, secondary: second.assignments, kp: kp, ks: ks)
         return Fit(codebooks: codebooks, ids: ids, primaryObjective: first.objective, secondaryObjective: second.objective)

@@ -10,17 +10,19 @@ extension FullCorpusEvaluator {
     ///   - train: items masked out of each user's ranking (users beyond its range have none).
     ///   - test: each user's relevant items; users with none are skipped.
     ///   - users: the users to evaluate (default: every user of `test`).
+    ///   - progress: told the users ranked so far, once per block (see ``EvaluationProgress``).
     ///   - score: writes `scores[j]`, the score of item `j`, for `user`; the row is zero when
     ///     it is called. It is called from the pool's threads at once, one user at a time on
     ///     each, so it may only read shared state.
     public func evaluate(
         numItems: Int, train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil,
+        progress: EvaluationProgress? = nil,
         score: @escaping (_ user: Int, _ scores: UnsafeMutableBufferPointer<Float>) -> Void
     ) -> RankingMetrics {
         precondition(numItems >= 0, "numItems must not be negative")
         let candidates = users ?? Array(0..<test.numUsers)
         let blockRows = self.blockRows
-        return averaged(over: candidates, train: train, test: test) { ids, k, exclusion, visit in
+        return averaged(over: candidates, train: train, test: test, progress: progress) { ids, k, exclusion, visit in
             let k = min(k, numItems)
             let blocks = (ids.count + blockRows - 1) / blockRows
             pool.parallelFor(blocks) { b in

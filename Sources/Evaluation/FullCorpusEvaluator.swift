@@ -42,16 +42,19 @@ public struct FullCorpusEvaluator: Sendable {
     ///   - users: the users to evaluate (default: all rows of `userVectors`).
     ///   - perUser: when given, row u gets user u's Recall@K for each cut-off, then NDCG@K
     ///     for each (`numUsers x 2 * cutoffs.count`); rows of users not evaluated are NaN.
+    ///   - progress: told the users ranked so far, once per block of ``blockRows`` users
+    ///     (see ``EvaluationProgress``).
     public func evaluate(
         userVectors: Matrix, itemVectors: Matrix,
-        train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil, perUser: Matrix? = nil
+        train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil, perUser: Matrix? = nil,
+        progress: EvaluationProgress? = nil
     ) -> RankingMetrics {
         if let perUser {
             precondition(perUser.rows == userVectors.rows && perUser.cols == 2 * cutoffs.count, "one row of 2 x cut-offs per user")
             perUser.data.update(repeating: .nan, count: perUser.count)
         }
         let candidates = users ?? Array(0..<userVectors.rows)
-        return averaged(over: candidates, train: train, test: test, perUser: perUser) { ids, k, exclusion, visit in
+        return averaged(over: candidates, train: train, test: test, perUser: perUser, progress: progress) { ids, k, exclusion, visit in
             rank(ids, userVectors: userVectors, itemVectors: itemVectors, k: min(k, itemVectors.rows), exclusion: exclusion, visit: visit)
         }
     }
@@ -59,9 +62,10 @@ public struct FullCorpusEvaluator: Sendable {
     /// The metrics of the users in `candidates` that have test items, each ranked by `rank`
     /// (given the users, `k`, each user's exclusion list, and the visit that adds a ranking to
     /// its block's sums); shared by every kind of scorer. With `perUser`, each user's metrics
-    /// go into its row too.
+    /// go into its row too; with `progress`, each finished block is reported.
     func averaged(
         over candidates: [Int], train: some UserItemLists, test: some UserItemLists, perUser: Matrix? = nil,
+        progress: EvaluationProgress? = nil,
         rank: ([Int], Int, @escaping (Int) -> [Int32], @escaping (Int, Int, UnsafeBufferPointer<Int32>) -> Void) -> Void
     ) -> RankingMetrics {
         let ids = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
@@ -71,8 +75,14 @@ public struct FullCorpusEvaluator: Sendable {
         sums.initialize(repeating: empty, count: max(blocks, 1))
         defer { sums.deinitialize(count: max(blocks, 1)); sums.deallocate() }
         let blockRows = self.blockRows
+        let counter = progress.map { BlockProgress(total: ids.count, report: $0) }
+        let count = ids.count
         rank(ids, cutoffs.last!, { user in user < train.numUsers ? train.items(of: user).sortedUnique() : [] }) { position, user, ranked in
             sums[position / blockRows].add(ranked: ranked, relevant: test.items(of: user).sortedUnique(), row: perUser?.row(user))
+            // Users of a block are visited in order: its last one closes it.
+            if let counter, BlockProgress.endsBlock(position, blockRows: blockRows, count: count) {
+                counter.finished(users: position % blockRows + 1)
+            }
         }
         var total = empty
         for b in 0..<blocks { total.merge(sums[b]) }

@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Escaping text for the two formats esans writes by hand: JSON string literals (safetensors
-/// headers, HTTP responses) and XML (SVG charts, HTML reports). One implementation each.
+/// Escaping text for the formats esans writes by hand: JSON string literals (safetensors
+/// headers, HTTP responses), XML (SVG charts, HTML reports) and Markdown table cells
+/// (`report.md`). One implementation each.
 public enum TextEscaping {
     /// Appends `text` to `out` as a JSON string literal, quotes included: `"`, `\` and the
     /// control characters escaped (`\n`, `\r`, `\t`, else `\u00XX`), everything else as is.
@@ -31,6 +32,26 @@ public enum TextEscaping {
     public static func jsonString(_ text: String) -> String {
         var out = ""
         appendJSONString(text, to: &out)
+        return out
+    }
+
+    /// `text` as the content of one Markdown table cell, shown literally: `& < >` as
+    /// entities (so no HTML gets through), the characters Markdown would read as formatting or
+    /// as a column break (backslash, backtick, `*`, `_`, `[`, `]`, `|`, `#`) behind a
+    /// backslash, line breaks as spaces.
+    public static func markdownCell(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "|", "#": out.append("\\"); out.append(c)
+            case "\n", "\r", "\r\n": out.append(" ")
+            default: out.append(c)
+            }
+        }
         return out
     }
 

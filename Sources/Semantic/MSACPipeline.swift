@@ -55,6 +55,8 @@ public struct MSACPipeline {
         public var crossModal: [(pair: String, before: Double, after: Double)]
         public var fit: CascadedCodebooks.Fit
         public var report: ClusterReport
+        /// What each primary cluster holds (categories, title words, popular items), for the report.
+        public var contents: ClusterContents
         /// NMI of primary clusters built from the behaviour modality alone (when labels exist
         /// and other modalities were used too), for comparison.
         public var behaviourOnlyNMI: Double?
@@ -66,13 +68,13 @@ public struct MSACPipeline {
     public init(config: Config) { self.config = config }
 
     /// Runs MSAC on `dataset`; `itemFile`, `kgFile`, `linkFile` are the RecBole side files when
-    /// the dataset has them. `log` receives progress lines; `imageProgress(done, total)` is
-    /// called while images are encoded for the visual modality.
+    /// the dataset has them. `log` receives progress lines; `progress` is told how far each
+    /// long stage has got (images and texts encoded, k-means iterations; see ``MSACStage``).
     public func run(dataset: Dataset, itemFile: URL?, kgFile: URL?, linkFile: URL?, log: @escaping (String) -> Void = { _ in },
-                    imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+                    progress: @escaping MSACProgress = { _, _, _ in }) throws -> Result {
         let catalogue = try ItemCatalogue(dataset: dataset, itemFile: itemFile)
         let built = try buildModalities(dataset: dataset, items: catalogue.items, itemFile: itemFile, kgFile: kgFile, linkFile: linkFile,
-                                        log: log, imageProgress: imageProgress)
+                                        log: log, progress: progress)
         let (coded, mods, uncoded) = catalogue.restricted(built)
         let coverage = ModalityCoverage(modalities: mods, datasetItems: coded.datasetItems, uncoded: uncoded)
         var notes: [String] = []
@@ -104,9 +106,14 @@ public struct MSACPipeline {
         let available = mods.map(\.present)
         let fused = CascadedCodebooks.fuse(modalities: aligned, available: available)
         let fit = CascadedCodebooks.fit(fused: fused, modalities: aligned, available: available, modalityNames: mods.map(\.name),
-                                        kp: config.kp, ks: config.ks, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed)
+                                        kp: config.kp, ks: config.ks, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed,
+                                        progress: { level, done, total in progress(level == 0 ? .kMeansPrimary : .kMeansSecondary, done, total) })
         let labels = try config.labelField.flatMap { try Self.labels(field: $0, itemFile: itemFile, items: coded.items) }
         let report = ClusterReport(ids: fit.ids, labels: labels)
+        let categoryFields = config.structuredFields.isEmpty ? config.labelField.map { [$0] } ?? [] : config.structuredFields
+        let contents = ClusterContents(primary: fit.ids.primary, kp: config.kp, itemIDs: coded.items.externalIDs,
+                                       popularity: dataset.train.itemCounts(),
+                                       descriptions: try ItemDescriptions(itemFile: itemFile, items: coded.items, categoryFields: categoryFields))
         var behaviourNMI: Double? = nil
         if let labels, mods.count > 1, let b = mods.firstIndex(where: { $0.name == "behaviour" }) {
             let only = KMeans(k: config.kp, maxIterations: config.iterations, restarts: config.restarts, seed: config.seed).fit(aligned[b])
@@ -114,7 +121,7 @@ public struct MSACPipeline {
                                          labels: labels).nmi
         }
         return Result(items: coded.items, coverage: coverage, modalities: mods, aligned: aligned, alignment: alignment, crossModal: crossModal, fit: fit, report: report,
-                      behaviourOnlyNMI: behaviourNMI, notes: notes)
+                      contents: contents, behaviourOnlyNMI: behaviourNMI, notes: notes)
     }
 
     /// The modality matrices of `dataset` the configuration asks for, built-in modalities in
@@ -122,9 +129,10 @@ public struct MSACPipeline {
     /// (`esans cluster assign` rebuilds them the same way). Rows are `items` (default: the
     /// dataset's items), whose first entries must be the dataset's items in index order (an
     /// ``ItemCatalogue``); the behaviour modality is absent for the items after them.
+    /// `progress` is told the images and texts encoded.
     public func buildModalities(dataset: Dataset, items: IDMap? = nil, itemFile: URL?, kgFile: URL?, linkFile: URL?,
                                 log: @escaping (String) -> Void = { _ in },
-                                imageProgress: (Int, Int) -> Void = { _, _ in }) throws -> [ModalityMatrix] {
+                                progress: @escaping MSACProgress = { _, _, _ in }) throws -> [ModalityMatrix] {
         let items = items ?? dataset.items
         precondition(items.count >= dataset.numItems && Array(items.externalIDs.prefix(dataset.numItems)) == dataset.items.externalIDs,
                      "the items must start with the dataset's items")
@@ -151,12 +159,12 @@ public struct MSACPipeline {
                 guard let images = config.images else {
                     throw SemanticError(file: "<options>", item: nil, problem: "the visual modality needs an image SPEC (--images: a folder with posters.tsv, or of <item_id>.jpg files)")
                 }
-                let m = try VisualFeatures.build(items: items, spec: images, options: config.visual, progress: imageProgress)
+                let m = try VisualFeatures.build(items: items, spec: images, options: config.visual) { progress(.encodingImages, $0, $1) }
                 for line in m.report.prefix(2) { log("visual: \(line)") }
                 mods.append(m)
             case "text":
                 guard let itemFile else { throw SemanticError(file: dataset.name, item: nil, problem: "the text modality needs a RecBole .item file with a title field") }
-                mods.append(try textModality(itemFile: itemFile, items: items, log: log))
+                mods.append(try textModality(itemFile: itemFile, items: items, log: log) { progress(.encodingTexts, $0, $1) })
             default:
                 throw SemanticError(file: "<options>", item: nil, problem: "unknown modality '\(name)' (expected visual, text, structured, behaviour, or --import name=file)")
             }
@@ -182,13 +190,14 @@ public struct MSACPipeline {
     }
 
     /// Text modality: MiniLM embeddings of each item's text (title, year, genres).
-    private func textModality(itemFile: URL, items: IDMap, log: (String) -> Void) throws -> ModalityMatrix {
+    private func textModality(itemFile: URL, items: IDMap, log: (String) -> Void, progress: @escaping (Int, Int) -> Void) throws -> ModalityMatrix {
         let encoder = try SentenceEncoder.cachedMiniLM()
         let (ids, texts) = try MovieLensItemText.read(itemFile: itemFile)
         var rowOf: [Int] = [], keep: [String] = []
         for (k, id) in ids.enumerated() { if let i = items.index(of: id) { rowOf.append(i); keep.append(texts[k]) } }
         let t0 = Date()
-        let emb = encoder.encode(keep)
+        progress(0, keep.count)
+        let emb = encoder.encode(keep, progress: progress)
         log(String(format: "text: embedded %d item texts with MiniLM in %.1fs", keep.count, Date().timeIntervalSince(t0)))
         let out = Matrix(rows: items.count, cols: emb.cols)
         var present = [Bool](repeating: false, count: items.count)

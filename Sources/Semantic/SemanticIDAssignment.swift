@@ -45,7 +45,7 @@ public struct SemanticIDAssignment: @unchecked Sendable {
     public let aligned: [Matrix], available: [[Bool]]
 
     /// Codes the items `items` (the dataset's id map) from `modalities` (built on the dataset
-    /// as ``MSACPipeline/buildModalities(dataset:itemFile:kgFile:linkFile:log:imageProgress:)``
+    /// as ``MSACPipeline/buildModalities(dataset:items:itemFile:kgFile:linkFile:log:progress:)``
     /// does, in the output's modality order).
     /// - Throws: ``SemanticError`` when the modalities do not match the output's.
     public init(output: MSACOutput, modalities: [ModalityMatrix], items: IDMap, reassignAll: Bool, pool: WorkerPool = .shared) throws {

@@ -165,18 +165,19 @@ public final class Trainer: @unchecked Sendable {
 
     /// Full-corpus ranking metrics on the test split, masking every interaction known in
     /// training (the validation split included); with `perUser`, each user's too (see
-    /// ``FullCorpusEvaluator/evaluate(userVectors:itemVectors:train:test:users:perUser:)``).
-    public func evaluateTest(perUser: Matrix? = nil) -> RankingMetrics {
+    /// ``FullCorpusEvaluator/evaluate(userVectors:itemVectors:train:test:users:perUser:progress:)``);
+    /// `progress` is told the users ranked, block by block.
+    public func evaluateTest(perUser: Matrix? = nil, progress: EvaluationProgress? = nil) -> RankingMetrics {
         let (u, v) = encodeAll(histories: knownInteractions)
         return FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).evaluate(userVectors: u, itemVectors: v, train: knownInteractions,
-                                                                                 test: dataset.test, perUser: perUser)
+                                                                                 test: dataset.test, perUser: perUser, progress: progress)
     }
 
-    /// ``evaluateTest(perUser:)`` with each user's metrics, as ``PerUserMetrics``.
-    public func evaluateTestPerUser() -> (metrics: RankingMetrics, perUser: PerUserMetrics) {
+    /// ``evaluateTest(perUser:progress:)`` with each user's metrics, as ``PerUserMetrics``.
+    public func evaluateTestPerUser(progress: EvaluationProgress? = nil) -> (metrics: RankingMetrics, perUser: PerUserMetrics) {
         let cutoffs = FullCorpusEvaluator(cutoffs: config.cutoffs, pool: pool).cutoffs
         let rows = Matrix(rows: dataset.numUsers, cols: 2 * cutoffs.count)
-        let m = evaluateTest(perUser: rows)
+        let m = evaluateTest(perUser: rows, progress: progress)
         return (m, PerUserMetrics(rows: rows, cutoffs: cutoffs))
     }
 

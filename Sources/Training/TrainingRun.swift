@@ -26,6 +26,10 @@ public final class TrainingRun {
         case resumed(fromEpoch: Int)
         case step(epoch: Int, step: Int, of: Int, loss: Double)
         case epochDone(EpochStats, metrics: RankingMetrics?, evalSeconds: Double)
+        /// A full-corpus evaluation of `split` (`"valid"` or `"test"`) has ranked `done` of `of`
+        /// users: once per block of users, from the worker threads one at a time (see
+        /// ``Evaluation/EvaluationProgress``).
+        case evaluating(split: String, done: Int, of: Int)
         /// A validation evaluation (its metrics, and whether it is the best so far).
         case validated(epoch: Int, metrics: RankingMetrics, best: Bool)
         /// The plateau schedule dropped the learning rate after `epoch` and reloaded `bestEpoch`.
@@ -166,7 +170,7 @@ public final class TrainingRun {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let (u, v) = trainer.encodeAll()
                 if let val = dataset.validation {
-                    let vm = validator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val)
+                    let vm = validator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val, progress: evaluating("valid"))
                     for (k, x) in vm.values { entry["valid_" + k] = x }
                     let plateau = tc.lrSchedule == .plateau
                     let decision = selection.observe(epoch: e, score: vm.values[metricKey] ?? 0,
@@ -187,7 +191,7 @@ public final class TrainingRun {
                     }
                 }
                 if !validating || tc.testEveryEvaluation {
-                    let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: trainer.knownInteractions, test: dataset.test)
+                    let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: trainer.knownInteractions, test: dataset.test, progress: evaluating("test"))
                     for (k, x) in m.values { entry[k] = x }
                     metrics = m
                 }
@@ -221,7 +225,7 @@ public final class TrainingRun {
             // metrics below.
             if let val = dataset.validation {
                 let (u, v) = trainer.encodeAll()
-                for (k, x) in evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val).values {
+                for (k, x) in evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val, progress: evaluating("valid")).values {
                     final["valid_" + k] = x
                 }
             }
@@ -238,7 +242,7 @@ public final class TrainingRun {
         // The reported model's test metrics, user by user (for paired significance tests) and
         // averaged; without validation they equal the last epoch's evaluation.
         if !log.epochs.isEmpty {
-            let (m, perUser) = exported.evaluateTestPerUser()
+            let (m, perUser) = exported.evaluateTestPerUser(progress: evaluating("test"))
             for (k, x) in m.values { final[k] = x }
             try perUser.write(to: directory.appendingPathComponent(RunFiles.perUserTest))
         }
@@ -302,6 +306,11 @@ public final class TrainingRun {
             }
         }
         return (trainer, seconds)
+    }
+
+    /// Reports an evaluation of `split` as ``Event/evaluating(split:done:of:)`` events.
+    private func evaluating(_ split: String) -> EvaluationProgress {
+        { [observe] done, total in observe(.evaluating(split: split, done: done, of: total)) }
     }
 
     /// The learning-rate multiplier at plateau level `level`.

@@ -62,8 +62,11 @@ struct BaselineCommand: ParsableCommand {
         run.refit = refit
         run.seed = seed
         run.pool = .shared
+        let evaluations = StageProgress()
         let log = try run.run(writingTo: directory) { event in
             switch event {
+            case .evaluating(let split, let done, let of):
+                evaluations.update("evaluating " + (split == "validation" ? "valid" : split), done: done, total: of, unit: "users")
             case .loaded(let ds):
                 print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train, \(ds.test.count) test" +
                       (ds.validation.map { ", \($0.count) validation" } ?? ""))

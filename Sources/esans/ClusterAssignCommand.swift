@@ -65,15 +65,12 @@ struct ClusterAssignCommand: ParsableCommand {
         print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions")
         print("fit: \(msac): \(fit.itemIDs.count) items, modalities \(fit.codebooks.modalityNames.joined(separator: ",")), Kp \(s.kp), Ks \(s.ks), dim \(s.dim)" +
               (fit.saved.isEmpty ? " (no fit-time vectors saved: every modality is rebuilt)" : ""))
-        var bar: ProgressBar? = nil
+        let bars = StageProgress()
         // The catalogue: the dataset's items, then the items it names without training
         // interactions (test-only, or only in the .item file) that have a modality.
         let catalogue = try ItemCatalogue(dataset: ds, itemFile: side.item)
         let built = try MSACPipeline(config: c).buildModalities(dataset: ds, items: catalogue.items, itemFile: side.item, kgFile: side.kg, linkFile: side.link,
-                                                                log: { print($0) }, imageProgress: { done, total in
-            if bar == nil { bar = ProgressBar(total: total, label: "encoding images", unit: "img") }
-            bar?.update(done)
-        })
+                                                                log: { print($0) }, progress: bars.msac)
         let (coded, mods, uncoded) = catalogue.restricted(built)
         let result = try SemanticIDAssignment(output: fit, modalities: mods, items: coded.items, reassignAll: reassignAll)
         for line in result.summary { print(line) }

@@ -89,13 +89,10 @@ struct ClusterFitCommand: ParsableCommand {
         print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train interactions" +
               (validation > 0 ? " (\(ds.validation?.count ?? 0) validation pairs left out of the fit)" : "") +
               (ds.itemsWithoutTraining.isEmpty ? "" : ", \(ds.itemsWithoutTraining.count) items without training interactions"))
-        var bar: ProgressBar? = nil
+        let bars = StageProgress()
         let out = URL(fileURLWithPath: output)
         let fit = MSACFit(source: source, seed: seed, config: c, images: images)
-        let (_, md) = try fit.run(dataset: ds, output: out, log: { print($0) }, imageProgress: { done, total in
-            if bar == nil { bar = ProgressBar(total: total, label: "encoding images", unit: "img") }
-            bar?.update(done)
-        })
+        let (_, md) = try fit.run(dataset: ds, output: out, log: { print($0) }, progress: bars.msac)
         print("\n" + md)
         print("wrote \(out.path)/{semantic_ids.tsv, msac.safetensors, report.md, cluster_sizes.svg}")
     }

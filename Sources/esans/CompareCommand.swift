@@ -105,20 +105,30 @@ func runExperiment(_ plan: ExperimentPlan, output: String) throws {
     print("\(plan.title): \(plan.variants.count) variants x \(plan.seeds.count) seeds = \(plan.runs.count) runs in \(dir.appendingPathComponent("runs").path)")
     for n in plan.notes { print("note: \(n)") }
     var bar: ProgressBar? = nil
+    var evaluations = StageProgress(prefix: "  ")
+    // The whole experiment's ETA, from the runs trained so far (per variant).
+    var eta = ExperimentETA(runs: plan.runs)
     let runner = ExperimentRunner(plan: plan, output: dir)
     let logs: [RunKey: MetricsLog]
     do {
         logs = try runner.runAll { event in
             switch event {
             case .reused(let key, let i, let n):
-                print("[\(i)/\(n)] \(key): finished earlier, reused")
+                eta.reused(key)
+                print("run \(i)/\(n): \(key): finished earlier, reused")
             case .started(let key, let i, let n, let resuming):
-                print("[\(i)/\(n)] \(key): \(resuming ? "resuming" : "training")")
+                evaluations = StageProgress(prefix: "  ")
+                let left = eta.secondsLeft.map { "; experiment ETA \(ProgressBar.clock($0))" } ?? ""
+                print("run \(i)/\(n): \(key) (\(resuming ? "resuming" : "training")\(left))")
             case .training(let key, let e):
                 switch e {
                 case .step(let epoch, let step, let of, let loss):
-                    if step == 1 { bar = ProgressBar(total: of, label: "  \(key.variant) s\(key.seed) epoch \(epoch)", unit: "steps") }
+                    if step == 1 {
+                        bar = ProgressBar(total: of, label: "  \(key.variant) s\(key.seed) epoch \(epoch)/\(plan.config(for: key).training.epochs)", unit: "steps")
+                    }
                     bar?.update(step, suffix: String(format: "loss %.4f", loss))
+                case .evaluating(let split, let done, let of):
+                    evaluations.update("evaluating \(split)", done: done, total: of, unit: "users")
                 case .epochDone(let stats, let metrics, _):
                     var line = String(format: "  epoch %3d  loss %.4f  train %.2fs", stats.epoch, stats.loss, stats.seconds)
                     if let m = metrics { line += String(format: "  recall@50 %.4f", m.values["recall@50"] ?? 0) }
@@ -132,7 +142,8 @@ func runExperiment(_ plan: ExperimentPlan, output: String) throws {
                 default:
                     break
                 }
-            case .finished(_, let log, let seconds):
+            case .finished(let key, let log, let seconds):
+                eta.trained(key, seconds: seconds)
                 print(String(format: "  done in %.1fs, recall@50 %.4f", seconds, log.final?["recall@50"] ?? 0))
             }
         }

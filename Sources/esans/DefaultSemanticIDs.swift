@@ -105,7 +105,8 @@ struct DefaultSemanticIDs {
             + "Kp \(c.kp), Ks \(c.ks), seed \(seed), into \(directory.path); the same as `\(command.joined(separator: " "))`")
         let t0 = Date()
         let (result, _) = try MSACFit(source: source, seed: seed, config: c, images: nil)
-            .run(dataset: dataset, output: directory, log: { line in if line.hasPrefix("modality ") { log("  msac: " + line) } })
+            .run(dataset: dataset, output: directory, log: { line in if line.hasPrefix("modality ") { log("  msac: " + line) } },
+                 progress: StageProgress(prefix: "  msac: ").msac)
         for line in result.coverage.lines { log("  msac: " + line) }
         try AtomicFile.writeText(wanted, to: keyURL)
         log(String(format: "  msac: fitted in %.1fs; report in %@", Date().timeIntervalSince(t0), directory.appendingPathComponent("report.md").path))

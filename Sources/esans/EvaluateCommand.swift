@@ -24,7 +24,10 @@ struct EvaluateCommand: ParsableCommand {
         let t0 = Date()
         let run = try LoadedRun(directory: URL(fileURLWithPath: runDirectory))
         let ds = run.dataset
-        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: run.users, itemVectors: run.items, train: run.run.known, test: ds.test)
+        let bar = StageProgress()
+        let m = FullCorpusEvaluator(cutoffs: ks).evaluate(userVectors: run.users, itemVectors: run.items, train: run.run.known, test: ds.test) {
+            bar.update("evaluating test", done: $0, total: $1, unit: "users")
+        }
         print("\(ds.name): \(m.usersEvaluated) test users, \(ds.numItems) items, \(String(format: "%.2f", Date().timeIntervalSince(t0)))s")
         print(m.description)
     }

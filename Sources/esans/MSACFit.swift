@@ -35,12 +35,13 @@ struct MSACFit {
 
     /// Runs MSAC on `dataset` and writes `output`: `semantic_ids.tsv`, `msac.safetensors`,
     /// `report.md` and `cluster_sizes.svg`, each atomically. Returns the result and the report.
-    func run(dataset: Dataset, output: URL, log: @escaping (String) -> Void, imageProgress: (Int, Int) -> Void = { _, _ in })
+    /// `progress` is told how far the long stages have got (see ``Semantic/MSACStage``).
+    func run(dataset: Dataset, output: URL, log: @escaping (String) -> Void, progress: @escaping MSACProgress = { _, _, _ in })
         throws -> (result: MSACPipeline.Result, report: String) {
         let side = msacSideFiles(source.path)
         let t0 = Date()
         let result = try MSACPipeline(config: config).run(dataset: dataset, itemFile: side.item, kgFile: side.kg, linkFile: side.link, log: log,
-                                                          imageProgress: imageProgress)
+                                                          progress: progress)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         // Temporary files of an earlier fit killed while writing here (its outputs are replaced below).
         let stale = AtomicFile.removeStaleTemporaries(in: output)
@@ -81,6 +82,14 @@ struct MSACFit {
             s += String(format: "Primary-cluster NMI against the label: %.4f with all modalities, %.4f with behaviour alone.\n\n", nmi, b)
         }
         s += "![cluster sizes](cluster_sizes.svg)\n\n"
+        let c = r.contents
+        var columns: [String] = []
+        if c.hasCategories { columns.append("the share of its items in each of its most frequent categories") }
+        if c.hasTitles { columns.append("the title words that at least two of its items share (with how many)") }
+        columns.append("its most popular items by training interactions" + (c.hasTitles ? "" : " (ids: the catalogue has no titles)"))
+        s += "## Primary clusters\n\n" + (c.omitted > 0 ? "The \(c.clusters.count) largest of \(c.clusters.count + c.omitted) clusters" : "Every cluster")
+            + ", largest first, with " + columns.dropLast().joined(separator: ", ") + (columns.count > 1 ? " and " : "") + columns.last! + ".\n\n"
+        s += r.contents.markdownTable() + "\n"
         if !r.notes.isEmpty { s += "## Notes\n\n" + r.notes.map { "- \($0)" }.joined(separator: "\n") + "\n" }
         return s
     }

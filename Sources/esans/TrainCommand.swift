@@ -94,14 +94,16 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// Runs training with progress output; shared by `train` and `demo`.
+/// Runs training with progress output; shared by `train` and `demo`. Each epoch's bar shows
+/// "epoch k/N" and the whole run's ETA (``TrainingETA``: the main phase and the refit).
 func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool = false) throws -> MetricsLog {
     var bar: ProgressBar? = nil
+    let evaluations = StageProgress()
     var validation: (metrics: RankingMetrics, best: Bool)? = nil
     var refitting = false
-    // Whole-phase ETA: the mean time of the epochs done so far times the epochs left (early
-    // stopping can only make it shorter).
-    var phaseStart = Date(), phaseDone = 0, phaseTotal = config.training.epochs, firstEpoch = 1
+    var eta = TrainingETA(config: config.training)
+    var epochStart = Date()
+    var phaseTotal = config.training.epochs
     let run = TrainingRun(directory: URL(fileURLWithPath: output), config: config) { event in
         switch event {
         case .loaded(let ds):
@@ -114,14 +116,19 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             print("resuming after epoch \(e)")
         case .step(let epoch, let step, let of, let loss):
             if step == 1 {
-                if phaseDone == 0 { phaseStart = Date(); firstEpoch = epoch }
-                let left = phaseDone > 0 ? Date().timeIntervalSince(phaseStart) / Double(phaseDone) * Double(phaseTotal - (epoch - 1)) : 0
-                bar = ProgressBar(total: of, label: (refitting ? "refit epoch" : "epoch") + " \(epoch)/\(phaseTotal)" +
-                                  (phaseDone > 0 ? " (\(refitting ? "refit" : "run") ETA \(ProgressBar.clock(left)))" : ""), unit: "steps")
+                epochStart = Date()
+                let left = eta.secondsLeft(beforeEpoch: epoch).map { " (run ETA \(ProgressBar.clock($0)))" } ?? ""
+                bar = ProgressBar(total: of, label: (refitting ? "refit epoch" : "epoch") + " \(epoch)/\(phaseTotal)" + left, unit: "steps")
             }
             bar?.update(step, suffix: String(format: "loss %.4f", loss))
+        case .evaluating(let split, let done, let of):
+            evaluations.update("evaluating \(split)", done: done, total: of, unit: "users")
         case .epochDone(let stats, let metrics, let evalSeconds):
-            phaseDone = stats.epoch - firstEpoch + 1
+            if refitting {
+                eta.refitEpochFinished(seconds: Date().timeIntervalSince(epochStart))
+            } else {
+                eta.mainEpochFinished(wallSeconds: Date().timeIntervalSince(epochStart), trainSeconds: stats.seconds)
+            }
             if quiet { return }
             var line = String(format: "%@epoch %3d/%d  loss %.4f  train %.2fs", refitting ? "refit " : "", stats.epoch, phaseTotal, stats.loss, stats.seconds)
             if let (v, best) = validation {
@@ -149,7 +156,8 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             }
         case .refitStarted(let epochs):
             refitting = true
-            phaseDone = 0; phaseTotal = epochs
+            phaseTotal = epochs
+            eta.refitStarted(epochs: epochs)
             if !quiet { print("refit on all training data (validation included) for \(epochs) epochs") }
         }
     }

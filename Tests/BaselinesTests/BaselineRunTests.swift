@@ -32,14 +32,24 @@ import TestSupport
         var run = BaselineRun(data: RunConfig.DataSource(path: RunConfig.syntheticPath), settings: settings)
         run.validationFraction = 0.1
         var events: [String] = []
+        var progress: [String: [(done: Int, of: Int)]] = [:]
+        var evaluatedUsers: [String: Int] = [:]
         let log = try run.run(writingTo: tmp.url) { event in
             switch event {
             case .loaded: events.append("loaded")
             case .fitted(let on, _): events.append("fit " + on)
-            case .evaluated(let split, _, _): events.append(split)
+            case .evaluating(let split, let done, let of): progress[split, default: []].append((done, of))
+            case .evaluated(let split, let m, _): events.append(split); evaluatedUsers[split] = m.usersEvaluated
             }
         }
         #expect(events == ["loaded", "fit train", "validation", "fit train+validation", "test"])
+        // Each evaluation reports its users from 0 up to all of them, never backwards.
+        for split in ["validation", "test"] {
+            let seen = try #require(progress[split], "no progress for \(split)")
+            let users = try #require(evaluatedUsers[split])
+            #expect(seen.first?.done == 0 && seen.last?.done == users && seen.allSatisfy { $0.of == users }, "\(split): \(seen)")
+            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.done < $1.done }, "\(split): \(seen)")
+        }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: tmp.file(RunFiles.metrics))) as? [String: Any]
         #expect((json?["epochs"] as? [Any])?.isEmpty == true)
         let final = try #require(json?["final"] as? [String: Double])

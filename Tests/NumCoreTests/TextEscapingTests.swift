@@ -20,4 +20,12 @@ import NumCore
         #expect(TextEscaping.xml("a < b && c > \"d\" 'e'") == "a &lt; b &amp;&amp; c &gt; &quot;d&quot; &apos;e&apos;")
         #expect(TextEscaping.xml("Adap-τ") == "Adap-τ")
     }
+
+    /// A Markdown cell shows its text literally: no HTML, no formatting, no column break.
+    @Test func markdownCellsShowTextLiterally() {
+        #expect(TextEscaping.markdownCell("Love & <Basketball>") == "Love &amp; &lt;Basketball&gt;")
+        #expect(TextEscaping.markdownCell("a|b *c* _d_ `e` [f](g) #1 \\") == "a\\|b \\*c\\* \\_d\\_ \\`e\\` \\[f\\](g) \\#1 \\\\")
+        #expect(TextEscaping.markdownCell("two\nlines\r\nhere") == "two lines here")
+        #expect(TextEscaping.markdownCell("Amélie, Cité des enfants perdus") == "Amélie, Cité des enfants perdus")
+    }
 }

@@ -45,6 +45,9 @@ import TestSupport
         #expect(stdout.contains("\(extra) from structured (no training interactions)"), "\(stdout)")
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(report.contains("## Coverage") && report.contains("1 catalogue items have no modality"), "\(report)")
+        // What each cluster holds: the fixture has genres but no titles, so items show as ids.
+        #expect(report.contains("## Primary clusters\n\nEvery cluster, largest first")
+                && report.contains("| cluster | items | top categories | most popular items (ids) |"), "\(report)")
     }
 
     @Test func trainWithoutSemanticIDsFitsOnceAndReuses() throws {
