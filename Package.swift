@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering"], swiftSettings: fastMath),
+        .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TextEncoderTests", dependencies: ["NumCore", "TextEncoder"], swiftSettings: fastMath),
         .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Semantic", "TestSupport"], swiftSettings: fastMath),
