@@ -51,7 +51,7 @@ struct DataInfoCommand: ParsableCommand {
         let estimate = TrainingMemoryEstimate(sizes: TrainingMemoryEstimate.sizes(of: ds, source: config.data), config: config)
         let physical = TrainingMemoryEstimate.physicalMemory
         let given = dim != nil || batchSize != nil || negatives != nil || threads != nil
-        print("\nmemory: training with \(given ? "" : "the defaults (")\(estimate.settingsSummary)\(given ? ", the rest at the defaults" : ")") "
+        print("\nmemory: training with \(given ? "" : "the defaults (")\(estimate.settingsSummary)\(given ? " (the rest at the defaults)" : ")") "
               + "needs about \(TrainingMemoryEstimate.megabytes(estimate.peakBytes)); this machine has \(TrainingMemoryEstimate.megabytes(Double(physical)))")
         print("  peak in the \(estimate.peakPhase) phase: \(estimate.breakdown)")
         if estimate.peakBytes > Double(physical) {

@@ -35,7 +35,7 @@ import TestSupport
         #expect(out.contains(" MB; this machine has ") && out.contains("peak in the "), "\(out)")
         let (code2, out2, err2) = try CLI.run(["data", "info", "--data", csv, "--dim", "128", "--negatives", "256", "--batch-size", "512", "--threads", "1"])
         #expect(code2 == 0, "\(err2)")
-        #expect(out2.contains("memory: training with dim 128, batch 512, 256 shared negatives, 1 thread, refit, the rest at the defaults needs about"), "\(out2)")
+        #expect(out2.contains("memory: training with dim 128, batch 512, 256 shared negatives, 1 thread, refit (the rest at the defaults) needs about"), "\(out2)")
         let (code3, _, err3) = try CLI.run(["data", "info", "--data", csv, "--dim", "0"])
         #expect(code3 == 64 && err3.contains("--dim"), "\(err3)")
     }
