@@ -218,7 +218,7 @@ public struct TrainingMemoryEstimate: Sendable {
     public func refusal(limit: UInt64) -> String? {
         guard peakBytes > Double(limit) else { return nil }
         return "training \(DatasetInfo.grouped(sizes.users)) users x \(DatasetInfo.grouped(sizes.items)) items "
-            + "(\(DatasetInfo.grouped(sizes.trainInteractions)) training interactions) with \(settingsSummary) needs about "
+            + "(\(DatasetInfo.grouped(sizes.trainInteractions)) training interactions; \(settingsSummary)) needs about "
             + "\(Self.megabytes(peakBytes)) at its peak (\(peakPhase): \(breakdown)), more than this machine's "
             + "\(Self.megabytes(Double(limit))); lower --dim, --batch-size or --negatives, train without the refit (--no-refit), "
             + "or give --ignore-memory-limit to start anyway"
