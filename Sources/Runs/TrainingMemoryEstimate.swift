@@ -16,8 +16,9 @@ import Datasets
 ///   data is read again and a second model trained while the first is kept, so two of each,
 ///   plus the refit's checkpoint.
 ///
-/// The per-interaction costs of the loaded data and of the reader are measured constants per
-/// format (RecBole's reader keeps every id as a string token while it parses). The estimate
+/// The costs per interaction and per id of the loaded data, and of the reader (per format:
+/// RecBole's keeps every field as a string token while it parses), are measured constants;
+/// glibc's freed heap is handed back after loading (``NumCore/HeapTrim``). The estimate
 /// covers the ID towers and the samplers' batch buffers; an MSAC fit for ESANS (`esans
 /// cluster`, or the default fit of `train --sampler esans`) comes on top. Checked against the
 /// peak RSS of real runs in README ("Memory").
