@@ -72,8 +72,14 @@ public struct AtomicTable: Sendable {
         }
         defer { try? handle.close() }
         var head: [UInt8] = []
-        while !head.contains(0x0A), let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+        // Chunks until one holds a newline (each chunk is searched once).
+        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
             head.append(contentsOf: chunk)
+            if chunk.contains(0x0A) { break }
+            if head.count > ByteParsing.maxLineBytes {
+                throw DataError(file: file, line: 1, message: "line 1 is longer than \(ByteParsing.maxLineBytes >> 20) MiB "
+                                + "(the longest line esans reads): the file is damaged or not a text file")
+            }
         }
         if let newline = head.firstIndex(of: 0x0A) { head.removeSubrange(newline...) }
         if head.last == 0x0D { head.removeLast() }

@@ -3,7 +3,14 @@ import NumCore
 
 /// Byte-level helpers shared by the readers: file loading, number parsing, line splitting.
 enum ByteParsing {
-    /// Reads a whole file, mapping failures to a ``DataError`` that names the file.
+    /// The longest line the readers accept (64 MiB: a LightGCN line of about eight million
+    /// items). A longer one means a damaged or binary file, and is refused while it is read,
+    /// before the rest of the file is.
+    static let maxLineBytes = 64 << 20
+
+    /// Reads a whole file in chunks, refusing it (with a ``DataError`` naming the file and
+    /// the line) as soon as a line is longer than ``maxLineBytes``; failures to open or read
+    /// name the file too.
     static func readFile(_ path: String) throws -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -12,12 +19,43 @@ enum ByteParsing {
         if isDirectory.boolValue {
             throw DataError(file: path, message: "\(path) is a directory, expected a file")
         }
-        do {
-            let data = try FileData.read(URL(fileURLWithPath: path), options: .mappedIfSafe)
-            return [UInt8](data)
-        } catch {
-            throw DataError(file: path, message: "cannot read \(path): \(error.localizedDescription)")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw DataError(file: path, message: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG { bytes.reserveCapacity(Int(info.st_size)) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        var lineStart = 0, lineNumber = 1
+        while true {
+            let got = read(fd, chunk.baseAddress, chunk.count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw DataError(file: path, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            var k = bytes.count
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
+            let tooLong: Bool = bytes.withUnsafeBufferPointer { all in
+                let base = all.baseAddress!
+                while k < all.count, let hit = memchr(base + k, 0x0A, all.count - k) {
+                    let newline = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
+                    if newline - lineStart > maxLineBytes { return true }
+                    lineStart = newline + 1
+                    lineNumber += 1
+                    k = newline + 1
+                }
+                return all.count - lineStart > maxLineBytes
+            }
+            if tooLong {
+                throw DataError(file: path, line: lineNumber, message: "line \(lineNumber) is longer than \(maxLineBytes >> 20) MiB "
+                                + "(the longest line esans reads): the file is damaged or not a text file")
+            }
+        }
+        return bytes
     }
 
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }

@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// Loads a ``Dataset`` from disk in any ``DataFormat``.
 ///
@@ -33,6 +34,9 @@ public enum DatasetLoader {
         if options.validationFraction > 0 {
             dataset = dataset.carvingValidation(fraction: options.validationFraction, seed: options.seed)
         }
+        // The reading's transient arrays are freed: give their pages back (a training run
+        // allocates its model next, and counts on the memory it measured).
+        HeapTrim.release()
         return dataset
     }
 }

@@ -53,6 +53,12 @@ public final class TrainingRun {
     /// What the run's model files are built from (data fingerprint, settings, input files).
     private var provenance: RunProvenance?
 
+    /// The memory a run may need at its peak, in bytes (default: the machine's physical
+    /// memory); nil skips the check. A run whose ``TrainingMemoryEstimate`` exceeds it is
+    /// refused with a ``Runs/MemoryLimitError`` once the data is loaded, before its model and
+    /// samplers are allocated and before anything is written.
+    public var memoryLimit: UInt64? = TrainingMemoryEstimate.physicalMemory
+
     /// A run writing into `directory`.
     public init(directory: URL, config: RunConfig, observe: @escaping (Event) -> Void = { _ in }) {
         self.directory = directory
@@ -89,6 +95,10 @@ public final class TrainingRun {
         // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
+        if let memoryLimit {
+            let estimate = TrainingMemoryEstimate(sizes: TrainingMemoryEstimate.sizes(of: dataset, source: config.data), config: config)
+            if estimate.peakBytes > Double(memoryLimit) { throw MemoryLimitError(estimate: estimate, limit: memoryLimit) }
+        }
         provenance = try RunProvenance(config: config, dataset: dataset)
         var samplerNotes: [String] = []
         let context = SamplingContext(train: dataset.train)

@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var overwrite = false
     /// The earlier name of `--overwrite`, kept for scripts.
     @Flag(help: .hidden) var force = false
+    @Flag(help: "Start even when the run's estimated peak memory (see `esans data info`) exceeds the machine's physical memory.")
+    var ignoreMemoryLimit = false
 
     /// Without a settings file every setting is known while parsing: check them all here, so
     /// that a problem is reported with this command's usage.
@@ -89,14 +91,17 @@ struct TrainCommand: ParsableCommand {
             config.training.semanticIDs = nil
         }
         try DefaultSemanticIDs.fillIn(&config, output: URL(fileURLWithPath: output), resuming: resume) { print($0) }
-        let log = try runTraining(config, output: output, resume: resume)
+        let log = try runTraining(config, output: output, resume: resume,
+                                  memoryLimit: ignoreMemoryLimit ? nil : TrainingMemoryEstimate.physicalMemory)
         printFinal(log)
     }
 }
 
 /// Runs training with progress output; shared by `train` and `demo`. Each epoch's bar shows
 /// "epoch k/N" and the whole run's ETA (``TrainingETA``: the main phase and the refit).
-func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool = false) throws -> MetricsLog {
+/// `memoryLimit`: refuse a run whose estimated peak exceeds it (nil: no check).
+func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool = false,
+                 memoryLimit: UInt64? = TrainingMemoryEstimate.physicalMemory) throws -> MetricsLog {
     var bar: ProgressBar? = nil
     let evaluations = StageProgress()
     var validation: (metrics: RankingMetrics, best: Bool)? = nil
@@ -161,6 +166,7 @@ func runTraining(_ config: RunConfig, output: String, resume: Bool, quiet: Bool 
             if !quiet { print("refit on all training data (validation included) for \(epochs) epochs") }
         }
     }
+    run.memoryLimit = memoryLimit
     return try run.run(resume: resume)
 }
 

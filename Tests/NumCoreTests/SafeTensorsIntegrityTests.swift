@@ -105,11 +105,15 @@ import TestSupport
         do { _ = try SafeTensorsFile.read(from: url) } catch { #expect("\(error)".contains("header length \(n)"), "\(error)") }
     }
 
-    /// NPY: a shape whose size overflows, or a header length over the limit, is refused.
+    /// NPY: a shape whose size overflows or exceeds the file (10^12 rows, a 2^31-d vector), or a
+    /// header length over the limit, is refused before anything of that size is allocated.
     @Test(arguments: [
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 1000000000000), }", "too large to exist"),
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648, 2147483648, 8), }", "too large to exist"),
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 4), }", "truncated data"),
+        // One vector of 2^31 dimensions, alone and as a row.
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648,), }", "truncated data"),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2147483648), }", "truncated data"),
     ])
     func absurdNPYShapesAreRefused(_ dict: String, _ problem: String) throws {
         let tmp = TempDir()
