@@ -92,8 +92,11 @@ import Runs
         c.training.refit = false
         c.model.user.hidden = [128]
         s = TrainingMemoryEstimate.Settings(c)
-        #expect(s.perPositiveNegatives == 2 * (c.training.esans.hard + c.training.esans.easy))
+        // EDIS is off by default: only the real per-positive negatives; with it, the virtual ones too.
+        #expect(s.perPositiveNegatives == c.training.esans.hard + c.training.esans.easy)
         #expect(s.threads == 3 && !s.refit)
+        c.training.esans.edis = true
+        #expect(TrainingMemoryEstimate.Settings(c).perPositiveNegatives == 2 * (c.training.esans.hard + c.training.esans.easy))
         #expect(s.denseParameters == 64 * 128 + 128 + 128 * 64 + 64)
     }
 
