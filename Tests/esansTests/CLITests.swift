@@ -15,11 +15,12 @@ struct CLI {
     }()
 
     /// Runs `esans args` and returns its exit code, standard output and standard error.
-    static func run(_ args: [String], in directory: URL? = nil) throws -> (code: Int32, out: String, err: String) {
+    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> (code: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         if let directory { p.currentDirectoryURL = directory }
+        if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

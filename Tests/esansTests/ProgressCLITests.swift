@@ -83,17 +83,7 @@ import Darwin
 
     /// Runs `esans args` with standard error on a pipe and the environment without `CI`.
     static func runOnPipe(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = args
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try CLI.run(args, environment: environment)
     }
 
     static let tiny = ["--epochs", "2", "--dim", "8", "--negatives", "16", "--per-positive", "3", "--hard", "1", "--easy", "2", "--batch-size", "64"]
