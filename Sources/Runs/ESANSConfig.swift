@@ -19,37 +19,43 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public var hardCandidates = 1
     /// The same per easy negative (other primary clusters).
     public var easyCandidates = 1
-    /// EDIS on/off, and its two parts.
-    public var edis = true, simpleInterpolation = true, hardInterpolation = true
+    /// EDIS's virtual negatives on/off (off by default: on the default loss, BSL, they cost
+    /// validation Recall@50 on Gowalla in each of seeds 1-3, 0.2151 / 0.2080 / 0.2051 with and
+    /// 0.2426 / 0.2431 / 0.2400 without, paper regime, 20 epochs; no difference on MovieLens-1M;
+    /// README, "ESANS on the BSL recipe"), and its two parts.
+    public var edis = false, simpleInterpolation = true, hardInterpolation = true
     /// False: primary-only clusters (hard negatives from the whole primary cluster, no
     /// secondary-cell filter), for the ablation.
     public var useSecondary = true
+    /// EDIS's virtual negatives per positive: for k = 2 ... easy, k convex mixes of k easy
+    /// negatives (simple interpolation), and one mix of the positive per hard negative.
+    public var virtualPerPositive: Int {
+        guard edis else { return 0 }
+        let simple = simpleInterpolation && easy >= 2 ? (easy + 2) * (easy - 1) / 2 : 0
+        return simple + (hardInterpolation ? hard : 0)
+    }
+    /// Terms (source vectors with a weight) of one positive's virtual negatives.
+    public var virtualTerms: Int {
+        guard edis else { return 0 }
+        var n = hardInterpolation ? 2 * hard : 0
+        if simpleInterpolation && easy >= 2 { for k in 2...easy { n += k * k } }
+        return n
+    }
     /// Whether the sampler scores its pairs with the current model (the `semihard` lambda rule).
     public var scoresPairs: Bool { edis && hardInterpolation && hard > 0 && lambdaRule == .semihard }
-    /// The defaults of the `paper` regime (m_c + m_o = 7), EDIS on: the paper's ESANS.
+    /// The defaults of the `paper` regime (m_c + m_o = 7), EDIS off; the paper's full ESANS is
+    /// these with ``edis`` on.
     public init() {}
-
-    /// What `esans train --sampler esans` uses unless told otherwise: the paper's settings with
-    /// EDIS off. On the default loss (BSL) EDIS's virtual negatives cost validation Recall@50 on
-    /// Gowalla in each of seeds 1-3 (0.2151 / 0.2080 / 0.2051 with, 0.2426 / 0.2431 / 0.2400
-    /// without, paper regime, 20 epochs), made no difference on MovieLens-1M and add work to
-    /// every step; `--edis` turns them on (README, "ESANS on the BSL recipe").
-    public static var recommended: ESANSConfig {
-        var c = ESANSConfig()
-        c.edis = false
-        return c
-    }
 
     private enum CodingKeys: String, CodingKey {
         case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, hardCandidates, easyCandidates, edis, simpleInterpolation, hardInterpolation, useSecondary
     }
 
     /// Decodes a configuration; keys missing (older run files, partial settings files) take
-    /// the defaults of ``recommended``.
+    /// the defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        // Keys a settings file leaves out take the defaults `esans train` uses (EDIS off).
-        let d = ESANSConfig.recommended
+        let d = ESANSConfig()
         hard = try c.decodeIfPresent(Int.self, forKey: .hard) ?? d.hard
         easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
         clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature

@@ -43,8 +43,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var perPositiveNegatives: Int = 0
     /// ESANS: path of `semantic_ids.tsv` (from `esans cluster`).
     public var semanticIDs: String? = nil
-    /// ESANS: sampler and EDIS settings (EDIS off by default: ``ESANSConfig/recommended``).
-    public var esans = ESANSConfig.recommended
+    /// ESANS: sampler and EDIS settings.
+    public var esans = ESANSConfig()
     /// ESANS ablation: permute the semantic IDs across items (same cluster sizes).
     public var randomClusters = false
     /// ESANS: every this many epochs, rebuild the behaviour modality from the item tower's

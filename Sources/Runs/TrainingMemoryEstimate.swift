@@ -72,7 +72,7 @@ public struct TrainingMemoryEstimate: Sendable {
             var perPositive = t.perPositiveNegatives, scored = 0
             switch t.sampler {
             case .esans:
-                perPositive += t.esans.hard + t.esans.easy + (t.esans.edis ? t.esans.hard + t.esans.easy : 0)
+                perPositive += t.esans.hard + t.esans.easy + t.esans.virtualPerPositive
                 scored = t.esans.hard * t.esans.hardCandidates + t.esans.easy * t.esans.easyCandidates
             case .dns, .mixgcf:
                 scored = max(1, t.perPositiveNegatives) * t.candidateFactor

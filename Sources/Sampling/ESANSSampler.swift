@@ -61,12 +61,8 @@ public final class ESANSSampler: NegativeSampler {
         uniform = sharedUniform > 0 ? UniformSampler(context: context, shared: sharedUniform, perPositive: 0) : nil
     }
 
-    /// Virtual negatives per row under `config`.
-    public static func virtualCount(_ c: Config) -> Int {
-        guard c.edis else { return 0 }
-        let simple = c.simpleInterpolation && c.easy >= 2 ? (c.easy + 2) * (c.easy - 1) / 2 : 0
-        return simple + (c.hardInterpolation ? c.hard : 0)
-    }
+    /// Virtual negatives per row under `config` (``ESANSConfig/virtualPerPositive``).
+    public static func virtualCount(_ c: Config) -> Int { c.virtualPerPositive }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
         let M = config.hard + config.easy, C = candidatesPerRow, V = Self.virtualCount(config), T = Self.virtualTerms(config)
@@ -191,13 +187,8 @@ public final class ESANSSampler: NegativeSampler {
         }
     }
 
-    /// Terms of one row's virtual negatives under `c`.
-    static func virtualTerms(_ c: Config) -> Int {
-        guard c.edis else { return 0 }
-        var n = c.hardInterpolation ? 2 * c.hard : 0
-        if c.simpleInterpolation && c.easy >= 2 { for k in 2...c.easy { n += k * k } }
-        return n
-    }
+    /// Terms of one row's virtual negatives under `c` (``ESANSConfig/virtualTerms``).
+    static func virtualTerms(_ c: Config) -> Int { c.virtualTerms }
 
     /// The candidates of each of one positive's `hard + easy` negative slots into `dst` (slot-major,
     /// see ``slot(_:)``), with each one's primary cluster in `clusters`. `filtered` turns false if

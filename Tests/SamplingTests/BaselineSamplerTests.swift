@@ -106,8 +106,8 @@ private struct IdentityScorer: CandidateScorer {
     let secondary = (0..<40).map { Int32($0 % 2) }
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
-    /// The paper's split, 3 hard + 4 easy (the tests below index negatives by it).
-    static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; return c }()
+    /// The paper's ESANS: 3 hard + 4 easy (the tests below index negatives by it), EDIS on.
+    static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; c.edis = true; return c }()
 
     @Test func hardAndEasyNegativesFollowTheClusters() {
         let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
@@ -220,14 +220,16 @@ private struct IdentityScorer: CandidateScorer {
 @Test func esansBatchesAreReproducibleAndDeclareFilteredNegatives() {
     let primary = (0..<40).map { Int32($0 / 10) }, secondary = (0..<40).map { Int32($0 % 2) }
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
-    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: .init())
+    var c = ESANSSampler.Config()
+    c.edis = true
+    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0, 1, 2, 3], positives: [4, 13, 26, 33, 0, 14, 27, 34])
     var r1 = RandomSource(seed: 21), r2 = RandomSource(seed: 21)
     let a = s.sample(batch, scorer: nil, rng: &r1), b = s.sample(batch, scorer: nil, rng: &r2)
     #expect(a.perPositive == b.perPositive)
     #expect(a.virtual?.termWeight == b.virtual?.termWeight && a.virtual?.termSource == b.virtual?.termSource)
     #expect(a.perPositiveFiltered, "ESANS negatives exclude the positive and the user's training items")
-    #expect(a.virtual?.count == batch.count * ESANSSampler.virtualCount(.init()))
+    #expect(a.virtual?.count == batch.count * ESANSSampler.virtualCount(c))
 }
 
 @Test func virtualRecipesAppendKeepsTermOffsets() {

@@ -30,7 +30,7 @@ private struct PairScorer: CandidateScorer {
     let ctx = SamplingContext(train: Interactions(numUsers: 4, numItems: 40, lists: [[1, 2, 3], [11, 12], [25], [30, 31, 32]]))
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
     var c = ESANSSampler.Config()
-    c.hard = 3; c.easy = 4; c.lambdaRule = .semihard; c.lambdaMargin = 0.5
+    c.hard = 3; c.easy = 4; c.edis = true; c.lambdaRule = .semihard; c.lambdaMargin = 0.5
     let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
     #expect(s.needsScorer)
     var rng = RandomSource(seed: 3)

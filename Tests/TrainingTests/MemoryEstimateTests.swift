@@ -96,7 +96,8 @@ import Runs
         #expect(s.perPositiveNegatives == c.training.esans.hard + c.training.esans.easy)
         #expect(s.threads == 3 && !s.refit)
         c.training.esans.edis = true
-        #expect(TrainingMemoryEstimate.Settings(c).perPositiveNegatives == 2 * (c.training.esans.hard + c.training.esans.easy))
+        // 1 hard + 6 easy: 20 simple mixes (k = 2 ... 6 mixes of k) and 1 hard mix.
+        #expect(TrainingMemoryEstimate.Settings(c).perPositiveNegatives == c.training.esans.hard + c.training.esans.easy + 21)
         #expect(s.denseParameters == 64 * 128 + 128 + 128 * 64 + 64)
     }
 
