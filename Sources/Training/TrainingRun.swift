@@ -48,6 +48,8 @@ public final class TrainingRun {
 
     /// What the run's model files are built from (data fingerprint, settings, input files).
     private var provenance: RunProvenance?
+    /// The towers' side features (none for a run on IDs alone).
+    private var side = SideFeatures()
 
     /// A run writing into `directory`.
     public init(directory: URL, config: RunConfig, observe: @escaping (Event) -> Void = { _ in }) {
@@ -85,6 +87,7 @@ public final class TrainingRun {
         // Load (and validate) the data before touching the run directory: bad input leaves nothing behind.
         let dataset = try config.loadDataset()
         observe(.loaded(dataset))
+        side = try Self.prepareSideFeatures(&config, dataset: dataset, resuming: (resumption?.doneEpochs ?? 0) > 0) { self.observe(.note($0)) }
         provenance = try RunProvenance(config: config, dataset: dataset)
         var samplerNotes: [String] = []
         let context = SamplingContext(train: dataset.train)
@@ -97,8 +100,11 @@ public final class TrainingRun {
         if !stale.isEmpty { observe(.note("removed \(stale.count) temporary file(s) of writes interrupted earlier (\(stale.joined(separator: ", ")))")) }
 
         let optimizer = AdamOptimizer(config: config.optimizer)
-        let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: side.itemRows(dataset), seed: tc.seed)
+        side.install(into: model, train: dataset.train)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        trainer.itemIDDropout = config.features.itemIDDropout
+        trainer.avoidColdNegatives()
         var log = MetricsLog()
         var selection = ModelSelection()
         var startEpoch = 1
@@ -141,6 +147,7 @@ public final class TrainingRun {
             "train_interactions": String(dataset.train.count), "test_interactions": String(dataset.test.count),
             "sampler": tc.sampler.rawValue, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
         ]
+        log.info.merge(Self.featureInfo(config, side)) { _, b in b }
         for n in samplerNotes { observe(.note(n)) }
         let validating = dataset.validation != nil
         if tc.lrSchedule == .plateau && !validating {
@@ -168,6 +175,7 @@ public final class TrainingRun {
                 if let val = dataset.validation {
                     let vm = validator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val)
                     for (k, x) in vm.values { entry["valid_" + k] = x }
+                    for (k, x) in trainer.evaluateColdValidation(cutoffs: tc.cutoffs)?.values(prefix: "valid_") ?? [:] { entry[k] = x }
                     let plateau = tc.lrSchedule == .plateau
                     let decision = selection.observe(epoch: e, score: vm.values[metricKey] ?? 0,
                                                      patience: plateau ? tc.plateauPatience : tc.patience,
@@ -224,6 +232,7 @@ public final class TrainingRun {
                 for (k, x) in evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val).values {
                     final["valid_" + k] = x
                 }
+                for (k, x) in trainer.evaluateColdValidation(cutoffs: tc.cutoffs)?.values(prefix: "valid_") ?? [:] { final[k] = x }
             }
             final["lr_drops"] = Double(selection.drops.count)
             log.info["selected_on"] = "valid_" + metricKey
@@ -240,6 +249,10 @@ public final class TrainingRun {
         if !log.epochs.isEmpty {
             let (m, perUser) = exported.evaluateTestPerUser()
             for (k, x) in m.values { final[k] = x }
+            if let (cold, withoutFeatures) = exported.evaluateColdTest(extraItemIDs: side.extraItemIDs, cutoffs: tc.cutoffs) {
+                for (k, x) in cold.values() { final[k] = x }
+                if withoutFeatures > 0 { final["cold_interactions_without_features"] = Double(withoutFeatures) }
+            }
             try perUser.write(to: directory.appendingPathComponent(RunFiles.perUserTest))
         }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
@@ -268,8 +281,11 @@ public final class TrainingRun {
         var notes: [String] = []
         let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes)
         let optimizer = AdamOptimizer(config: full.optimizer)
-        let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: side.itemRows(dataset), seed: tc.seed)
+        side.install(into: model, train: dataset.train)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        trainer.itemIDDropout = full.features.itemIDDropout
+        trainer.avoidColdNegatives()
         let clusters = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         let context = SamplingContext(train: dataset.train)
         let total = lineage.reduce(0, +)
@@ -344,7 +360,11 @@ public final class TrainingRun {
     }
 
     /// The provenance entries every model file of the run carries.
-    private var provenanceMetadata: [String: String] { provenance?.metadata ?? [:] }
+    private var provenanceMetadata: [String: String] {
+        var m = provenance?.metadata ?? [:]
+        if !side.extraItemIDs.isEmpty { m[SideFeatureSettings.extraItemsKey] = SideFeatureSettings.encodeExtraItems(side.extraItemIDs) }
+        return m
+    }
 
     /// Restores a checkpoint of this run, refusing one built from other data, settings or
     /// input files; a file without checksums or provenance (an older esans) gets a note.
@@ -359,8 +379,8 @@ public final class TrainingRun {
 
     /// Writes `embeddings/` for the trained model.
     private func exportEmbeddings(trainer: Trainer, dataset: Dataset) throws {
-        let (u, v) = trainer.encodeAll(histories: trainer.knownInteractions)
-        try EmbeddingExport.write(users: u, items: v, dataset: dataset,
+        let (u, _) = trainer.encodeAll(histories: trainer.knownInteractions)
+        try EmbeddingExport.write(users: u, items: trainer.encodeCatalogue(), dataset: dataset, extraItemIDs: side.extraItemIDs,
                                   to: directory.appendingPathComponent(RunFiles.embeddings))
     }
 }

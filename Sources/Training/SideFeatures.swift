@@ -1,0 +1,201 @@
+import Foundation
+import NumCore
+import Datasets
+import Models
+import Runs
+import Semantic
+
+/// The dense side features of a run's towers, read from their sources
+/// (``Runs/SideFeatureSettings``): a `.npy` file, or for items the output directory of
+/// `esans cluster`, whose aligned per-item modality vectors are concatenated.
+///
+/// The item table covers the run's **catalogue**: the dataset's items (row `i` is item `i`),
+/// then every item of the source that has no training interaction (``extraItemIDs``: items
+/// only in the test split, items held out with `--cold-items`, items the `.item` file alone
+/// lists). The model's item tower has a row for each; the extra rows are never trained and
+/// score through their features alone.
+public struct SideFeatures: Sendable {
+    /// One tower's table.
+    public struct Table: @unchecked Sendable {
+        /// `rows x width` features (zero rows where absent).
+        public let matrix: Matrix
+        /// Whether each row has features.
+        public let present: [Bool]
+        /// XXH64 of the source's files (see ``Runs/SideFeatureSettings/Source/checksum``).
+        public let checksum: String
+        /// What was read, for the run's notes.
+        public let notes: [String]
+    }
+
+    /// Item features (rows: the dataset's items, then ``extraItemIDs``).
+    public let items: Table?
+    /// User features (rows: the dataset's users).
+    public let users: Table?
+    /// External ids of the item rows after the dataset's items.
+    public let extraItemIDs: [String]
+
+    /// No side features.
+    public init() { items = nil; users = nil; extraItemIDs = [] }
+
+    /// Reads the sources of `settings` for `dataset`.
+    /// - Throws: ``NumCore/ModelFileError`` or ``NumCore/TensorIOError`` naming the file and
+    ///   the problem: rows that match neither the data's items (users) nor an id list, a NaN or
+    ///   infinite value (with its row and id), an MSAC output without aligned vectors or fitted
+    ///   on other interactions.
+    public init(settings: SideFeatureSettings, dataset: Dataset) throws {
+        var extra: [String] = []
+        if let source = settings.item {
+            let url = URL(fileURLWithPath: source.path)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
+                throw ModelFileError(file: source.path, problem: "no such file or folder (--item-features: a .npy file or an `esans cluster` output folder)")
+            }
+            if isDirectory.boolValue {
+                items = try Self.fromMSAC(url, modalities: source.modalities, dataset: dataset, extra: &extra)
+            } else {
+                if source.modalities != nil {
+                    throw ModelFileError(file: source.path, problem: "feature modalities choose among the vectors of an `esans cluster` output folder, not of a .npy file")
+                }
+                var named: [String]? = []
+                items = try Self.fromNPY(url, ids: dataset.items, role: "item", extra: &named)
+                extra = named ?? []
+            }
+        } else {
+            items = nil
+        }
+        if let source = settings.user {
+            var none: [String]? = nil
+            users = try Self.fromNPY(URL(fileURLWithPath: source.path), ids: dataset.users, role: "user", extra: &none)
+        } else {
+            users = nil
+        }
+        extraItemIDs = extra
+    }
+
+    /// The catalogue: the dataset's items, then ``extraItemIDs``.
+    public func catalogue(_ dataset: Dataset) -> IDMap {
+        var map = dataset.items
+        for id in extraItemIDs { _ = map.intern(id) }
+        return map
+    }
+
+    /// Number of item rows of a model with these features on `dataset`.
+    public func itemRows(_ dataset: Dataset) -> Int { dataset.numItems + extraItemIDs.count }
+
+    /// Puts the tables into `model` and marks the item rows without interactions in `train`
+    /// (the extra rows, and dataset items the training split lacks) so that their ID embedding
+    /// (zeroed) is left out: their vectors come from the features alone.
+    public func install(into model: TwoTowerModel, train: Interactions) {
+        if let items {
+            let tower = model.itemTower
+            tower.setFeatures(items.matrix, present: items.present)
+            if let embedding = tower.embedding {
+                let counts = train.itemCounts()
+                let omitted = (0..<tower.vocabulary).map { $0 >= counts.count || counts[$0] == 0 }
+                tower.setIDOmitted(omitted)
+                let table = embedding.table.value
+                for r in 0..<tower.vocabulary where omitted[r] { table.row(r).update(repeating: 0, count: table.cols) }
+            }
+        }
+        if let users { model.userTower.setFeatures(users.matrix, present: users.present) }
+    }
+
+    /// The catalogue rows of `model` without training interactions in `train`: the cold items.
+    public static func coldRows(itemRows: Int, train: Interactions) -> [Int32] {
+        let counts = train.itemCounts()
+        return (0..<itemRows).filter { $0 >= counts.count || counts[$0] == 0 }.map { Int32($0) }
+    }
+
+    // MARK: - Sources
+
+    /// A `.npy` table whose rows are `ids` in order, or named by an id list beside the file
+    /// (`FILE.ids`, `NAME.ids` or `ids.txt`). With `extra`, ids of the list that are not in
+    /// `ids` become extra rows (items); without, they are skipped with a note.
+    static func fromNPY(_ url: URL, ids: IDMap, role: String, extra: inout [String]?) throws -> Table {
+        let path = url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ModelFileError(file: path, problem: "no such file (--\(role)-features: a .npy file, one row per \(role))")
+        }
+        let m = try NPY.readMatrix(from: url)
+        var checksum = Checksum64()
+        checksum.update(Array(Checksum64.hex(try Checksum64.hash(fileAt: url)).utf8))
+        let idFile = [url.appendingPathExtension("ids"), url.deletingPathExtension().appendingPathExtension("ids"),
+                      url.deletingLastPathComponent().appendingPathComponent("ids.txt")]
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+        var rowIDs: [String]
+        var notes: [String] = []
+        if let idFile {
+            rowIDs = try ImportedFeatures.readIDList(idFile)
+            checksum.update(Array(Checksum64.hex(try Checksum64.hash(fileAt: idFile)).utf8))
+            guard rowIDs.count == m.rows else {
+                throw ModelFileError(file: path, problem: "\(m.rows) rows but \(rowIDs.count) ids in its id list \(idFile.path)")
+            }
+            notes.append("rows named by \(idFile.lastPathComponent)")
+        } else {
+            guard m.rows == ids.count else {
+                throw ModelFileError(file: path, problem: "\(m.rows) rows but the data has \(ids.count) \(role)s: give one row per \(role) in the data's "
+                                     + "\(role)-id order, or name the rows with an id list beside it (\(url.lastPathComponent).ids, one id per line)")
+            }
+            rowIDs = ids.externalIDs
+        }
+        var space = ids
+        if extra != nil {
+            for id in rowIDs where space.index(of: id) == nil { _ = space.intern(id) }
+            extra = Array(space.externalIDs.dropFirst(ids.count))
+        }
+        let assembled = try ImportedFeatures.assemble(name: "\(role) features", file: path, ids: rowIDs, rows: m, items: space)
+        return Table(matrix: assembled.vectors, present: assembled.present, checksum: Checksum64.hex(checksum.value), notes: notes + assembled.report)
+    }
+
+    /// The aligned modality vectors of an MSAC output, concatenated in `modalities` order
+    /// (default: the output's), over the dataset's items and the output's other items.
+    static func fromMSAC(_ dir: URL, modalities: [String]?, dataset: Dataset, extra: inout [String]) throws -> Table {
+        let out = try MSACOutput(directory: dir)
+        let file = dir.appendingPathComponent(MSACOutput.modelFile).path
+        let names = modalities ?? out.settings.modalityOrder
+        for name in names where out.saved[name] == nil {
+            let have = out.saved.keys.sorted().joined(separator: ", ")
+            throw ModelFileError(file: file, problem: out.saved.isEmpty
+                ? "holds no per-item modality vectors (written before esans kept them): fit it again with `esans cluster`"
+                : "has no aligned vectors of modality '\(name)' (it has: \(have))")
+        }
+        guard !names.isEmpty else { throw ModelFileError(file: file, problem: "no modality chosen") }
+        let usesBehaviour = names.contains("behaviour")
+        if usesBehaviour, let fitted = out.dataFingerprint, fitted != dataset.fingerprint {
+            throw ModelFileError(file: file, problem: "its behaviour vectors were fitted on other interactions (data fingerprint \(fitted), this data "
+                                 + "\(dataset.fingerprint)): fit it with the run's data, split, --cold-items and --seed options, or leave behaviour out "
+                                 + "(--feature-modalities)")
+        }
+        var space = dataset.items
+        for id in out.itemIDs where space.index(of: id) == nil { _ = space.intern(id) }
+        extra = Array(space.externalIDs.dropFirst(dataset.numItems))
+        let d = out.codebooks.dimension
+        let matrix = Matrix(rows: space.count, cols: d * names.count)
+        var present = [Bool](repeating: false, count: space.count)
+        let counts = dataset.train.itemCounts()
+        var leaks: [String] = []
+        for (k, id) in out.itemIDs.enumerated() {
+            let row = space.index(of: id)!
+            for (m, name) in names.enumerated() {
+                let saved = out.saved[name]!
+                guard saved.present[k] else { continue }
+                matrix.row(row).advanced(by: m * d).update(from: saved.aligned.row(k), count: d)
+                present[row] = true
+                if name == "behaviour" && (row >= counts.count || counts[row] == 0) { leaks.append(id) }
+            }
+        }
+        if !leaks.isEmpty {
+            throw ModelFileError(file: file, problem: "gives behaviour vectors to \(leaks.count) items without training interactions in this run "
+                                 + "(first: '\(leaks[0])'), so it saw interactions the run holds out: fit it with the same --validation, "
+                                 + "--cold-items and --seed as the run (`esans cluster --validation F`), or leave behaviour out (--feature-modalities)")
+        }
+        var checksum = Checksum64()
+        for name in [MSACOutput.modelFile, MSACOutput.idsFile] {
+            checksum.update(Array(Checksum64.hex(try Checksum64.hash(fileAt: dir.appendingPathComponent(name))).utf8))
+        }
+        let covered = present.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let notes = ["aligned \(names.joined(separator: "+")) vectors (\(d)-d each, \(d * names.count) in all) for \(covered) of \(space.count) items "
+                     + "(\(extra.count) without training interactions)"]
+        return Table(matrix: matrix, present: present, checksum: Checksum64.hex(checksum.value), notes: notes)
+    }
+}
