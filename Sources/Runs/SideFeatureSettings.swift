@@ -18,13 +18,18 @@ public struct SideFeatureSettings: Codable, Sendable, Equatable {
         /// MSAC directory only: the modalities whose aligned vectors are concatenated (nil:
         /// every modality of the output).
         public var modalities: [String]?
+        /// MSAC directory only: fill the block of a modality an item lacks (every item without
+        /// training interactions lacks behaviour) with the mean of its other aligned vectors,
+        /// instead of zeros (nil: zeros).
+        public var imputeMissing: Bool?
         /// XXH64 of the source's files, 16 hex digits, set when the run starts (nil until then).
         public var checksum: String?
 
         /// A source at `path`.
-        public init(path: String, modalities: [String]? = nil, checksum: String? = nil) {
+        public init(path: String, modalities: [String]? = nil, imputeMissing: Bool? = nil, checksum: String? = nil) {
             self.path = path
             self.modalities = modalities
+            self.imputeMissing = imputeMissing
             self.checksum = checksum
         }
     }

@@ -51,10 +51,10 @@ public struct SideFeatures: Sendable {
                 throw ModelFileError(file: source.path, problem: "no such file or folder (--item-features: a .npy file or an `esans cluster` output folder)")
             }
             if isDirectory.boolValue {
-                items = try Self.fromMSAC(url, modalities: source.modalities, dataset: dataset, extra: &extra)
+                items = try Self.fromMSAC(url, modalities: source.modalities, impute: source.imputeMissing ?? false, dataset: dataset, extra: &extra)
             } else {
-                if source.modalities != nil {
-                    throw ModelFileError(file: source.path, problem: "feature modalities choose among the vectors of an `esans cluster` output folder, not of a .npy file")
+                if source.modalities != nil || source.imputeMissing == true {
+                    throw ModelFileError(file: source.path, problem: "feature modalities (chosen or imputed) are those of an `esans cluster` output folder, not of a .npy file")
                 }
                 var named: [String]? = []
                 items = try Self.fromNPY(url, ids: dataset.items, role: "item", extra: &named)
@@ -148,8 +148,11 @@ public struct SideFeatures: Sendable {
     }
 
     /// The aligned modality vectors of an MSAC output, concatenated in `modalities` order
-    /// (default: the output's), over the dataset's items and the output's other items.
-    static func fromMSAC(_ dir: URL, modalities: [String]?, dataset: Dataset, extra: inout [String]) throws -> Table {
+    /// (default: the output's), over the dataset's items and the output's other items. A
+    /// modality an item lacks is a zero block, or with `impute` the mean of the item's other
+    /// aligned vectors (the alignment put every modality into one space): an item without
+    /// training interactions, which has no behaviour vector, then looks like the others.
+    static func fromMSAC(_ dir: URL, modalities: [String]?, impute: Bool, dataset: Dataset, extra: inout [String]) throws -> Table {
         let out = try MSACOutput(directory: dir)
         let file = dir.appendingPathComponent(MSACOutput.modelFile).path
         let names = modalities ?? out.settings.modalityOrder
@@ -174,14 +177,25 @@ public struct SideFeatures: Sendable {
         var present = [Bool](repeating: false, count: space.count)
         let counts = dataset.train.itemCounts()
         var leaks: [String] = []
+        var imputed = 0
         for (k, id) in out.itemIDs.enumerated() {
             let row = space.index(of: id)!
+            var missing: [Int] = []
             for (m, name) in names.enumerated() {
                 let saved = out.saved[name]!
-                guard saved.present[k] else { continue }
+                guard saved.present[k] else { missing.append(m); continue }
                 matrix.row(row).advanced(by: m * d).update(from: saved.aligned.row(k), count: d)
                 present[row] = true
                 if name == "behaviour" && (row >= counts.count || counts[row] == 0) { leaks.append(id) }
+            }
+            if impute && present[row] && !missing.isEmpty {
+                let have = names.indices.filter { !missing.contains($0) }
+                let mean = [Float](unsafeUninitializedCapacity: d) { buffer, count in
+                    for j in 0..<d { buffer[j] = have.reduce(0) { $0 + matrix[row, $1 * d + j] } / Float(have.count) }
+                    count = d
+                }
+                for m in missing { matrix.row(row).advanced(by: m * d).update(from: mean, count: d) }
+                imputed += 1
             }
         }
         if !leaks.isEmpty {
@@ -195,7 +209,8 @@ public struct SideFeatures: Sendable {
         }
         let covered = present.reduce(0) { $0 + ($1 ? 1 : 0) }
         let notes = ["aligned \(names.joined(separator: "+")) vectors (\(d)-d each, \(d * names.count) in all) for \(covered) of \(space.count) items "
-                     + "(\(extra.count) without training interactions)"]
+                     + "(\(extra.count) without training interactions)"
+                     + (impute ? "; \(imputed) items' missing modalities filled with the mean of their others" : "")]
         return Table(matrix: matrix, present: present, checksum: Checksum64.hex(checksum.value), notes: notes)
     }
 }

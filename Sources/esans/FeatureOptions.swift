@@ -13,6 +13,8 @@ struct FeatureOptions: ParsableArguments {
     var userFeatures: String?
     @Option(help: ArgumentHelp("With an `esans cluster` folder as --item-features: the modalities whose aligned vectors to use, comma-separated (default: all of the folder's).", valueName: "list"))
     var featureModalities: String?
+    @Flag(help: "With an `esans cluster` folder as --item-features: fill a modality an item lacks (behaviour, for items without training interactions) with the mean of its other aligned vectors instead of zeros.")
+    var imputeMissingModalities = false
     @Option(help: ArgumentHelp("Item tower, training only: the probability of leaving out an item's ID embedding in a forward pass (items with features), so that the features learn to carry an item alone (default: 0).", valueName: "p"))
     var itemIdDropout: Float?
     @Flag(help: "Item tower without ID embeddings: item vectors from --item-features alone.") var noItemId = false
@@ -38,6 +40,10 @@ struct FeatureOptions: ParsableArguments {
                 throw ValidationError("--feature-modalities chooses among the vectors of --item-features DIR (an `esans cluster` output); give both")
             }
             c.features.item?.modalities = names
+        }
+        if imputeMissingModalities {
+            guard c.features.item != nil else { throw ValidationError("--impute-missing-modalities needs --item-features DIR (an `esans cluster` output)") }
+            c.features.item?.imputeMissing = true
         }
         if let itemIdDropout { c.features.itemIDDropout = itemIdDropout }
         if noItemId { c.model.item.idEmbedding = false }

@@ -162,6 +162,16 @@ import Semantic
         let side = try SideFeatures(settings: c.features, dataset: ds)
         #expect(side.items?.matrix.cols == 16)
         #expect(Set(side.extraItemIDs).isSuperset(of: ds.itemsWithoutTraining))
+        // Items without training interactions have no behaviour block, unless it is imputed
+        // from their other aligned vectors (here the structured one alone).
+        let cold = try #require(side.items).matrix, row = ds.numItems
+        #expect((0..<8).allSatisfy { cold[row, 8 + $0] == 0 } && (0..<8).contains { cold[row, $0] != 0 })
+        c.features.item?.imputeMissing = true
+        let imputed = try #require(try SideFeatures(settings: c.features, dataset: ds).items).matrix
+        #expect((0..<8).allSatisfy { imputed[row, 8 + $0] == imputed[row, $0] && imputed[row, $0] == cold[row, $0] })
+        let warm = try #require(ds.train.itemCounts().firstIndex { $0 > 0 })
+        #expect(bits(Matrix(rowsOf: imputed, first: warm, count: 1)) == bits(Matrix(rowsOf: cold, first: warm, count: 1)), "an item with both keeps its own")
+        c.features.item?.imputeMissing = nil
         c.features.item?.modalities = ["structured"]
         #expect(try SideFeatures(settings: c.features, dataset: ds).items?.matrix.cols == 8)
         // Fitted without the validation carving: the cold validation items have behaviour vectors.
