@@ -8,8 +8,8 @@ import NumCore
 /// and string metadata: `esans.format` (1), `esans.model_config` (JSON), `esans.num_users`,
 /// `esans.num_items`, `esans.step`, plus whatever the caller adds (seed, epoch, training
 /// configuration). A tower with dense features stores its table too (not trained):
-/// `<tower>.features` (F32), `<tower>.features_present` and `<tower>.id_omitted` (I32 0/1, when
-/// set), so a model file rebuilds the same vectors on its own. numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
+/// `<tower>.features` and `<tower>.cold_features` (F32), `<tower>.features_present` and
+/// `<tower>.id_omitted` (I32 0/1), each when set, so a model file rebuilds the same vectors on its own. numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
 /// embedding tables directly. Writes are atomic: a crash never leaves half a checkpoint. The
 /// file carries checksums of its header and payload (see ``SafeTensorsFile/payloadChecksumKey``):
 /// a damaged or truncated checkpoint is refused when read, naming the file.
@@ -31,6 +31,7 @@ public enum Checkpoint {
         for tower in [model.userTower, model.itemTower] {
             guard let f = tower.features else { continue }
             file.add(name: tower.name + ".features", matrix: f)
+            if let cold = tower.coldFeatures { file.add(name: tower.name + ".cold_features", matrix: cold) }
             if let present = tower.featurePresent { file.add(name: tower.name + ".features_present", int32: present.map { $0 ? 1 : 0 }) }
             if let omitted = tower.idOmitted { file.add(name: tower.name + ".id_omitted", int32: omitted.map { $0 ? 1 : 0 }) }
         }
@@ -150,7 +151,12 @@ public enum Checkpoint {
                 }
                 return values.map { $0 != 0 }
             }
-            tower.setFeatures(f, present: try flags(tower.name + ".features_present"))
+            var cold: Matrix? = nil
+            if file.names.contains(tower.name + ".cold_features") {
+                cold = Matrix(rows: tower.vocabulary, cols: tower.config.featureDim)
+                try copy(file, tower.name + ".cold_features", into: cold!, url: url)
+            }
+            tower.setFeatures(f, present: try flags(tower.name + ".features_present"), cold: cold)
             tower.setIDOmitted(try flags(tower.name + ".id_omitted"))
         }
     }

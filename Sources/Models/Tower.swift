@@ -35,6 +35,10 @@ public final class Tower: @unchecked Sendable {
     public private(set) var features: Matrix?
     /// Per row, whether it has features (nil: every row); ID dropout leaves out only such rows.
     public private(set) var featurePresent: [Bool]?
+    /// The features a row has without interactions (those derived from interactions removed),
+    /// used instead of ``features`` when its ID embedding is left out, so that a row dropped in
+    /// training looks like an item without training interactions (nil: ``features``).
+    public private(set) var coldFeatures: Matrix?
     /// Per row, whether its ID embedding is left out of every forward pass (nil: none); only
     /// for a tower with features.
     public private(set) var idOmitted: [Bool]?
@@ -105,14 +109,17 @@ public final class Tower: @unchecked Sendable {
         return ps
     }
 
-    /// Sets the dense feature table (`vocabulary x featureDim`, not trained) and which rows
-    /// have features (nil: all).
-    public func setFeatures(_ f: Matrix, present: [Bool]? = nil) {
+    /// Sets the dense feature table (`vocabulary x featureDim`, not trained), which rows have
+    /// features (nil: all), and the table of the rows' features without interactions (see
+    /// ``coldFeatures``; nil: the same).
+    public func setFeatures(_ f: Matrix, present: [Bool]? = nil, cold: Matrix? = nil) {
         precondition(f.cols == config.featureDim, "feature width \(f.cols) != configured \(config.featureDim)")
         precondition(f.rows == vocabulary, "\(f.rows) feature rows for \(vocabulary) \(name) rows")
         precondition(present.map { $0.count == vocabulary } ?? true, "one presence flag per row")
+        precondition(cold.map { $0.rows == f.rows && $0.cols == f.cols } ?? true, "cold features of the table's shape")
         features = f
         featurePresent = present
+        coldFeatures = cold
     }
 
     /// Sets the rows whose ID embedding is left out of every forward pass (nil: none).
@@ -172,6 +179,9 @@ public final class Tower: @unchecked Sendable {
         }
         if let featureProjection, let features {
             for (b, id) in input.ids.enumerated() { featureRows.row(b).update(from: features.row(Int(id)), count: features.cols) }
+            if let coldFeatures {
+                for b in idLeftOut { featureRows.row(b).update(from: coldFeatures.row(Int(input.ids[b])), count: features.cols) }
+            }
             let proj = Matrix(rows: n, cols: dim)
             featureProjection.forward(featureRows, rows: n, into: proj)
             if started { VectorMath.axpy(1, proj.data, x0.data, n * dim) } else { x0.data.update(from: proj.data, count: n * dim) }

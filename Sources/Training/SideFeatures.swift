@@ -21,6 +21,10 @@ public struct SideFeatures: Sendable {
         public let matrix: Matrix
         /// Whether each row has features.
         public let present: [Bool]
+        /// The features without those derived from interactions (an MSAC output's behaviour
+        /// block zeroed, or imputed), which a row whose ID embedding is left out uses; nil when
+        /// no feature is derived from interactions.
+        public var cold: Matrix? = nil
         /// XXH64 of the source's files (see ``Runs/SideFeatureSettings/Source/checksum``).
         public let checksum: String
         /// What was read, for the run's notes.
@@ -88,7 +92,7 @@ public struct SideFeatures: Sendable {
     public func install(into model: TwoTowerModel, train: Interactions) {
         if let items {
             let tower = model.itemTower
-            tower.setFeatures(items.matrix, present: items.present)
+            tower.setFeatures(items.matrix, present: items.present, cold: items.cold)
             if let embedding = tower.embedding {
                 let counts = train.itemCounts()
                 let omitted = (0..<tower.vocabulary).map { $0 >= counts.count || counts[$0] == 0 }
@@ -207,10 +211,24 @@ public struct SideFeatures: Sendable {
         for name in [MSACOutput.modelFile, MSACOutput.idsFile] {
             checksum.update(Array(Checksum64.hex(try Checksum64.hash(fileAt: dir.appendingPathComponent(name))).utf8))
         }
+        // What an item is without interactions: its behaviour block as if it had none.
+        var cold: Matrix? = nil
+        if let b = names.firstIndex(of: "behaviour"), names.count > 1 {
+            let c = matrix.copy()
+            let others = names.indices.filter { $0 != b }
+            for (k, id) in out.itemIDs.enumerated() where out.saved["behaviour"]!.present[k] {
+                let row = space.index(of: id)!
+                let have = others.filter { out.saved[names[$0]]!.present[k] }
+                for j in 0..<d {
+                    c[row, b * d + j] = impute && !have.isEmpty ? have.reduce(0) { $0 + matrix[row, $1 * d + j] } / Float(have.count) : 0
+                }
+            }
+            cold = c
+        }
         let covered = present.reduce(0) { $0 + ($1 ? 1 : 0) }
         let notes = ["aligned \(names.joined(separator: "+")) vectors (\(d)-d each, \(d * names.count) in all) for \(covered) of \(space.count) items "
                      + "(\(extra.count) without training interactions)"
                      + (impute ? "; \(imputed) items' missing modalities filled with the mean of their others" : "")]
-        return Table(matrix: matrix, present: present, checksum: Checksum64.hex(checksum.value), notes: notes)
+        return Table(matrix: matrix, present: present, cold: cold, checksum: Checksum64.hex(checksum.value), notes: notes)
     }
 }

@@ -97,6 +97,40 @@ import NumCore
         }
     }
 
+    /// A row whose ID embedding is left out reads its cold features (those it has without
+    /// interactions) instead of its features; the others read their features; the projection's
+    /// gradients follow the rows each one read.
+    @Test func leftOutRowsReadTheirColdFeatures() throws {
+        let (t, rng0) = tower(seed: 33, vocab: 6, dim: 4, featureDim: 3)
+        var rng = rng0
+        let cold = randomMatrix(6, 3, &rng, scale: 0.7)
+        t.setFeatures(t.features!, cold: cold)
+        var omitted = [Bool](repeating: false, count: 6)
+        omitted[2] = true
+        t.setIDOmitted(omitted)
+        let input = Tower.Input(ids: [2, 5])
+        let y = t.forward(input).array
+        func projected(_ m: Matrix, _ r: Int) -> [Float] {
+            let x = Matrix(rows: 1, cols: 3), p = Matrix(rows: 1, cols: 4)
+            x.row(0).update(from: m.row(r), count: 3)
+            t.featureProjection!.forward(x, rows: 1, into: p)
+            return p.array
+        }
+        let c2 = projected(cold, 2), n = c2.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
+        for j in 0..<4 { #expect(abs(Double(y[j]) - Double(c2[j]) / n) < 1e-6, "row 2 reads its cold features") }
+        var f5 = projected(t.features!, 5)
+        for j in 0..<4 { f5[j] += t.embedding!.table.value[5, j] }
+        let n5 = f5.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
+        for j in 0..<4 { #expect(abs(Double(y[4 + j]) - Double(f5[j]) / n5) < 1e-6, "row 5 reads its ID and its features") }
+        let w = randomMatrix(2, 4, &rng)
+        func loss() -> Double { weightedSum(t.forward(input), w) }
+        _ = loss()
+        t.backward(w.copy())
+        for p in [t.featureProjection!.weight, t.featureProjection!.bias] {
+            expectGradientsMatch(p.grad.array, numericGradient(of: p.value, loss), p.name)
+        }
+    }
+
     /// A checkpoint carries the feature table, the presence flags and the omitted rows; a model
     /// loaded from it gives the same vectors, and one without the table is refused.
     @Test func checkpointCarriesTheFeatureTable() throws {
@@ -106,7 +140,7 @@ import NumCore
         config.user = TowerConfig(featureDim: 2)
         let model = TwoTowerModel(config: config, numUsers: 5, numItems: 7, seed: 4)
         var rng = RandomSource(seed: 9)
-        model.itemTower.setFeatures(randomMatrix(7, 3, &rng), present: [true, true, false, true, true, true, true])
+        model.itemTower.setFeatures(randomMatrix(7, 3, &rng), present: [true, true, false, true, true, true, true], cold: randomMatrix(7, 3, &rng))
         model.itemTower.setIDOmitted([false, false, false, false, false, true, true])
         model.userTower.setFeatures(randomMatrix(5, 2, &rng))
         let tmp = TempDir()
@@ -115,6 +149,7 @@ import NumCore
         let (loaded, _) = try Checkpoint.load(from: url)
         #expect(bits(loaded.itemTower.features!) == bits(model.itemTower.features!))
         #expect(loaded.itemTower.featurePresent == model.itemTower.featurePresent)
+        #expect(bits(loaded.itemTower.coldFeatures!) == bits(model.itemTower.coldFeatures!) && loaded.userTower.coldFeatures == nil)
         #expect(loaded.itemTower.idOmitted == model.itemTower.idOmitted)
         #expect(loaded.userTower.featurePresent == nil && bits(loaded.userTower.features!) == bits(model.userTower.features!))
         let a = TwoTowerModel.encodeAll(model.itemTower, count: 7), b = TwoTowerModel.encodeAll(loaded.itemTower, count: 7)

@@ -171,9 +171,16 @@ import Semantic
         #expect((0..<8).allSatisfy { imputed[row, 8 + $0] == imputed[row, $0] && imputed[row, $0] == cold[row, $0] })
         let warm = try #require(ds.train.itemCounts().firstIndex { $0 > 0 })
         #expect(bits(Matrix(rowsOf: imputed, first: warm, count: 1)) == bits(Matrix(rowsOf: cold, first: warm, count: 1)), "an item with both keeps its own")
+        // The features an item has without interactions: its behaviour block as an item without
+        // training interactions has it (zero, or imputed); the same as its features for such an item.
+        let coldForm = try #require(try SideFeatures(settings: c.features, dataset: ds).items?.cold)
+        #expect((0..<8).allSatisfy { coldForm[warm, 8 + $0] == imputed[warm, $0] && coldForm[warm, $0] == imputed[warm, $0] })
+        #expect((0..<16).allSatisfy { coldForm[row, $0] == imputed[row, $0] })
+        #expect((0..<8).allSatisfy { side.items!.cold![warm, 8 + $0] == 0 })
         c.features.item?.imputeMissing = nil
         c.features.item?.modalities = ["structured"]
-        #expect(try SideFeatures(settings: c.features, dataset: ds).items?.matrix.cols == 8)
+        let structuredOnly = try #require(try SideFeatures(settings: c.features, dataset: ds).items)
+        #expect(structuredOnly.matrix.cols == 8 && structuredOnly.cold == nil, "nothing derived from interactions")
         // Fitted without the validation carving: the cold validation items have behaviour vectors.
         let leaky = try fit(config.data, validation: 0, into: "leaky")
         c.features.item = SideFeatureSettings.Source(path: leaky.path)
