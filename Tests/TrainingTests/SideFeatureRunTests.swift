@@ -133,6 +133,35 @@ import Semantic
         #expect(side.extraItemIDs.isEmpty && side.items?.matrix.rows == ds.numItems)
     }
 
+    /// User features: one row per user in the data's order (or named by an id list, the ids that
+    /// are not users skipped with a note); the user tower reads them, the model file keeps them.
+    @Test func userFeaturesReachTheUserTower() throws {
+        let tmp = TempDir()
+        var (config, _) = try Self.setUp(tmp)
+        config.features.item = nil
+        config.training.validationFraction = 0
+        let ds = try config.loadDataset()
+        var rng = RandomSource(seed: 5)
+        let users = tmp.file("users.npy")
+        try NPY.write(randomMatrix(ds.numUsers, 3, &rng), to: users)
+        config.features.user = SideFeatureSettings.Source(path: users.path)
+        let dir = tmp.file("run")
+        try RunIntegrityTests.train(config, in: dir)
+        #expect(try RunConfig.read(from: dir.appendingPathComponent(RunFiles.config)).model.user.featureDim == 3)
+        let (model, _) = try Checkpoint.load(from: dir.appendingPathComponent(RunFiles.checkpoint))
+        #expect(bits(model.userTower.features!) == bits(try NPY.readMatrix(from: users)))
+        // Named rows: the last id is not a user.
+        let named = tmp.file("named.npy")
+        try NPY.write(randomMatrix(3, 2, &rng), to: named)
+        try [ds.users[1], ds.users[0], "nobody"].joined(separator: "\n").write(to: tmp.file("named.ids"), atomically: true, encoding: .utf8)
+        var settings = SideFeatureSettings()
+        settings.user = SideFeatureSettings.Source(path: named.path)
+        let side = try SideFeatures(settings: settings, dataset: ds)
+        let table = try #require(side.users)
+        #expect(table.present.filter { $0 }.count == 2 && table.present[0] && table.present[1] && side.extraItemIDs.isEmpty)
+        #expect(table.notes.contains { $0.contains("not data set items, skipped") && $0.contains("'nobody'") }, "\(table.notes)")
+    }
+
     /// An MSAC output as the source: its aligned vectors, concatenated; one whose behaviour
     /// vectors saw the held-out items' interactions is refused.
     @Test func msacOutputsGiveTheirAlignedVectors() throws {
