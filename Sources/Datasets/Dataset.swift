@@ -27,6 +27,13 @@ public struct Dataset: Sendable {
     /// cannot score them, but features that do not need interactions (MSAC's text or
     /// structured modalities) can describe them.
     public var itemsWithoutTraining: [String]
+    /// The test pairs of users seen in training with the items of ``itemsWithoutTraining``
+    /// (item index = position in that list), kept aside for the cold-item evaluation; nil when
+    /// the loader kept none (see ``ColdItemHoldout``).
+    public var coldTest: Interactions?
+    /// Validation pairs of items whose every training interaction was carved out of training
+    /// (``carvingColdValidationItems(fraction:seed:)``), in the dataset's item space; nil when none.
+    public var coldValidation: Interactions?
 
     /// Creates a data set from its parts.
     public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,

@@ -10,8 +10,10 @@ enum DatasetAssembler {
         case numeric(userBound: Int, itemBound: Int)
     }
 
+    /// `heldOut`: provisional items held out of training on purpose (``ColdItemHoldout``), whose
+    /// test pairs strict mode accepts.
     static func assemble(name: String, users: IDMap, items: IDMap, train: PairLog, test: PairLog,
-                         layout: Layout, strict: Bool, notes: [String]) throws -> Dataset {
+                         layout: Layout, strict: Bool, notes: [String], heldOut: Set<Int32> = []) throws -> Dataset {
         var notes = notes
         let userSpace = users.count, itemSpace = items.count
         var userTrain = [Int](repeating: 0, count: userSpace)
@@ -48,12 +50,15 @@ enum DatasetAssembler {
         var keep = [Bool](repeating: true, count: test.count)
         var droppedUsers = Set<Int32>(), droppedItems = Set<Int32>()
         var droppedUnseen = 0, droppedOverlap = 0
+        // Test pairs of seen users with items outside the item map: the cold-item evaluation's.
+        var coldUsers: [Int32] = [], coldItems: [Int32] = []
         for k in 0..<test.count {
             let u = test.users[k], i = test.items[k]
             let userSeen = userTrain[Int(u)] > 0 && userMap[Int(u)] >= 0
             let itemSeen = itemTrain[Int(i)] > 0 && itemMap[Int(i)] >= 0
+            if userSeen && itemMap[Int(i)] < 0 { coldUsers.append(userMap[Int(u)]); coldItems.append(i) }
             if !userSeen || !itemSeen {
-                if strict {
+                if strict && !(userSeen && heldOut.contains(i)) {
                     let (field, role, id) = !userSeen ? (test.userField, "user", users[Int(u)])
                                                       : (test.itemFieldLabel(k), "item", items[Int(i)])
                     throw DataError(file: test.file, line: Int(test.lines[k]), field: field,
@@ -76,7 +81,9 @@ enum DatasetAssembler {
         }
         if droppedUnseen > 0 {
             notes.append("dropped \(DatasetInfo.grouped(droppedUnseen)) test interactions whose user or item never occurs "
-                         + "in training: \(droppedUsers.count) test users, \(droppedItems.count) test items never seen in training")
+                         + "in training: \(droppedUsers.count) test users, \(droppedItems.count) test items never seen in training"
+                         + (coldUsers.isEmpty ? "" : " (the \(DatasetInfo.grouped(coldUsers.count)) of seen users with unseen items are kept aside "
+                            + "for the cold-item evaluation)"))
         }
         if droppedOverlap > 0 {
             notes.append("dropped \(DatasetInfo.grouped(droppedOverlap)) test interactions that also occur in training")
@@ -89,9 +96,16 @@ enum DatasetAssembler {
             testItems.append(itemMap[Int(test.items[k])])
         }
         let testSet = Interactions.fromPairs(numUsers: numUsers, numItems: numItems, users: testUsers, items: testItems)
-        let withoutTraining = (0..<itemSpace).filter { itemMap[$0] < 0 }.map { items[$0] }
-        return Dataset(name: name, users: finalUsers, items: finalItems, train: trainSet, test: testSet, notes: notes,
-                       itemsWithoutTraining: withoutTraining)
+        let without = (0..<itemSpace).filter { itemMap[$0] < 0 }
+        var coldIndex = [Int32](repeating: -1, count: itemSpace)
+        for (c, i) in without.enumerated() { coldIndex[i] = Int32(c) }
+        var dataset = Dataset(name: name, users: finalUsers, items: finalItems, train: trainSet, test: testSet, notes: notes,
+                              itemsWithoutTraining: without.map { items[$0] })
+        if !coldUsers.isEmpty {
+            dataset.coldTest = Interactions.fromPairs(numUsers: numUsers, numItems: without.count, users: coldUsers,
+                                                      items: coldItems.map { coldIndex[Int($0)] })
+        }
+        return dataset
     }
 
     /// Splits one log with `split` (the one `options` asks for, or the format's default) and
@@ -104,13 +118,19 @@ enum DatasetAssembler {
         var logs = [clean]
         let filters = try InteractionFilters.apply(&logs, numUsers: users.count, numItems: items.count, options: options)
         let kept = logs[0]
-        let (isTest, splitNotes) = try SplitEngine.assignTest(kept, numUsers: users.count, split: split,
+        var (isTest, splitNotes) = try SplitEngine.assignTest(kept, numUsers: users.count, split: split,
                                                               requested: options.split != nil, seed: options.seed)
         notes += splitNotes
+        var heldOut: Set<Int32> = []
+        if options.coldItems > 0 {
+            let holdout = ColdItemHoldout.apply(kept, isTest: &isTest, numItems: items.count, fraction: options.coldItems, seed: options.seed)
+            heldOut = holdout.items
+            notes.append(holdout.note)
+        }
         let train = kept.filtered(isTest.map { !$0 })
         let test = kept.filtered(isTest)
         var dataset = try assemble(name: name, users: users, items: items, train: train, test: test,
-                                   layout: .compact, strict: options.strict, notes: notes)
+                                   layout: .compact, strict: options.strict, notes: notes, heldOut: heldOut)
         dataset.filters = filters
         return dataset
     }

@@ -40,6 +40,7 @@ enum LightGCNReader {
         }
         let dir = URL(fileURLWithPath: directory)
         let name = options.name ?? dir.lastPathComponent
+        if options.coldItems > 0 { throw DataError(file: directory, message: ColdItemHoldout.givenFilesMessage) }
         if options.minRating != nil {
             throw DataError(file: directory, message: "a minimum rating needs a rating column, and LightGCN files "
                                 + "('user item item ...' lines) have none")

@@ -87,6 +87,10 @@ public struct LoadOptions: Sendable {
     /// again until none is left (the k-core), before the split (1 removes nothing). For files that come split
     /// (LightGCN, RecBole's train/test files) the count is over all files together.
     public var kCore: Int
+    /// When above 0, this share of the items is held out of training entirely after the split:
+    /// all their interactions go to test (``Dataset/coldTest``), seeded by ``seed`` (single-file
+    /// splits only; see ``ColdItemHoldout``).
+    public var coldItems: Double = 0
 
     /// Options with defaults: format and split chosen from the path, lenient, no dedupe,
     /// seed 0, automatic columns, header present, no validation, no filters.

@@ -12,6 +12,7 @@ enum RecBoleReader {
         let split = options.split ?? DataFormat.recbole.defaultSplit
         var users = IDMap(), items = IDMap()
         if split == .givenFiles {
+            if options.coldItems > 0 { throw DataError(file: path, message: ColdItemHoldout.givenFilesMessage) }
             let trainPath = directory.appendingPathComponent("\(baseName).train.inter").path
             let testPath = directory.appendingPathComponent("\(baseName).test.inter").path
             let validPath = directory.appendingPathComponent("\(baseName).valid.inter").path

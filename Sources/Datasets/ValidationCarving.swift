@@ -48,11 +48,14 @@ extension Dataset {
 
 extension Dataset {
     /// Every interaction the model may know of when it is tested: the training split and the
-    /// validation split carved from it (each user's items merged and sorted). Test evaluation
-    /// masks these, as it masks training items when there is no validation split.
+    /// validation splits carved from it (``validation``, ``coldValidation``; each user's items
+    /// merged and sorted). Test evaluation masks these, as it masks training items when there
+    /// is no validation split.
     public var knownInteractions: Interactions {
-        guard let validation else { return train }
-        let lists = (0..<train.numUsers).map { u in (Array(train.items(of: u)) + validation.items(of: u)).sorted() }
+        guard validation != nil || coldValidation != nil else { return train }
+        let lists = (0..<train.numUsers).map { u in
+            (Array(train.items(of: u)) + (validation?.items(of: u) ?? []) + (coldValidation?.items(of: u) ?? [])).sorted()
+        }
         return Interactions(numUsers: train.numUsers, numItems: train.numItems, lists: lists)
     }
 }

@@ -7,7 +7,9 @@ import NumCore
 /// `adam.m/<name>` and `adam.v/<name>`, lazy-Adam row steps under `adam.row_step/<name>` (I32),
 /// and string metadata: `esans.format` (1), `esans.model_config` (JSON), `esans.num_users`,
 /// `esans.num_items`, `esans.step`, plus whatever the caller adds (seed, epoch, training
-/// configuration). numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
+/// configuration). A tower with dense features stores its table too (not trained):
+/// `<tower>.features` and `<tower>.cold_features` (F32), `<tower>.features_present` and
+/// `<tower>.id_omitted` (I32 0/1), each when set, so a model file rebuilds the same vectors on its own. numpy, PyTorch (`safetensors.torch.load_file`) and faiss users can read the
 /// embedding tables directly. Writes are atomic: a crash never leaves half a checkpoint. The
 /// file carries checksums of its header and payload (see ``SafeTensorsFile/payloadChecksumKey``):
 /// a damaged or truncated checkpoint is refused when read, naming the file.
@@ -25,6 +27,13 @@ public enum Checkpoint {
             let m = Matrix(rows: 1, cols: values.count)
             if !values.isEmpty { m.data.update(from: values, count: values.count) }
             file.add(name: "extra/" + name, matrix: m)
+        }
+        for tower in [model.userTower, model.itemTower] {
+            guard let f = tower.features else { continue }
+            file.add(name: tower.name + ".features", matrix: f)
+            if let cold = tower.coldFeatures { file.add(name: tower.name + ".cold_features", matrix: cold) }
+            if let present = tower.featurePresent { file.add(name: tower.name + ".features_present", int32: present.map { $0 ? 1 : 0 }) }
+            if let omitted = tower.idOmitted { file.add(name: tower.name + ".id_omitted", int32: omitted.map { $0 ? 1 : 0 }) }
         }
         for p in model.parameters {
             file.add(name: p.name, matrix: p.value)
@@ -130,6 +139,26 @@ public enum Checkpoint {
             }
         }
         optimizer?.restore(step: header.step)
+        for tower in [model.userTower, model.itemTower] where tower.config.featureDim > 0 {
+            let name = tower.name + ".features"
+            let f = Matrix(rows: tower.vocabulary, cols: tower.config.featureDim)
+            try copy(file, name, into: f, url: url)
+            func flags(_ tensor: String) throws -> [Bool]? {
+                guard file.names.contains(tensor) else { return nil }
+                let values = try file.int32s(tensor)
+                guard values.count == tower.vocabulary else {
+                    throw TensorIOError(url: url, tensor: tensor, problem: "has \(values.count) entries, expected \(tower.vocabulary)")
+                }
+                return values.map { $0 != 0 }
+            }
+            var cold: Matrix? = nil
+            if file.names.contains(tower.name + ".cold_features") {
+                cold = Matrix(rows: tower.vocabulary, cols: tower.config.featureDim)
+                try copy(file, tower.name + ".cold_features", into: cold!, url: url)
+            }
+            tower.setFeatures(f, present: try flags(tower.name + ".features_present"), cold: cold)
+            tower.setIDOmitted(try flags(tower.name + ".id_omitted"))
+        }
     }
 
     private static func copy(_ file: SafeTensorsFile, _ name: String, into target: Matrix, url: URL) throws {

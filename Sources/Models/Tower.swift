@@ -2,7 +2,12 @@ import NumCore
 
 /// One tower: input (ID embedding, history mean-pool and/or projected dense features, summed),
 /// an optional MLP, and L2 normalisation. Forward keeps what backward needs, llm.c style:
-/// call ``forward(_:)`` then ``backward(_:)`` with the gradient of the output.
+/// call ``forward(_:dropout:idDropout:)`` then ``backward(_:l2:)`` with the gradient of the output.
+///
+/// With dense features, the ID embedding of some rows can be left out, so that their vector
+/// comes from the features alone: always for the rows of ``idOmitted`` (items without training
+/// interactions, whose ID rows were never trained), and at random during training with an ID
+/// dropout (rows with features only). A row left out gets no gradient in its ID embedding.
 public final class Tower: @unchecked Sendable {
     /// What a forward pass is computed for.
     public struct Input {
@@ -14,8 +19,12 @@ public final class Tower: @unchecked Sendable {
         public init(ids: [Int32], histories: [ArraySlice<Int32>] = []) { self.ids = ids; self.histories = histories }
     }
 
+    /// The tower's name (`user` or `item`), the prefix of its parameters' names.
+    public let name: String
     /// This tower's configuration.
     public let config: TowerConfig
+    /// Number of rows (IDs) the tower covers.
+    public let vocabulary: Int
     /// Output dimension.
     public let dim: Int
     /// ID embedding, if configured.
@@ -24,6 +33,15 @@ public final class Tower: @unchecked Sendable {
     public let historyPool: HistoryPoolLayer?
     /// Dense per-row features (not trained) and their projection, if configured.
     public private(set) var features: Matrix?
+    /// Per row, whether it has features (nil: every row); ID dropout leaves out only such rows.
+    public private(set) var featurePresent: [Bool]?
+    /// The features a row has without interactions (those derived from interactions removed),
+    /// used instead of ``features`` when its ID embedding is left out, so that a row dropped in
+    /// training looks like an item without training interactions (nil: ``features``).
+    public private(set) var coldFeatures: Matrix?
+    /// Per row, whether its ID embedding is left out of every forward pass (nil: none); only
+    /// for a tower with features.
+    public private(set) var idOmitted: [Bool]?
     /// Projection of the dense features to `dim`.
     public let featureProjection: LinearLayer?
     /// MLP layers (ReLU between them).
@@ -41,6 +59,8 @@ public final class Tower: @unchecked Sendable {
     /// Output of the last forward pass (`rows x dim`, L2-normalised rows).
     public private(set) var output: Matrix
     private var norms: [Float] = []
+    /// Batch rows of the last forward pass whose ID embedding was left out, ascending.
+    private var idLeftOut: [Int] = []
     private var capacity = 0
     /// Dropout of the last forward pass: the factor (0 or 1/(1-p)) of each pre-norm element.
     private var dropoutMask: Matrix? = nil
@@ -51,8 +71,10 @@ public final class Tower: @unchecked Sendable {
     ///   (when nil and history is on, the tower gets a table of its own of `historyVocabulary` rows).
     public init(name: String, config: TowerConfig, dim: Int, vocabulary: Int, historyVocabulary: Int,
                 sharedHistoryTable: Parameter?, initStd: Float, rng: inout RandomSource) {
+        self.name = name
         self.config = config
         self.dim = dim
+        self.vocabulary = vocabulary
         precondition(config.idEmbedding || config.history || config.featureDim > 0, "\(name) tower has no input")
         embedding = config.idEmbedding ? EmbeddingLayer(name: name + ".embedding", vocabulary: vocabulary, dim: dim, std: initStd, rng: &rng) : nil
         if config.history {
@@ -87,10 +109,39 @@ public final class Tower: @unchecked Sendable {
         return ps
     }
 
-    /// Sets the dense feature table (`vocabulary x featureDim`, not trained).
-    public func setFeatures(_ f: Matrix) {
+    /// Sets the dense feature table (`vocabulary x featureDim`, not trained), which rows have
+    /// features (nil: all), and the table of the rows' features without interactions (see
+    /// ``coldFeatures``; nil: the same).
+    public func setFeatures(_ f: Matrix, present: [Bool]? = nil, cold: Matrix? = nil) {
         precondition(f.cols == config.featureDim, "feature width \(f.cols) != configured \(config.featureDim)")
+        precondition(f.rows == vocabulary, "\(f.rows) feature rows for \(vocabulary) \(name) rows")
+        precondition(present.map { $0.count == vocabulary } ?? true, "one presence flag per row")
+        precondition(cold.map { $0.rows == f.rows && $0.cols == f.cols } ?? true, "cold features of the table's shape")
         features = f
+        featurePresent = present
+        coldFeatures = cold
+    }
+
+    /// Sets the rows whose ID embedding is left out of every forward pass (nil: none).
+    public func setIDOmitted(_ flags: [Bool]?) {
+        precondition(flags.map { $0.count == vocabulary } ?? true, "one flag per row")
+        precondition(flags == nil || config.featureDim > 0, "only a tower with features can leave out ID embeddings")
+        idOmitted = flags
+    }
+
+    /// The batch rows of `ids` whose ID embedding is left out: the omitted rows, and with
+    /// `idDropout` each other row with features with probability `rate` (drawn row by row
+    /// from `seed`).
+    private func leftOutRows(_ ids: [Int32], idDropout: Dropout?) -> [Int] {
+        let rate = features == nil ? 0 : (idDropout?.rate ?? 0)
+        guard idOmitted != nil || rate > 0 else { return [] }
+        var rng = RandomSource(seed: idDropout?.seed ?? 0)
+        var out: [Int] = []
+        for (b, id) in ids.enumerated() {
+            if idOmitted?[Int(id)] == true { out.append(b); continue }
+            if rate > 0 && featurePresent?[Int(id)] != false && rng.unitFloat() < rate { out.append(b) }
+        }
+        return out
     }
 
     private func reserve(_ n: Int) {
@@ -105,15 +156,22 @@ public final class Tower: @unchecked Sendable {
     /// Computes L2-normalised vectors for `input.ids` into ``output`` (first `ids.count` rows).
     /// With `dropout`, each element of the vector before normalisation is zeroed with
     /// probability `dropout.rate` (the rest scaled by 1/(1-rate)), the mask drawn from
-    /// `dropout.seed` (training only; evaluation passes none).
+    /// `dropout.seed` (training only; evaluation passes none). With `idDropout` (training only),
+    /// each row with features leaves out its ID embedding with probability `idDropout.rate`.
     @discardableResult
-    public func forward(_ input: Input, dropout: Dropout? = nil) -> Matrix {
+    public func forward(_ input: Input, dropout: Dropout? = nil, idDropout: Dropout? = nil) -> Matrix {
         let n = input.ids.count
         reserve(n)
         rows = n
         self.input = input
         var started = false
-        if let embedding { embedding.forward(ids: input.ids, out: x0); started = true }
+        idLeftOut = []
+        if let embedding {
+            embedding.forward(ids: input.ids, out: x0)
+            idLeftOut = leftOutRows(input.ids, idDropout: idDropout)
+            for b in idLeftOut { x0.row(b).update(repeating: 0, count: dim) }
+            started = true
+        }
         if let historyPool {
             precondition(input.histories.count == n, "history tower needs one history per row")
             historyPool.forward(histories: input.histories, out: x0, accumulate: started)
@@ -121,6 +179,9 @@ public final class Tower: @unchecked Sendable {
         }
         if let featureProjection, let features {
             for (b, id) in input.ids.enumerated() { featureRows.row(b).update(from: features.row(Int(id)), count: features.cols) }
+            if let coldFeatures {
+                for b in idLeftOut { featureRows.row(b).update(from: coldFeatures.row(Int(input.ids[b])), count: features.cols) }
+            }
             let proj = Matrix(rows: n, cols: dim)
             featureProjection.forward(featureRows, rows: n, into: proj)
             if started { VectorMath.axpy(1, proj.data, x0.data, n * dim) } else { x0.data.update(from: proj.data, count: n * dim) }
@@ -163,7 +224,22 @@ public final class Tower: @unchecked Sendable {
             if i > 0 { ReLULayer.backward(y: hidden[i - 1], dy: dx, rows: n) }
             dh = dx
         }
-        if let embedding { embedding.backward(ids: input.ids, dOut: dh, l2: l2) }
+        if let embedding {
+            if idLeftOut.isEmpty {
+                embedding.backward(ids: input.ids, dOut: dh, l2: l2)
+            } else {
+                // Only the rows that used their ID embedding get a gradient in it.
+                var kept: [Int] = []
+                kept.reserveCapacity(n - idLeftOut.count)
+                var next = 0
+                for b in 0..<n {
+                    if next < idLeftOut.count && idLeftOut[next] == b { next += 1 } else { kept.append(b) }
+                }
+                let dKept = Matrix(uninitializedRows: kept.count, cols: dim)
+                for (r, b) in kept.enumerated() { dKept.row(r).update(from: dh.row(b), count: dim) }
+                embedding.backward(ids: kept.map { input.ids[$0] }, dOut: dKept, l2: l2)
+            }
+        }
         if let historyPool { historyPool.backward(histories: input.histories, dOut: dh) }
         if let featureProjection, features != nil { featureProjection.backward(x: featureRows, dy: dh, rows: n, dx: nil) }
     }

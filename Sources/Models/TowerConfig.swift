@@ -6,8 +6,9 @@ public struct TowerConfig: Codable, Sendable, Equatable {
     public var history: Bool = false
     /// Cut histories to this many items (0 = no limit).
     public var historyMaxLength: Int = 0
-    /// Item tower only: width of a dense feature vector per item (0 = none), projected to the
-    /// embedding width by a learned linear layer.
+    /// Width of a dense feature vector per row (item or user; 0 = none), projected to the
+    /// embedding width by a learned linear layer and added to the other inputs. Set by the run
+    /// from its feature source (`--item-features`, `--user-features`).
     public var featureDim: Int = 0
     /// Hidden widths of an MLP after the input (ReLU between layers); the MLP always ends in
     /// a linear layer back to the model dimension. Empty = no MLP.

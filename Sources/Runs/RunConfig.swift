@@ -28,6 +28,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// Drop users and items with fewer than this many interactions until none is left,
         /// before the split (nil: no k-core).
         public var kCore: Int?
+        /// Hold this share of the items out of training entirely, all their interactions in
+        /// test, for the cold-item evaluation (nil: none; see ``Datasets/ColdItemHoldout``).
+        /// With a validation split the same share of the other items becomes cold validation items.
+        public var coldItems: Double?
         /// A data source read from `path`.
         public init(path: String) { self.path = path }
 
@@ -46,6 +50,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
                                       rating: ratingColumn.map(ColumnRef.init(parsing:)))
             o.minRating = minRating
             o.kCore = kCore ?? 0
+            o.coldItems = coldItems ?? 0
             return o
         }
     }
@@ -54,6 +59,22 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var model: ModelConfig
     public var training: TrainConfig
     public var optimizer: AdamOptimizer.Config
+    /// Side features of the towers (`--item-features`, `--user-features`) and their sources'
+    /// checksums; empty for a run on IDs alone (and for configs written before they existed).
+    public var features = SideFeatureSettings()
+
+    private enum CodingKeys: String, CodingKey { case data, model, training, optimizer, features }
+
+    /// Decodes a configuration; `features` is absent from files of runs without side features
+    /// written before they existed.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        data = try c.decode(DataSource.self, forKey: .data)
+        model = try c.decode(ModelConfig.self, forKey: .model)
+        training = try c.decode(TrainConfig.self, forKey: .training)
+        optimizer = try c.decode(AdamOptimizer.Config.self, forKey: .optimizer)
+        features = try c.decodeIfPresent(SideFeatureSettings.self, forKey: .features) ?? SideFeatureSettings()
+    }
 
     /// Whether `other` describes the same run, with file paths compared after resolving them
     /// against the current directory (`../data/x` from one directory and `/abs/data/x` are
@@ -93,6 +114,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         var c = self
         c.data.path = Self.absolute(data.path)
         c.training.semanticIDs = training.semanticIDs.map(Self.absolute)
+        c.features.item?.path = Self.absolute(features.item?.path ?? "")
+        c.features.user?.path = Self.absolute(features.user?.path ?? "")
         return c
     }
 
@@ -145,6 +168,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         }
         if validationFraction > 0 {
             ds = ds.carvingValidation(fraction: validationFraction, seed: seed)
+            if let cold = data.coldItems, cold > 0 { ds = ds.carvingColdValidationItems(fraction: cold, seed: seed) }
         }
         return ds
     }

@@ -76,12 +76,19 @@ public enum RunSettingsFile {
             var out: [String: Any] = [:]
             for child in Mirror(reflecting: value).children {
                 guard let label = child.label else { continue }
-                let m = Mirror(reflecting: child.value)
-                out[label] = m.displayStyle == .struct && !m.children.isEmpty ? tree(child.value) : [String: Any]()
+                var inner = child.value
+                // A set optional is read through (a feature source's keys); a nil one is a leaf.
+                if Mirror(reflecting: inner).displayStyle == .optional, let some = Mirror(reflecting: inner).children.first?.value { inner = some }
+                let m = Mirror(reflecting: inner)
+                out[label] = m.displayStyle == .struct && !m.children.isEmpty ? tree(inner) : [String: Any]()
             }
             return out
         }
-        var keys = tree(RunConfig(data: RunConfig.DataSource(path: "")))
+        // Optional parts show their keys only when set: the feature sources are.
+        var template = RunConfig(data: RunConfig.DataSource(path: ""))
+        template.features.item = SideFeatureSettings.Source(path: "", modalities: [], imputeMissing: false, checksum: "")
+        template.features.user = template.features.item
+        var keys = tree(template)
         for legacy in legacyKeys {
             let parts = legacy.split(separator: ".").map(String.init)
             func insert(_ t: inout [String: Any], _ rest: ArraySlice<String>) {

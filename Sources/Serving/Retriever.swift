@@ -85,7 +85,7 @@ public final class Retriever: @unchecked Sendable {
         self.ivf = ivf
         self.ivfRecall = ivf == nil ? nil : ivfRecall
         self.defaultIndex = ivf == nil ? .exact : .ivf
-        self.maxK = min(maxK, run.dataset.numItems)
+        self.maxK = min(maxK, run.items.rows)
         self.encoder = HistoryEncoder(userTower: run.model.userTower)
     }
 
@@ -166,7 +166,7 @@ public final class Retriever: @unchecked Sendable {
                 }
             }
         }
-        let names = run.dataset.items
+        let names = run.itemIDs
         return hits.map { RetrievedItem(id: names[Int($0.item)], score: $0.score) }
     }
 
@@ -180,7 +180,7 @@ public final class Retriever: @unchecked Sendable {
     }
 
     private func item(_ id: String, field: String) throws -> Int32 {
-        guard let i = run.dataset.items.index(of: id) else { throw ServingError(.notFound, "unknown item id '\(id)' (\(field))") }
+        guard let i = run.itemIDs.index(of: id) else { throw ServingError(.notFound, "unknown item id '\(id)' (\(field))") }
         return Int32(i)
     }
 }

@@ -18,8 +18,12 @@ public final class ServingRun: @unchecked Sendable {
     public let model: TwoTowerModel
     /// User vectors (`numUsers x d`), from the user tower over each user's training items.
     public let users: Matrix
-    /// Item vectors (`numItems x d`).
+    /// Item vectors, one per row of ``itemIDs`` (`catalogue x d`).
     public let items: Matrix
+    /// The items the run scores: the dataset's items (rows `0..<dataset.numItems`), then the
+    /// items with side features but no training interaction, whose vectors come from their
+    /// features alone (none for a run on IDs alone).
+    public let itemIDs: IDMap
     /// The fingerprint of ``dataset`` (``Datasets/Dataset/fingerprint``), which the run's model
     /// files and its IVF indexes record.
     public let dataFingerprint: String
@@ -53,18 +57,31 @@ public final class ServingRun: @unchecked Sendable {
         } catch let e as TensorIOError {
             throw ServingError(.badInput, e.description)
         }
-        guard model.numUsers == dataset.numUsers, model.numItems == dataset.numItems else {
-            throw ServingError(.badInput, "\(url.lastPathComponent) was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)")
+        guard let extra = SideFeatureSettings.decodeExtraItems(header.metadata) else {
+            throw ServingError(.badInput, "\(url.path): metadata '\(SideFeatureSettings.extraItemsKey)' is not a list of item ids (the file is damaged)")
         }
+        guard model.numUsers == dataset.numUsers, model.numItems == dataset.numItems + extra.count else {
+            throw ServingError(.badInput, "\(url.lastPathComponent) was trained on \(model.numUsers) users x \(model.numItems) items; the data has \(dataset.numUsers) x \(dataset.numItems)"
+                               + (extra.isEmpty ? "" : " (+ \(extra.count) items with features only)"))
+        }
+        var catalogue = dataset.items
+        for id in extra { _ = catalogue.intern(id) }
+        itemIDs = catalogue
         // Everything known in training (validation included) is the users' history and the mask.
         let seen = dataset.knownInteractions
         known = seen
-        items = TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems)
+        items = TwoTowerModel.encodeAll(model.itemTower, count: model.numItems)
         users = TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers) { seen.items(of: $0) }
     }
 
     /// Vector dimension.
     public var dimension: Int { items.cols }
+
+    /// The vectors of the dataset's items (the first rows of ``items``), which the test
+    /// split's metrics rank.
+    public var datasetItemVectors: Matrix {
+        items.rows == dataset.numItems ? items : Matrix(rowsOf: items, first: 0, count: dataset.numItems)
+    }
 
     /// Reads `RUNDIR/config.json`.
     public static func loadConfig(_ dir: URL) throws -> RunConfig {

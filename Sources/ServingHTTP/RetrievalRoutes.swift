@@ -32,7 +32,7 @@ public enum RetrievalRoutes {
             let r = state.retriever
             return json(JSONWriter.object([
                 ("status", "ok"), ("run", r.run.directory.path), ("users", r.run.dataset.numUsers),
-                ("items", r.run.dataset.numItems), ("dimension", r.run.dimension), ("default_index", r.defaultIndex.rawValue),
+                ("items", r.run.items.rows), ("dimension", r.run.dimension), ("default_index", r.defaultIndex.rawValue),
                 ("ivf_lists", r.ivf?.lists ?? 0), ("default_nprobe", r.ivf?.defaultProbes ?? 0),
                 ("ivf_recall", r.ivfRecall?.recall ?? Double.nan), ("ivf_recall_k", r.ivfRecall?.k ?? 0),
                 ("history_queries", r.supportsHistory), ("max_k", r.maxK), ("max_body_bytes", options.maxBodyBytes),
@@ -41,7 +41,7 @@ public enum RetrievalRoutes {
         router.get("/metrics") { _, _ -> Response in
             let r = state.retriever
             let text = state.metrics.prometheusText(gauges: [
-                ("esans_items", "Items in the loaded run.", Double(r.run.dataset.numItems)),
+                ("esans_items", "Items in the loaded run.", Double(r.run.items.rows)),
                 ("esans_users", "Users in the loaded run.", Double(r.run.dataset.numUsers)),
                 ("esans_resident_memory_bytes", "Resident set size of the server process.", Double(residentBytes())),
             ])

@@ -45,7 +45,7 @@ public final class ServingState: Sendable {
             current.withLock { $0 = fresh }
             metrics.recordReload(result: "ok")
             logger.info("reloaded", metadata: [
-                "run": "\(fresh.run.directory.path)", "items": "\(fresh.run.dataset.numItems)",
+                "run": "\(fresh.run.directory.path)", "items": "\(fresh.run.items.rows)",
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
             ])
             return true

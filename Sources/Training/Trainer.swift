@@ -42,6 +42,14 @@ public final class Trainer: @unchecked Sendable {
     private let baseLearningRate: Float
     /// Multiplier of the peak learning rate under the plateau schedule (factor^drops).
     public var plateauScale: Float = 1
+    /// Item tower: the probability of leaving out an item's ID embedding in a training forward
+    /// pass (items with features only; see ``Models/Tower``).
+    public var itemIDDropout: Float = 0
+    /// Per dataset item, whether it has no training interaction and negatives drawn on it are
+    /// drawn again among ``warmItems`` (empty: none are; see ``avoidColdNegatives()``).
+    var isColdItem: [Bool] = []
+    /// The dataset items with training interactions, when some have none.
+    var warmItems: [Int32] = []
     private let pairs: (users: [Int32], items: [Int32])
 
     /// A trainer over `dataset.train`.
@@ -69,6 +77,7 @@ public final class Trainer: @unchecked Sendable {
         var shuffleRNG = root.derived("shuffle").derived(UInt64(epoch))
         var samplerRNG = root.derived("sampler").derived(UInt64(epoch))
         var dropoutRNG = root.derived("dropout").derived(UInt64(epoch))
+        var idDropoutRNG = root.derived("id-dropout").derived(UInt64(epoch))
         if loss.usesEpochContext {
             let (u, v) = encodeAll()
             loss.beginEpoch(epoch, context: LossEpochContext(users: u, items: v, offsets: dataset.train.offsets, trainItems: dataset.train.items))
@@ -82,7 +91,8 @@ public final class Trainer: @unchecked Sendable {
             let range = (s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)
             let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
             optimizer.config.learningRate = learningRate(epoch: epoch, step: s)
-            let (loss, fn) = step(batch, rng: &samplerRNG, dropoutSeed: config.userDropout > 0 ? dropoutRNG.next() : 0)
+            let (loss, fn) = step(batch, rng: &samplerRNG, dropoutSeed: config.userDropout > 0 ? dropoutRNG.next() : 0,
+                                  idDropoutSeed: itemIDDropout > 0 ? idDropoutRNG.next() : 0)
             lossSum += loss
             fnHits += fn.hits
             fnTotal += fn.total
@@ -110,19 +120,22 @@ public final class Trainer: @unchecked Sendable {
 
     /// One optimisation step on `batch`; returns the loss and the false-negative counts.
     @discardableResult
-    public func step(_ batch: BatchRequest, rng: inout RandomSource, dropoutSeed: UInt64 = 0) -> (loss: Double, fn: (hits: Int, total: Int)) {
+    public func step(_ batch: BatchRequest, rng: inout RandomSource, dropoutSeed: UInt64 = 0,
+                     idDropoutSeed: UInt64 = 0) -> (loss: Double, fn: (hits: Int, total: Int)) {
         let B = batch.count, d = model.config.dim
         let userInput = Tower.Input(ids: batch.users,
                                     histories: model.config.user.history ? batch.users.map { dataset.train.items(of: Int($0)) } : [])
         let scorer: CandidateScorer? = sampler.needsScorer ? ModelScorer(model: model, users: userInput) : nil
-        let neg = sampler.sample(batch, scorer: scorer, rng: &rng)
+        var neg = sampler.sample(batch, scorer: scorer, rng: &rng)
+        if !warmItems.isEmpty { redrawColdNegatives(&neg, rng: &rng) }
         let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)
 
         // Forward: item tower once over [positives | shared | per-positive], user tower.
         let itemIDs = batch.positives + neg.shared + neg.perPositive
-        let items = model.itemTower.forward(Tower.Input(ids: itemIDs))
+        let items = model.itemTower.forward(Tower.Input(ids: itemIDs),
+                                            idDropout: itemIDDropout > 0 ? Dropout(rate: itemIDDropout, seed: idDropoutSeed) : nil)
         let users = model.userTower.forward(userInput, dropout: config.userDropout > 0 ? Dropout(rate: config.userDropout, seed: dropoutSeed) : nil)
         // The loss reads only the first B rows of `users` and `positives`: pass the tower outputs
         // as they are (the positives are the first B rows of the item output) and the negatives

@@ -52,6 +52,8 @@ public final class TrainingRun {
 
     /// What the run's model files are built from (data fingerprint, settings, input files).
     private var provenance: RunProvenance?
+    /// The towers' side features (none for a run on IDs alone).
+    private var side = SideFeatures()
 
     /// The memory a run may need at its peak, in bytes (default: the machine's physical
     /// memory); nil skips the check. A run whose ``TrainingMemoryEstimate`` exceeds it is
@@ -99,6 +101,7 @@ public final class TrainingRun {
             let estimate = TrainingMemoryEstimate(sizes: TrainingMemoryEstimate.sizes(of: dataset, source: config.data), config: config)
             if estimate.peakBytes > Double(memoryLimit) { throw MemoryLimitError(estimate: estimate, limit: memoryLimit) }
         }
+        side = try Self.prepareSideFeatures(&config, dataset: dataset, resuming: (resumption?.doneEpochs ?? 0) > 0) { self.observe(.note($0)) }
         provenance = try RunProvenance(config: config, dataset: dataset)
         var samplerNotes: [String] = []
         let context = SamplingContext(train: dataset.train)
@@ -111,8 +114,11 @@ public final class TrainingRun {
         if !stale.isEmpty { observe(.note("removed \(stale.count) temporary file(s) of writes interrupted earlier (\(stale.joined(separator: ", ")))")) }
 
         let optimizer = AdamOptimizer(config: config.optimizer)
-        let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let model = TwoTowerModel(config: config.model, numUsers: dataset.numUsers, numItems: side.itemRows(dataset), seed: tc.seed)
+        side.install(into: model, train: dataset.train)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        trainer.itemIDDropout = config.features.itemIDDropout
+        trainer.avoidColdNegatives()
         var log = MetricsLog()
         var selection = ModelSelection()
         var startEpoch = 1
@@ -155,6 +161,7 @@ public final class TrainingRun {
             "train_interactions": String(dataset.train.count), "test_interactions": String(dataset.test.count),
             "sampler": tc.sampler.rawValue, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
         ]
+        log.info.merge(Self.featureInfo(config, side)) { _, b in b }
         for n in samplerNotes { observe(.note(n)) }
         let validating = dataset.validation != nil
         if tc.lrSchedule == .plateau && !validating {
@@ -182,6 +189,7 @@ public final class TrainingRun {
                 if let val = dataset.validation {
                     let vm = validator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val, progress: evaluating("valid"))
                     for (k, x) in vm.values { entry["valid_" + k] = x }
+                    for (k, x) in trainer.evaluateColdValidation(cutoffs: tc.cutoffs)?.values(prefix: "valid_") ?? [:] { entry[k] = x }
                     let plateau = tc.lrSchedule == .plateau
                     let decision = selection.observe(epoch: e, score: vm.values[metricKey] ?? 0,
                                                      patience: plateau ? tc.plateauPatience : tc.patience,
@@ -238,6 +246,7 @@ public final class TrainingRun {
                 for (k, x) in evaluator.evaluate(userVectors: u, itemVectors: v, train: dataset.train, test: val, progress: evaluating("valid")).values {
                     final["valid_" + k] = x
                 }
+                for (k, x) in trainer.evaluateColdValidation(cutoffs: tc.cutoffs)?.values(prefix: "valid_") ?? [:] { final[k] = x }
             }
             final["lr_drops"] = Double(selection.drops.count)
             log.info["selected_on"] = "valid_" + metricKey
@@ -254,6 +263,10 @@ public final class TrainingRun {
         if !log.epochs.isEmpty {
             let (m, perUser) = exported.evaluateTestPerUser(progress: evaluating("test"))
             for (k, x) in m.values { final[k] = x }
+            if let (cold, withoutFeatures) = exported.evaluateColdTest(extraItemIDs: side.extraItemIDs, cutoffs: tc.cutoffs) {
+                for (k, x) in cold.values() { final[k] = x }
+                if withoutFeatures > 0 { final["cold_interactions_without_features"] = Double(withoutFeatures) }
+            }
             try perUser.write(to: directory.appendingPathComponent(RunFiles.perUserTest))
         }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
@@ -282,8 +295,11 @@ public final class TrainingRun {
         var notes: [String] = []
         let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes)
         let optimizer = AdamOptimizer(config: full.optimizer)
-        let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: tc.seed)
+        let model = TwoTowerModel(config: full.model, numUsers: dataset.numUsers, numItems: side.itemRows(dataset), seed: tc.seed)
+        side.install(into: model, train: dataset.train)
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
+        trainer.itemIDDropout = full.features.itemIDDropout
+        trainer.avoidColdNegatives()
         let clusters = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         let context = SamplingContext(train: dataset.train)
         let total = lineage.reduce(0, +)
@@ -363,7 +379,11 @@ public final class TrainingRun {
     }
 
     /// The provenance entries every model file of the run carries.
-    private var provenanceMetadata: [String: String] { provenance?.metadata ?? [:] }
+    private var provenanceMetadata: [String: String] {
+        var m = provenance?.metadata ?? [:]
+        if !side.extraItemIDs.isEmpty { m[SideFeatureSettings.extraItemsKey] = SideFeatureSettings.encodeExtraItems(side.extraItemIDs) }
+        return m
+    }
 
     /// Restores a checkpoint of this run, refusing one built from other data, settings or
     /// input files; a file without checksums or provenance (an older esans) gets a note.
@@ -378,8 +398,8 @@ public final class TrainingRun {
 
     /// Writes `embeddings/` for the trained model.
     private func exportEmbeddings(trainer: Trainer, dataset: Dataset) throws {
-        let (u, v) = trainer.encodeAll(histories: trainer.knownInteractions)
-        try EmbeddingExport.write(users: u, items: v, dataset: dataset,
+        let (u, _) = trainer.encodeAll(histories: trainer.knownInteractions)
+        try EmbeddingExport.write(users: u, items: trainer.encodeCatalogue(), dataset: dataset, extraItemIDs: side.extraItemIDs,
                                   to: directory.appendingPathComponent(RunFiles.embeddings))
     }
 }

@@ -37,13 +37,14 @@ struct ExportCommand: ParsableCommand {
         }
         var codes: SemanticIDs? = nil
         if let msacDir {
-            do { codes = try IVFBuilder.primaryCodes(msacDir, itemIDs: ds.items) } catch let e as ServingError {
+            do { codes = try IVFBuilder.primaryCodes(msacDir, itemIDs: run.run.itemIDs) } catch let e as ServingError {
                 throw ValidationError(e.message)
             }
         }
-        try EmbeddingExport.write(users: users, items: items, dataset: ds, to: out)
+        let extra = Array(run.run.itemIDs.externalIDs.dropFirst(ds.numItems))
+        try EmbeddingExport.write(users: users, items: items, dataset: ds, extraItemIDs: extra, to: out)
         if let codes {
-            try EmbeddingExport.writeSemanticIDs(primary: codes.primary, secondary: codes.secondary, dataset: ds, to: out)
+            try EmbeddingExport.writeSemanticIDs(primary: codes.primary, secondary: codes.secondary, dataset: ds, extraItemIDs: extra, to: out)
         }
         let semantic = codes.map { " and item semantic IDs (kp \($0.kp), ks \($0.ks))" } ?? ""
         if format == "npy" {
@@ -53,7 +54,7 @@ struct ExportCommand: ParsableCommand {
         var f = SafeTensorsFile()
         f.add(name: "user_embeddings", matrix: users)
         f.add(name: "item_embeddings", matrix: items)
-        f.metadata = ["users": String(ds.numUsers), "items": String(ds.numItems), "dataset": ds.name]
+        f.metadata = ["users": String(ds.numUsers), "items": String(items.rows), "dataset": ds.name]
         if let codes {
             f.add(name: "item_primary_codes", int32: codes.primary)
             f.add(name: "item_secondary_codes", int32: codes.secondary)

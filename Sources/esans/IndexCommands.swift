@@ -49,7 +49,7 @@ struct IndexBuildCommand: ParsableCommand {
         var meta = ["run": runDirectory]
         do {
             if let msac {
-                index = try IVFBuilder.fromMSAC(URL(fileURLWithPath: msac), items: items, itemIDs: loaded.dataset.items,
+                index = try IVFBuilder.fromMSAC(URL(fileURLWithPath: msac), items: items, itemIDs: loaded.run.itemIDs,
                                                 dataFingerprint: loaded.run.dataFingerprint, defaultProbes: nprobe)
                 meta["source"] = "msac"
                 meta["msac"] = msac

@@ -37,11 +37,14 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Column of the ratings for --min-rating (name or 0-based index; default: the one named 'rating').") var ratingColumn: String?
     @Option(help: ArgumentHelp("Drop users and items with fewer than K interactions, again until none is left (the k-core), before the split.", valueName: "K"))
     var kCore: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold this share of the items out of training entirely, all their interactions in test, for the cold-item evaluation (seeded; with --validation the same share of the other items becomes cold validation items).", valueName: "F"))
+    var coldItems: Double?
 
     /// Checks the filter settings while parsing (the file itself is read later).
     func validate() throws {
         if let minRating, !minRating.isFinite { throw ValidationError("--min-rating must be a finite number") }
         if let kCore, kCore < 1 { throw ValidationError("--k-core must be at least 1") }
+        if let coldItems, !(coldItems > 0 && coldItems < 1) { throw ValidationError("--cold-items must lie in (0, 1), got \(coldItems)") }
         if data == RunConfig.syntheticPath && (minRating != nil || kCore != nil) {
             throw ValidationError("--min-rating and --k-core filter data read from files, not the generated '\(RunConfig.syntheticPath)' data")
         }
@@ -74,6 +77,7 @@ struct DataOptions: ParsableArguments {
         if let ratingColumn { s.ratingColumn = ratingColumn }
         if let minRating { s.minRating = minRating }
         if let kCore { s.kCore = kCore }
+        if let coldItems { s.coldItems = coldItems }
         if s.ratingColumn != nil && s.minRating == nil { throw ValidationError("--rating-column is only read for --min-rating; give both") }
         if s.path == RunConfig.syntheticPath && (s.minRating != nil || s.kCore != nil) {
             throw ValidationError("--min-rating and --k-core filter data read from files, not the generated '\(RunConfig.syntheticPath)' data")

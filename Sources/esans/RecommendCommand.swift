@@ -46,11 +46,11 @@ struct RecommendCommand: ParsableCommand {
             ?? (0..<ds.numUsers).map { Int32($0) }
         let recommender = BatchRecommender(run: run.run, excludeKnown: excludeTrain)
         let columns = recommender.columns(k: k)
-        if columns < k { printErr("note: the run has \(ds.numItems) items; writing \(columns) per user") }
+        if columns < k { printErr("note: the run has \(run.items.rows) items; writing \(columns) per user") }
 
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let writer = try RecommendationWriter(url: url, format: format, k: columns, userIDs: ds.users, itemIDs: ds.items,
+        let writer = try RecommendationWriter(url: url, format: format, k: columns, userIDs: ds.users, itemIDs: run.run.itemIDs,
                                               run: URL(fileURLWithPath: runDirectory).standardizedFileURL.path,
                                               excludeKnown: excludeTrain)
         let bar = ProgressBar(total: chosen.count, label: "recommend", unit: "users")
@@ -61,7 +61,7 @@ struct RecommendCommand: ParsableCommand {
             bar.update(chunk.first + chunk.users.count)
         }
         try writer.commit()
-        print("\(ds.name): top \(columns) of \(ds.numItems) items for \(chosen.count) users"
+        print("\(ds.name): top \(columns) of \(run.items.rows) items for \(chosen.count) users"
               + (excludeTrain ? ", training items excluded" : "")
               + String(format: ", %.2fs", Date().timeIntervalSince(t0)))
         if short > 0 { print("note: \(short) users have fewer than \(columns) items left to recommend (rows padded with -1 / shorter lists)") }

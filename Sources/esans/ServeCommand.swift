@@ -69,7 +69,7 @@ extension ServeCommand {
         let initial: Retriever
         do { initial = try load() } catch let e as ServingError { throw ValidationError(e.message) }
         var loaded: Logger.Metadata = [
-            "run": "\(runURL.path)", "users": "\(initial.run.dataset.numUsers)", "items": "\(initial.run.dataset.numItems)",
+            "run": "\(runURL.path)", "users": "\(initial.run.dataset.numUsers)", "items": "\(initial.run.items.rows)",
             "index": "\(initial.defaultIndex.rawValue)", "lists": "\(initial.ivf?.lists ?? 0)",
             "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
             "rss_bytes": "\(RetrievalRoutes.residentBytes())",

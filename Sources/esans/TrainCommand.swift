@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+    @OptionGroup(title: "Side features and cold-start items") var features: FeatureOptions
     @Option(name: .customLong("config"), help: ArgumentHelp("Run settings file (JSON in the shape of config.json, e.g. an earlier run's); the options given override its values.", valueName: "file"))
     var configFile: String?
     @Option(help: "Run directory.") var output: String
@@ -51,7 +52,8 @@ struct TrainCommand: ParsableCommand {
         }
         if configFile == nil && !resume {
             try dataOptions.requireData()
-            _ = try training.runConfig(data: dataOptions.source())
+            var c = try training.runConfig(data: dataOptions.source())
+            try features.apply(to: &c)
         }
     }
 
@@ -70,11 +72,15 @@ struct TrainCommand: ParsableCommand {
         } else if resume, let saved = existingRunConfig {
             base = try RunConfig.read(from: saved)
         } else {
-            return try training.runConfig(data: dataOptions.source())
+            var c = try training.runConfig(data: dataOptions.source())
+            try features.apply(to: &c)
+            return c
         }
         var merged = base
         merged.data = try dataOptions.source(over: base.data)
-        return try training.runConfig(over: merged)
+        var c = try training.runConfig(over: merged)
+        try features.apply(to: &c)
+        return c
     }
 
     func run() throws {
@@ -179,6 +185,8 @@ func printFinal(_ log: MetricsLog) {
                      f["valid_recall@20"] ?? 0, Int(f["lr_drops"] ?? 0), refit))
     }
     printTestTable(f)
+    printColdMetrics(f, prefix: "valid_")
+    printColdMetrics(f)
     print(String(format: "  epochs %d, median epoch %.2fs, total training %.1fs", Int(f["epochs_trained"] ?? 0),
                  f["median_epoch_seconds"] ?? 0, f["train_seconds_total"] ?? 0) +
           (f["refit_seconds_total"].map { String(format: " (+ %.1fs refit)", $0) } ?? ""))

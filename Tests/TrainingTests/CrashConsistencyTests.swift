@@ -40,7 +40,10 @@ import Models
             users = bits(try NPY.readMatrix(from: dir.appendingPathComponent("embeddings/user_embeddings.npy")))
             items = bits(try NPY.readMatrix(from: dir.appendingPathComponent("embeddings/item_embeddings.npy")))
             let f = try SafeTensorsFile.read(from: dir.appendingPathComponent(RunFiles.finalModel))
-            finalModel = try Dictionary(uniqueKeysWithValues: f.names.map { ($0, bits(try f.matrix($0))) })
+            // F32 tensors as bits; the I32 ones (a feature table's flags) as their values.
+            finalModel = try Dictionary(uniqueKeysWithValues: f.names.map { name in
+                (name, try (try? bits(f.matrix(name))) ?? f.int32s(name).map { UInt32(bitPattern: $0) })
+            })
             let p = try PerUserMetrics.read(from: dir.appendingPathComponent(RunFiles.perUserTest))
             perUser = p.values.mapValues { $0.map(\.bitPattern) }
         }

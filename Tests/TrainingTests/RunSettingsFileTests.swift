@@ -13,8 +13,12 @@ import Models
         var data = RunConfig.DataSource(path: "/data/log.csv")
         data.format = .csv; data.split = .leaveOneOutByTime; data.strict = true; data.dedupe = true
         data.userColumn = "u"; data.itemColumn = "i"; data.timestampColumn = "t"; data.header = false; data.delimiter = ";"
-        data.ratingColumn = "r"; data.minRating = 3; data.kCore = 2
+        data.ratingColumn = "r"; data.minRating = 3; data.kCore = 2; data.coldItems = 0.1
         var c = RunConfig(data: data)
+        c.features.item = SideFeatureSettings.Source(path: "/msac", modalities: ["text"], imputeMissing: true, checksum: "0123456789abcdef")
+        c.features.user = SideFeatureSettings.Source(path: "/users.npy", modalities: [], imputeMissing: false, checksum: "fedcba9876543210")
+        c.features.itemIDDropout = 0.2
+        c.model.item.featureDim = 64
         c.model.dim = 12; c.model.user.history = true; c.model.item.hidden = [16]
         c.training.epochs = 7; c.training.sampler = .esans; c.training.semanticIDs = "/ids.tsv"; c.training.loss.temperature = 0.2
         c.training.esans.lambda = 0.3; c.training.esans.lambdaRule = .semihard; c.training.cutoffs = [10]
@@ -59,8 +63,9 @@ import Models
     /// accepted values; wrong types and broken JSON with the setting or the file.
     @Test(arguments: [
         (#"{"training": {"epoch": 3}}"#, "training.epoch", "is not a setting esans knows (accepted in training: batchSize,"),
-        (#"{"modle": {}}"#, "modle", "is not a setting esans knows (accepted: data, model, optimizer, training)"),
+        (#"{"modle": {}}"#, "modle", "is not a setting esans knows (accepted: data, features, model, optimizer, training)"),
         (#"{"training": {"esans": {"lamda": 0.2}}}"#, "training.esans.lamda", "accepted in training.esans: clusterTemperature, easy,"),
+        (#"{"features": {"item": {"paht": "m"}}}"#, "features.item.paht", "accepted in features.item: checksum, imputeMissing, modalities, path)"),
         (#"{"training": {"sampler": "random"}}"#, "training.sampler", "unknown sampler 'random' (accepted: uns, pns"),
         (#"{"training": {"lrSchedule": "step"}}"#, "training.lrSchedule", "(accepted: constant, cosine"),
         (#"{"data": {"split": "half"}}"#, "data.split", "unknown split 'half' (accepted: given, loo"),
