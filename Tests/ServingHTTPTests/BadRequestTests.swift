@@ -100,7 +100,7 @@ let badCases: [BadCase] = [
     @Test func badRequestsOnARealPortLeaveTheServerServing() async throws {
         let tmp = TempDir()
         let server = try makeServer(tmp)
-        try await server.application().test(.live) { client in
+        try await withLiveServer(server) { client in
             for c in badCases where c.method == .post {
                 try await client.execute(uri: c.uri, method: .post, headers: [.contentType: c.contentType ?? "application/json"],
                                          body: ByteBuffer(string: c.body ?? "")) { res in

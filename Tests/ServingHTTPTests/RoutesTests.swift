@@ -35,7 +35,7 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
         let server = try makeServer(tmp)
         let r = server.state.retriever
         let user = r.run.dataset.users[5], item = r.run.dataset.items[2]
-        try await server.application().test(.live) { client in
+        try await withLiveServer(server) { client in
             try await client.execute(uri: "/healthz", method: .get) { res in
                 #expect(res.status == .ok)
                 let j = json(res.body)
@@ -109,7 +109,7 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = RetrievalServer(state: ServingState(initial: retriever) { retriever }, options: ServerOptions(port: 0), logger: logger)
-        try await server.application().test(.live) { client in
+        try await withLiveServer(server) { client in
             for name in names.prefix(5) {
                 #expect(run.dataset.items.index(of: name) != nil, "\(name) is an item of the run")
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -166,7 +166,7 @@ let jsonHeaders: HTTPFields = [.contentType: "application/json"]
             Retriever(run: try ServingRun(directory: secondDir), ivf: nil)
         }
         let server = RetrievalServer(state: state, options: ServerOptions(port: 0), logger: logger)
-        try await server.application().test(.live) { client in
+        try await withLiveServer(server) { client in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<40 {
                     group.addTask {
