@@ -18,6 +18,7 @@ set -euo pipefail
 RUN=${1:?usage: scripts/loadtest.sh RUNDIR [INDEXDIR]}
 INDEX=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib/serve.sh"
 BIN=${ESANS_BIN:-.build/release/esans}
 SINGLE_SECONDS=${SINGLE_SECONDS:-20}
 LOAD_SECONDS=${LOAD_SECONDS:-30}
@@ -28,21 +29,10 @@ OUT=${OUT:-/tmp/esans-loadtest}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "$BIN not found: swift build -c release (or set ESANS_BIN)" >&2; exit 2; }
 mkdir -p "$OUT"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
 INDEX_ARGS=()
 [ -n "$INDEX" ] && INDEX_ARGS=(--index "$INDEX")
-"$BIN" serve --run "$RUN" "${INDEX_ARGS[@]}" --host 127.0.0.1 --port "$PORT" --log-level info 2>"$OUT/server.log" &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  kill -0 $PID 2>/dev/null || { echo "server exited:"; cat "$OUT/server.log"; exit 1; }
-  sleep 0.2
-done
-HEALTH=$(curl -sf "http://127.0.0.1:$PORT/healthz")
+start_server "$OUT/server.log" --run "$RUN" "${INDEX_ARGS[@]}"
 USERS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["users"])' "$HEALTH")
-echo "server pid $PID on 127.0.0.1:$PORT: $HEALTH"
 
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$PID/status"; }
 phase() {  # name connections threads seconds index [reload]

@@ -28,6 +28,7 @@ set -euo pipefail
 RUN=${1:?usage: scripts/soak.sh RUNDIR INDEXDIR}
 INDEX=${2:?usage: scripts/soak.sh RUNDIR INDEXDIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib/serve.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 BIN=${ESANS_BIN:-.build/release/esans}
 SOAK_SECONDS=${SOAK_SECONDS:-600}
@@ -42,17 +43,7 @@ rm -rf "$OUT/run" "$OUT/index"
 mkdir -p "$OUT"
 cp -r "$RUN" "$OUT/run"
 cp -r "$INDEX" "$OUT/index"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-"$BIN" serve --run "$OUT/run" --index "$OUT/index" --host 127.0.0.1 --port "$PORT" --log-level info 2>"$OUT/server.log" &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  kill -0 $PID 2>/dev/null || { echo "server exited:"; cat "$OUT/server.log"; exit 1; }
-  sleep 0.2
-done
-echo "server pid $PID on 127.0.0.1:$PORT: $(curl -sf "http://127.0.0.1:$PORT/healthz")"
+start_server "$OUT/server.log" --run "$OUT/run" --index "$OUT/index"
 echo "soak: $SOAK_SECONDS s, $CLIENTS clients, SIGHUP every $RELOAD_EVERY s; output in $OUT"
 
 FAIL=0
