@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
         // Retrieval and the HTTP service, for packages beside this one (Fuzz/ links its readers and request decoding).
         .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP"]),
     ],
@@ -54,8 +54,13 @@ let package = Package(
         // Floor 2: what an MSAC fit is: the cascaded codebooks, the items' semantic IDs, and
         // MSACArtifact, the one reader and writer of semantic_ids.tsv and msac.safetensors.
         .target(name: "Codebooks", dependencies: ["NumCore", "Datasets", "Clustering"], swiftSettings: fastMath),
-        // Floor 3: MSAC — featurisers (text, image, structured, behaviour), alignment, the fit, assignment.
-        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Models", "Encoders", "TextEncoder", "Clustering", "Codebooks"], swiftSettings: fastMath),
+        // Floor 3: what MSAC does to vectors, without any encoder: modality matrices, their
+        // alignment into one space, the codebook refit on aligned vectors, a fit's saved
+        // vectors and settings (MSACOutput), and item features imported from files. The
+        // trainer's cluster refresh and side features need these, not the encoders.
+        .target(name: "Alignment", dependencies: ["NumCore", "Datasets", "Models", "Clustering", "Codebooks"], swiftSettings: fastMath),
+        // Floor 4: MSAC — featurisers (text, image, structured, behaviour), the fit, assignment.
+        .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Encoders", "TextEncoder", "Clustering", "Codebooks", "Alignment"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
         .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
@@ -63,7 +68,7 @@ let package = Package(
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Alignment", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
         .target(name: "Baselines", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
@@ -83,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
+                "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
                 "Encoders", "TextEncoder",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,14 +103,14 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TextEncoderTests", dependencies: ["NumCore", "TextEncoder"], swiftSettings: fastMath),
         .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Semantic", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),

@@ -19,6 +19,11 @@ public struct SemanticIDs: Sendable, Equatable {
     /// `sortedItems[primaryStart[p] ..< primaryStart[p + 1]]` are the items of primary p.
     private let primaryStart: [Int]
 
+    /// Primary codes that at least one item has.
+    public var usedPrimaryCodes: Int { (0..<kp).filter { primaryStart[$0 + 1] > primaryStart[$0] }.count }
+    /// (primary, secondary) cells that at least one item is in.
+    public var occupiedCells: Int { Set(zip(primary, secondary).map { Int($0) * ks + Int($1) }).count }
+
     /// Codes for `primary.count` items (the two arrays must have equal length and codes in range).
     public init(primary: [Int32], secondary: [Int32], kp: Int, ks: Int) {
         precondition(primary.count == secondary.count, "\(primary.count) primary codes, \(secondary.count) secondary")

@@ -1,4 +1,5 @@
 import NumCore
+import Alignment
 import Codebooks
 
 /// How well `esans cluster assign` codes items the codebooks never saw: a seeded share of the

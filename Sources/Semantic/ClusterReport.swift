@@ -50,7 +50,7 @@ public struct ClusterReport: Sendable {
         secondarySizes = s
         primaryUtilisation = ids.kp == 0 ? 0 : Double(p.filter { $0 > 0 }.count) / Double(ids.kp)
         secondaryUtilisation = ids.ks == 0 ? 0 : Double(s.filter { $0 > 0 }.count) / Double(ids.ks)
-        occupiedCells = Set(zip(ids.primary, ids.secondary).map { Int($0) * ids.ks + Int($1) }).count
+        occupiedCells = ids.occupiedCells
         sizeHistogram = ClusterReport.histogram(p)
         if let labels {
             precondition(labels.count == ids.count, "\(labels.count) labels for \(ids.count) items")

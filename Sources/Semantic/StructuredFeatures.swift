@@ -1,4 +1,5 @@
 import Foundation
+import Alignment
 import NumCore
 import Datasets
 import Clustering

@@ -3,7 +3,7 @@ import Runs
 import NumCore
 import Datasets
 import Sampling
-import Semantic
+import Alignment
 import Codebooks
 
 /// What one cluster refresh did (a line of output and keys of the epoch's metrics entry).
@@ -57,7 +57,7 @@ public final class ClusterRefresher {
     /// A refresher for the run `config` over `dataset`, starting from the codes of
     /// `config.semanticIDs`; the MSAC fit beside that file supplies the other modalities.
     /// - Throws: ``DataError`` for a run that cannot refresh (another sampler, random clusters,
-    ///   no semantic IDs), ``SemanticError`` when the fit has other modalities but no saved
+    ///   no semantic IDs), ``NumCore/ModelFileError`` when the fit has other modalities but no saved
     ///   item vectors.
     public init(config: TrainConfig, dataset: Dataset) throws {
         guard config.sampler == .esans, !config.randomClusters, let path = config.semanticIDs else {
@@ -80,7 +80,7 @@ public final class ClusterRefresher {
             for (r, id) in fit.itemIDs.enumerated() { rowOf[id] = r }
             for name in fit.codebooks.modalityNames where name != "behaviour" {
                 guard let saved = fit.saved[name] else {
-                    throw SemanticError(file: dir.appendingPathComponent(MSACOutput.modelFile).path, item: "items.\(name).aligned",
+                    throw ModelFileError(file: dir.appendingPathComponent(MSACOutput.modelFile).path, item: "items.\(name).aligned",
                                         problem: "no fit-time vectors of modality '\(name)' (written by an older `esans cluster`): fit again to refresh clusters")
                 }
                 let v = Matrix(rows: dataset.numItems, cols: saved.aligned.cols)
@@ -130,11 +130,10 @@ public final class ClusterRefresher {
         for i in 0..<ids.count {
             if ids.primary[i] != before.primary[i] { primary += 1; cell += 1 } else if ids.secondary[i] != before.secondary[i] { cell += 1 }
         }
-        let report = ClusterReport(ids: ids)
         return ClusterRefreshOutcome(epoch: epoch, seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9,
                                      itemsChangedCell: cell, itemsChangedPrimary: primary, primaryObjective: fit.primaryObjective,
-                                     secondaryObjective: fit.secondaryObjective, primaryUsed: report.primarySizes.filter { $0 > 0 }.count,
-                                     occupiedCells: report.occupiedCells)
+                                     secondaryObjective: fit.secondaryObjective, primaryUsed: ids.usedPrimaryCodes,
+                                     occupiedCells: ids.occupiedCells)
     }
 
     /// The checkpoint extras that hold the current clusters (codes as exact floats).
@@ -147,14 +146,14 @@ public final class ClusterRefresher {
 
     /// Restores the clusters saved by ``state``; returns false when `extras` hold none (a
     /// checkpoint from before the first refresh keeps the clusters it started from).
-    /// - Throws: ``SemanticError`` when the saved codes do not fit the dataset or codebooks.
+    /// - Throws: ``NumCore/ModelFileError`` when the saved codes do not fit the dataset or codebooks.
     @discardableResult
     public func restore(_ extras: [String: [Float]]) throws -> Bool {
         guard let p = extras["clusters.primary"], let s = extras["clusters.secondary"] else { return false }
         let primary = p.map { Int32($0) }, secondary = s.map { Int32($0) }
         guard primary.count == ids.count, secondary.count == ids.count,
               primary.allSatisfy({ $0 >= 0 && Int($0) < ids.kp }), secondary.allSatisfy({ $0 >= 0 && Int($0) < ids.ks }) else {
-            throw SemanticError(file: "checkpoint", item: "clusters.primary", problem: "\(primary.count) saved codes do not fit \(ids.count) items with Kp \(ids.kp), Ks \(ids.ks)")
+            throw ModelFileError(file: "checkpoint", item: "clusters.primary", problem: "\(primary.count) saved codes do not fit \(ids.count) items with Kp \(ids.kp), Ks \(ids.ks)")
         }
         ids = SemanticIDs(primary: primary, secondary: secondary, kp: ids.kp, ks: ids.ks)
         func centroids(_ name: String, rows: Int) -> Matrix? {

@@ -3,7 +3,7 @@ import NumCore
 import Datasets
 import Models
 import Runs
-import Semantic
+import Alignment
 
 /// The dense side features of a run's towers, read from their sources
 /// (``Runs/SideFeatureSettings``): a `.npy` file, or for items the output directory of

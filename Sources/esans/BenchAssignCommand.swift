@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Semantic
+import Alignment
 
 /// `esans bench assign`: does `esans cluster assign` put new items where a refit would?
 struct BenchAssignCommand: ParsableCommand {

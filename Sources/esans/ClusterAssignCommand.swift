@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Datasets
 import Semantic
+import Alignment
 
 /// `esans cluster assign`: semantic IDs for a dataset's items from an existing MSAC fit.
 struct ClusterAssignCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import Runs
 import Semantic
+import Alignment
 import TextEncoder
 
 /// Semantic IDs for ESANS when the command line gives none (`train --sampler esans`, `compare`

@@ -4,6 +4,7 @@ import Datasets
 import Models
 import Runs
 import Semantic
+import Alignment
 
 /// One MSAC fit as `esans cluster` makes it, shared by `esans cluster` and the commands that
 /// build semantic IDs themselves (`train`, `compare`, `sweep` with ESANS and no --semantic-ids).

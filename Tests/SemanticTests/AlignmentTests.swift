@@ -1,6 +1,7 @@
 import Testing
 import NumCore
 @testable import Semantic
+@testable import Alignment
 
 private func random(_ r: Int, _ c: Int, _ rng: inout RandomSource, scale: Float = 1) -> Matrix {
     let m = Matrix(rows: r, cols: c)

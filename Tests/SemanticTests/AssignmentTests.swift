@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import TestSupport
 @testable import Semantic
+@testable import Alignment
 @testable import Codebooks
 
 /// `esans cluster assign`: items coded from a saved MSAC fit, checked against a direct

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import TestSupport
 @testable import Semantic
+@testable import Alignment
 
 /// MSAC covers the catalogue: items without training interactions (test-only, or only in the
 /// `.item` file) get semantic IDs from the modalities they have.

@@ -3,6 +3,7 @@ import Testing
 import NumCore
 import Datasets
 @testable import Semantic
+@testable import Alignment
 @testable import Clustering
 
 /// Structured (TF-IDF + KG), behaviour (PPMI) and imported featurisers: hand examples, error

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import TestSupport
 @testable import Semantic
+@testable import Alignment
 
 /// `esans cluster` writing over an earlier output and killed midway (scripts/crash-harness.py,
 /// scenario cluster-over) used to leave the new `msac.safetensors` beside the old

@@ -4,6 +4,7 @@ import NumCore
 import Datasets
 import TestSupport
 @testable import Semantic
+@testable import Alignment
 @testable import Codebooks
 
 /// An MSAC output records the data it was fitted on and carries checksums: a damaged or cut

@@ -6,6 +6,7 @@ import NumCore
 import Datasets
 import Models
 import Semantic
+import Alignment
 @testable import Training
 
 /// Runs with item features (`--item-features`): the source recorded in `config.json`, the cold

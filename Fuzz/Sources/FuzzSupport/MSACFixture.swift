@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Semantic
+import Alignment
 import Codebooks
 
 /// A small, valid MSAC output directory as `esans cluster` writes it (`semantic_ids.tsv` and

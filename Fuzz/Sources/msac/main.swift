@@ -10,6 +10,7 @@ import Foundation
 import FuzzSupport
 import NumCore
 import Semantic
+import Alignment
 import Serving
 import Codebooks
 

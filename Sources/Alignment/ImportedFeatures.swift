@@ -29,7 +29,7 @@ public enum ImportedFeatures {
     }
 
     /// Vectors from `matrixFile` (.npy) with ids from `idFile`.
-    /// - Throws: ``SemanticError`` or ``NumCore/TensorIOError`` naming the file.
+    /// - Throws: ``NumCore/ModelFileError`` or ``NumCore/TensorIOError`` naming the file.
     public static func fromNPY(_ matrixFile: URL, ids idFile: URL, items: IDMap, name: String) throws -> ModalityMatrix {
         let m = try NPY.readMatrix(from: matrixFile)
         let ids = try readIDList(idFile)
@@ -37,18 +37,18 @@ public enum ImportedFeatures {
     }
 
     /// Vectors from tensor `tensor` of the safetensors `file`, ids from `ids`.
-    /// - Throws: ``SemanticError`` or ``NumCore/TensorIOError`` naming the file.
+    /// - Throws: ``NumCore/ModelFileError`` or ``NumCore/TensorIOError`` naming the file.
     public static func fromSafeTensors(_ url: URL, tensor: String, ids: IDSource, items: IDMap, name: String) throws -> ModalityMatrix {
         let file = try SafeTensorsFile.read(from: url)
         guard file.shape(of: tensor) != nil else {
-            throw SemanticError(file: url.lastPathComponent, item: tensor, problem: "no such tensor (tensors: \(file.names.prefix(8).joined(separator: ", ")))")
+            throw ModelFileError(file: url.lastPathComponent, item: tensor, problem: "no such tensor (tensors: \(file.names.prefix(8).joined(separator: ", ")))")
         }
         let m = try file.matrix(tensor)
         let list: [String]
         switch ids {
         case .listFile(let f): list = try readIDList(f)
         case .tensor(let t):
-            guard file.shape(of: t) != nil else { throw SemanticError(file: url.lastPathComponent, item: t, problem: "no such id tensor") }
+            guard file.shape(of: t) != nil else { throw ModelFileError(file: url.lastPathComponent, item: t, problem: "no such id tensor") }
             list = try file.int64s(t).map { String($0) }
         case .rowIndex: list = (0..<m.rows).map { $0 < items.count ? items[$0] : "#\($0)" }
         }
@@ -56,13 +56,13 @@ public enum ImportedFeatures {
     }
 
     /// Vectors from a CSV file of `id,v1,...,vd` lines (optional header line).
-    /// - Throws: ``SemanticError`` naming the file and line for a missing file, a value that is
+    /// - Throws: ``NumCore/ModelFileError`` naming the file and line for a missing file, a value that is
     ///   not a number or not finite, a line whose dimension differs from the first, or a
     ///   duplicate id.
     public static func fromCSV(_ url: URL, items: IDMap, name: String) throws -> ModalityMatrix {
         let fileName = url.lastPathComponent
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SemanticError(file: fileName, problem: "cannot read the file")
+            throw ModelFileError(file: fileName, problem: "cannot read the file")
         }
         let text = String(decoding: data, as: UTF8.self)
         var ids: [String] = []
@@ -81,33 +81,33 @@ public enum ImportedFeatures {
                 if fields.count > 1 && Float(fields[1].trimmingCharacters(in: .whitespaces)) == nil { continue }  // header
             }
             let d = fields.count - 1
-            guard d >= 1 else { throw SemanticError(file: fileName, problem: "line \(lineNumber): expected 'id,v1,...,vd', found no values") }
+            guard d >= 1 else { throw ModelFileError(file: fileName, problem: "line \(lineNumber): expected 'id,v1,...,vd', found no values") }
             if dim < 0 { dim = d } else if d != dim {
-                throw SemanticError(file: fileName, problem: "line \(lineNumber): \(d) values, but earlier lines have \(dim)")
+                throw ModelFileError(file: fileName, problem: "line \(lineNumber): \(d) values, but earlier lines have \(dim)")
             }
             for (c, f) in fields.dropFirst().enumerated() {
                 let s = f.trimmingCharacters(in: .whitespaces)
                 guard let v = Float(s) else {
-                    throw SemanticError(file: fileName, problem: "line \(lineNumber): value \(c + 1) '\(s)' is not a number")
+                    throw ModelFileError(file: fileName, problem: "line \(lineNumber): value \(c + 1) '\(s)' is not a number")
                 }
                 guard v.isFinite else {
-                    throw SemanticError(file: fileName, problem: "line \(lineNumber): value \(c + 1) is \(s) (NaN/inf not allowed)")
+                    throw ModelFileError(file: fileName, problem: "line \(lineNumber): value \(c + 1) is \(s) (NaN/inf not allowed)")
                 }
                 values.append(v)
             }
             ids.append(fields[0].trimmingCharacters(in: .whitespaces))
             lines.append(lineNumber)
         }
-        guard dim > 0, !ids.isEmpty else { throw SemanticError(file: fileName, problem: "no data lines") }
+        guard dim > 0, !ids.isEmpty else { throw ModelFileError(file: fileName, problem: "no data lines") }
         let m = Matrix(rows: ids.count, cols: dim, values: values)
         return try assemble(name: name, file: fileName, ids: ids, rows: m, items: items, rowLabel: { "line \(lines[$0])" })
     }
 
     /// Reads an id list: one id per line, surrounding whitespace trimmed, blank lines skipped.
-    /// - Throws: ``SemanticError`` when the file cannot be read.
+    /// - Throws: ``NumCore/ModelFileError`` when the file cannot be read.
     public static func readIDList(_ url: URL) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SemanticError(file: url.lastPathComponent, problem: "cannot read the id list")
+            throw ModelFileError(file: url.lastPathComponent, problem: "cannot read the id list")
         }
         return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -115,16 +115,16 @@ public enum ImportedFeatures {
 
     /// Matches the rows of `rows` (row `k` has id `ids[k]`) to `items` and builds the
     /// modality. `rowLabel` says how a row is named in errors (default `row k`, 0-based).
-    /// - Throws: ``SemanticError`` naming `file` for a row/id count mismatch, a non-finite
+    /// - Throws: ``NumCore/ModelFileError`` naming `file` for a row/id count mismatch, a non-finite
     ///   value (naming the row and id), or an id that occurs twice.
     public static func assemble(name: String, file: String, ids: [String], rows: Matrix, items: IDMap,
                                 rowLabel: ((Int) -> String)? = nil) throws -> ModalityMatrix {
         let label = rowLabel ?? { "row \($0)" }
         guard ids.count == rows.rows else {
-            throw SemanticError(file: file, problem: "\(rows.rows) rows but \(ids.count) ids in the id list")
+            throw ModelFileError(file: file, problem: "\(rows.rows) rows but \(ids.count) ids in the id list")
         }
         let d = rows.cols
-        guard d > 0 else { throw SemanticError(file: file, problem: "vectors have dimension 0") }
+        guard d > 0 else { throw ModelFileError(file: file, problem: "vectors have dimension 0") }
         let out = Matrix(rows: items.count, cols: d)
         var present = [Bool](repeating: false, count: items.count)
         var unmatched: [String] = []
@@ -132,10 +132,10 @@ public enum ImportedFeatures {
         for r in 0..<rows.rows {
             let p = rows.row(r)
             for c in 0..<d where !p[c].isFinite {
-                throw SemanticError(file: file, problem: "\(label(r)) (id '\(ids[r])'): value \(c + 1) is \(p[c]) (NaN/inf not allowed)")
+                throw ModelFileError(file: file, problem: "\(label(r)) (id '\(ids[r])'): value \(c + 1) is \(p[c]) (NaN/inf not allowed)")
             }
             if let first = seen.updateValue(r, forKey: ids[r]) {
-                throw SemanticError(file: file, problem: "\(label(r)): id '\(ids[r])' already given at \(label(first))")
+                throw ModelFileError(file: file, problem: "\(label(r)): id '\(ids[r])' already given at \(label(first))")
             }
             guard let i = items.index(of: ids[r]) else {
                 unmatched.append(ids[r])

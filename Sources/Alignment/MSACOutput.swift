@@ -57,36 +57,36 @@ public struct MSACOutput: @unchecked Sendable {
     public static let idsFile = MSACArtifact.idsFile, modelFile = MSACArtifact.modelFile
 
     /// Reads `directory`.
-    /// - Throws: ``SemanticError`` / ``TensorIOError`` naming the file and the tensor or line at fault.
+    /// - Throws: ``NumCore/ModelFileError`` / ``TensorIOError`` naming the file and the tensor or line at fault.
     public init(directory: URL) throws {
         let url = directory.appendingPathComponent(Self.modelFile)
-        let missing = SemanticError(file: url.path, item: nil, problem: "no such file (an MSAC output directory written by `esans cluster` has one)")
+        let missing = ModelFileError(file: url.path, item: nil, problem: "no such file (an MSAC output directory written by `esans cluster` has one)")
         guard FileManager.default.fileExists(atPath: url.path) else { throw missing }
         let artifact = try MSACArtifact(directory: directory)
         guard let model = artifact.model else { throw missing }
         let file = model.file
         guard let configText = file.metadata["esans.msac_config"] else {
-            throw SemanticError(file: url.lastPathComponent, item: "esans.msac_config", problem: "metadata missing (not written by `esans cluster`)")
+            throw ModelFileError(file: url.lastPathComponent, item: "esans.msac_config", problem: "metadata missing (not written by `esans cluster`)")
         }
         settings = try MSACSettings.parse(configText, file: url.lastPathComponent)
         dataFingerprint = model.dataFingerprint
         let books = model.codebooks
         codebooks = books
         guard books.modalityNames == settings.modalityOrder else {
-            throw SemanticError(file: url.lastPathComponent, item: "modalities",
+            throw ModelFileError(file: url.lastPathComponent, item: "modalities",
                                 problem: "codebooks list \(books.modalityNames.joined(separator: ",")) but the settings \(settings.modalityOrder.joined(separator: ","))")
         }
         let tsv = artifact.idsURL
         (itemIDs, ids) = (artifact.itemIDs, artifact.ids)
         if let fitted = model.fittedIDs, fitted != ids {
-            throw SemanticError(file: tsv.lastPathComponent, item: nil, problem: "codes differ from primary_codes/secondary_codes of \(Self.modelFile)")
+            throw ModelFileError(file: tsv.lastPathComponent, item: nil, problem: "codes differ from primary_codes/secondary_codes of \(Self.modelFile)")
         }
         var layers: [String: LinearLayer] = [:], saved: [String: SavedModality] = [:]
         for name in books.modalityNames {
             if file.shape(of: "alignment.\(name).weight") != nil {
                 let w = try file.matrix("alignment.\(name).weight"), b = try file.matrix("alignment.\(name).bias")
                 guard w.cols == books.dimension, b.cols == w.cols, b.rows == 1 else {
-                    throw SemanticError(file: url.lastPathComponent, item: "alignment.\(name).weight",
+                    throw ModelFileError(file: url.lastPathComponent, item: "alignment.\(name).weight",
                                         problem: "shape \(w.rows)x\(w.cols) (bias \(b.rows)x\(b.cols)) does not project into \(books.dimension) dimensions")
                 }
                 var rng = RandomSource(seed: 0)
@@ -101,13 +101,13 @@ public struct MSACOutput: @unchecked Sendable {
             let raw = file.shape(of: "items.\(name).raw") != nil ? try file.matrix("items.\(name).raw") : nil
             let count = itemIDs.count
             guard aligned.rows == count, aligned.cols == books.dimension, present.count == count, raw.map({ $0.rows == count }) ?? true else {
-                throw SemanticError(file: url.lastPathComponent, item: "items.\(name).aligned",
+                throw ModelFileError(file: url.lastPathComponent, item: "items.\(name).aligned",
                                     problem: "\(aligned.rows)x\(aligned.cols) vectors, \(present.count) flags for \(count) items of \(Self.idsFile) in \(books.dimension) dimensions")
             }
             saved[name] = SavedModality(aligned: aligned, present: present, raw: raw)
         }
         if !layers.isEmpty && layers.count != books.modalityNames.count {
-            throw SemanticError(file: url.lastPathComponent, item: "alignment", problem: "projections for \(layers.keys.sorted().joined(separator: ",")) only")
+            throw ModelFileError(file: url.lastPathComponent, item: "alignment", problem: "projections for \(layers.keys.sorted().joined(separator: ",")) only")
         }
         projections = layers
         self.saved = saved
@@ -116,16 +116,16 @@ public struct MSACOutput: @unchecked Sendable {
     /// Aligned, L2-normalised vectors of `modality` (zero rows where absent), as
     /// ``ModalityAlignment/project(_:index:)`` computes them, with the saved projection; the
     /// vectors as they are when the fit had no alignment.
-    /// - Throws: ``SemanticError`` when the modality's width does not fit the projection.
+    /// - Throws: ``NumCore/ModelFileError`` when the modality's width does not fit the projection.
     public func project(_ modality: ModalityMatrix) throws -> Matrix {
         guard let layer = projections[modality.name] else {
             guard modality.dim == codebooks.dimension else {
-                throw SemanticError(file: Self.modelFile, item: modality.name, problem: "\(modality.dim)-d vectors but no alignment projection into \(codebooks.dimension) dimensions")
+                throw ModelFileError(file: Self.modelFile, item: modality.name, problem: "\(modality.dim)-d vectors but no alignment projection into \(codebooks.dimension) dimensions")
             }
             return modality.vectors.copy()
         }
         guard layer.inputs == modality.dim else {
-            throw SemanticError(file: Self.modelFile, item: "alignment.\(modality.name).weight", problem: "projects \(layer.inputs)-d vectors, the modality has \(modality.dim)")
+            throw ModelFileError(file: Self.modelFile, item: "alignment.\(modality.name).weight", problem: "projects \(layer.inputs)-d vectors, the modality has \(modality.dim)")
         }
         let n = modality.numItems, d = codebooks.dimension
         let h = Matrix(rows: n, cols: d), y = Matrix(rows: n, cols: d)
@@ -134,27 +134,5 @@ public struct MSACOutput: @unchecked Sendable {
         L2NormalizeLayer.forward(h, rows: n, into: y, norms: &norms)
         for i in 0..<n where !modality.present[i] { y.row(i).update(repeating: 0, count: d) }
         return y
-    }
-
-    /// Writes an MSAC output into `directory` through ``Codebooks/MSACArtifact/write(codebooks:ids:itemIDs:dataFingerprint:extraTensors:extraInt32:extraMetadata:to:)``
-    /// (`msac.safetensors`, then `semantic_ids.tsv`, each atomically and with its checksum; an
-    /// earlier TSV removed first): the codebooks and codes, the settings, the data's fingerprint
-    /// when given, the projections and every modality's item vectors.
-    public static func write(_ result: MSACPipeline.Result, settings: MSACSettings, itemIDs: [String], dataFingerprint: String? = nil,
-                             to directory: URL) throws {
-        var tensors: [(name: String, matrix: Matrix)] = []
-        if let al = result.alignment {
-            for (name, layer) in zip(al.names, al.projections) {
-                tensors += [("alignment.\(name).weight", layer.weight.value), ("alignment.\(name).bias", layer.bias.value)]
-            }
-        }
-        for (m, mod) in result.modalities.enumerated() {
-            tensors.append(("items.\(mod.name).aligned", result.aligned[m]))
-            if basisDependent.contains(mod.name) { tensors.append(("items.\(mod.name).raw", mod.vectors)) }
-        }
-        try MSACArtifact.write(codebooks: result.fit.codebooks, ids: result.fit.ids, itemIDs: itemIDs, dataFingerprint: dataFingerprint,
-                               extraTensors: tensors,
-                               extraInt32: result.modalities.map { ("items.\($0.name).present", $0.present.map { $0 ? 1 : 0 }) },
-                               extraMetadata: ["esans.msac_config": settings.text], to: directory)
     }
 }

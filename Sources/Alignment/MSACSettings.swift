@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// The settings `esans cluster` records in `msac.safetensors` (metadata `esans.msac_config`),
 /// as one line of `key=value` pairs separated by spaces:
@@ -53,7 +54,7 @@ public struct MSACSettings: Sendable, Equatable {
     }
 
     /// Parses a metadata line; `file` names the file in errors.
-    /// - Throws: ``SemanticError`` naming the file and the key that is missing or malformed.
+    /// - Throws: ``NumCore/ModelFileError`` naming the file and the key that is missing or malformed.
     public static func parse(_ text: String, file: String) throws -> MSACSettings {
         var values: [String: String] = [:]
         var current: String? = nil
@@ -64,18 +65,18 @@ public struct MSACSettings: Sendable, Equatable {
             } else if let key = current {
                 values[key]! += " " + word
             } else if !word.isEmpty {
-                throw SemanticError(file: file, item: "esans.msac_config", problem: "unexpected '\(word)' before the first key=value")
+                throw ModelFileError(file: file, item: "esans.msac_config", problem: "unexpected '\(word)' before the first key=value")
             }
         }
         func list(_ key: String) -> [String] { (values[key] ?? "").split(separator: ",").map(String.init) }
         func int(_ key: String) throws -> Int {
             guard let v = values[key], let n = Int(v) else {
-                throw SemanticError(file: file, item: "esans.msac_config", problem: "\(key): expected an integer, found \(values[key].map { "'\($0)'" } ?? "nothing")")
+                throw ModelFileError(file: file, item: "esans.msac_config", problem: "\(key): expected an integer, found \(values[key].map { "'\($0)'" } ?? "nothing")")
             }
             return n
         }
         guard let seedText = values["seed"], let seed = UInt64(seedText) else {
-            throw SemanticError(file: file, item: "esans.msac_config", problem: "seed: expected a non-negative integer, found \(values["seed"].map { "'\($0)'" } ?? "nothing")")
+            throw ModelFileError(file: file, item: "esans.msac_config", problem: "seed: expected a non-negative integer, found \(values["seed"].map { "'\($0)'" } ?? "nothing")")
         }
         let imports: [(String, String?)] = list("imports").map { spec in
             let p = spec.split(separator: "=", maxSplits: 1).map(String.init)
