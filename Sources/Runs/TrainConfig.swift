@@ -48,8 +48,14 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// ESANS ablation: permute the semantic IDs across items (same cluster sizes).
     public var randomClusters = false
     /// ESANS: every this many epochs, rebuild the behaviour modality from the item tower's
-    /// outputs and refit the codebooks warm-started from the current clusters (0 = never).
-    public var refreshClusters: Int = 0
+    /// outputs and refit the codebooks warm-started from the current clusters (0 = never;
+    /// ignored by the other samplers and with ``randomClusters``). 5 by default: in the paper
+    /// regime on the BSL recipe it raised validation Recall@50 over three seeds on Gowalla
+    /// (0.2647 against 0.2419) and on MovieLens-1M (0.2296 against 0.2228); README, "Clusters
+    /// that follow the model".
+    public var refreshClusters: Int = 5
+    /// Whether this run refreshes its clusters: an ESANS run on real clusters with a period.
+    public var refreshesClusters: Bool { sampler == .esans && !randomClusters && refreshClusters > 0 }
     /// DNS / MixGCF: candidates scored per kept negative.
     public var candidateFactor: Int = 4
     /// The logQ correction, one switch for every sampler: subtract the log of each negative's

@@ -81,7 +81,7 @@ public final class ClusterRefresher {
             for name in fit.codebooks.modalityNames where name != "behaviour" {
                 guard let saved = fit.saved[name] else {
                     throw ModelFileError(file: dir.appendingPathComponent(MSACOutput.modelFile).path, item: "items.\(name).aligned",
-                                        problem: "no fit-time vectors of modality '\(name)' (written by an older `esans cluster`): fit again to refresh clusters")
+                                        problem: "no fit-time vectors of modality '\(name)' (written by an older `esans cluster`): fit again to refresh clusters, or train with --refresh-clusters 0")
                 }
                 let v = Matrix(rows: dataset.numItems, cols: saved.aligned.cols)
                 var has = [Bool](repeating: false, count: dataset.numItems)

@@ -106,7 +106,7 @@ public final class TrainingRun {
         var samplerNotes: [String] = []
         let context = SamplingContext(train: dataset.train)
         let sampler = try SamplerFactory.make(tc, context: context, dataset: dataset, notes: &samplerNotes)
-        refresher = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
+        refresher = tc.refreshesClusters ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         // Temporary files of writes a killed process never finished (the files they were
         // replacing are intact); a resumed run is the next writer here.
@@ -300,7 +300,7 @@ public final class TrainingRun {
         let trainer = Trainer(dataset: dataset, model: model, optimizer: optimizer, sampler: sampler, config: tc)
         trainer.itemIDDropout = full.features.itemIDDropout
         trainer.avoidColdNegatives()
-        let clusters = tc.refreshClusters > 0 ? try ClusterRefresher(config: tc, dataset: dataset) : nil
+        let clusters = tc.refreshesClusters ? try ClusterRefresher(config: tc, dataset: dataset) : nil
         let context = SamplingContext(train: dataset.train)
         let total = lineage.reduce(0, +)
         var done = 0

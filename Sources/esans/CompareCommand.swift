@@ -42,7 +42,7 @@ struct CompareCommand: ParsableCommand {
 
     /// Checks the settings, and refuses options the comparison would override (`--sampler`
     /// without `--losses`; `--negatives`, `--per-positive` under the paper or production regime;
-    /// `--edis` / `--no-edis` with `--ablation`).
+    /// `--edis` / `--no-edis` and `--refresh-clusters` with `--ablation`).
     func validate() throws {
         try dataOptions.requireData()
         let base = try training.runConfig(data: dataOptions.source())
@@ -53,6 +53,9 @@ struct CompareCommand: ParsableCommand {
         }
         if ablation, let edis = training.edis {
             throw ValidationError("--\(edis ? "" : "no-")edis cannot be combined with --ablation: the ablation sets EDIS in each arm (on in full ESANS and every arm but \"w/o EDIS\"); leave it out")
+        }
+        if ablation, training.refreshClusters != nil {
+            throw ValidationError("--refresh-clusters cannot be combined with --ablation: the ablation takes the paper's method apart, and no arm refreshes its clusters; leave it out")
         }
         try ExperimentOptionChecks.checkBudget(training, base: base.training, regime: regime ?? (losses == nil ? .paper : .custom),
                                                defaultRule: regime == nil ? "the default for comparing samplers" : nil)

@@ -139,7 +139,7 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
     @Flag(help: "ESANS ablation: primary clusters only (no secondary-cell filter).") var primaryOnly = false
     @Flag(help: "ESANS ablation: random clusters of the same sizes.") var randomClusters = false
-    @Option(help: help("ESANS: every N epochs, rebuild the behaviour modality from the item tower's vectors and refit the codebooks warm-started from the current clusters (0 = never; needs msac.safetensors beside --semantic-ids for the other modalities).", default: t.refreshClusters, valueName: "n"))
+    @Option(help: help("ESANS: every N epochs, rebuild the behaviour modality from the item tower's vectors and refit the codebooks warm-started from the current clusters (0 = never; other modalities come from msac.safetensors beside --semantic-ids; ignored by other samplers and with --random-clusters).", default: t.refreshClusters, valueName: "n"))
     var refreshClusters: Int?
     @Option(help: help("Random seed for everything.", default: t.seed)) var seed: UInt64?
     @Option(help: help("Evaluate every N epochs.", default: t.evalEvery)) var evalEvery: Int?

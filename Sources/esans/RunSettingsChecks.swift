@@ -47,9 +47,6 @@ enum RunSettingsChecks {
     static func combinationProblems(_ c: RunConfig) -> [String] {
         let t = c.training
         var out: [String] = []
-        if t.refreshClusters > 0 && (t.sampler != .esans || t.randomClusters) {
-            out.append("--refresh-clusters (training.refreshClusters) needs --sampler esans (and no --random-clusters)")
-        }
         if t.esans.hard + t.esans.easy == 0 {
             out.append("--hard and --easy (training.esans.hard, .easy) need at least one negative between them")
         }

@@ -77,6 +77,11 @@ import Training
             #expect(abl.config(for: RunKey(variant: arm, seed: 1)).training.esans.edis, "\(arm)")
         }
         #expect(abl.config(for: RunKey(variant: "random-clusters", seed: 1)).training.randomClusters)
+        // Clusters refresh by default, but no ablation arm refreshes (the paper's method).
+        #expect(base.training.refreshClusters == 5)
+        for arm in PlanCatalog.ablationArms.map(\.name) {
+            #expect(abl.config(for: RunKey(variant: arm, seed: 1)).training.refreshClusters == 0, "\(arm)")
+        }
         #expect(abl.config(for: RunKey(variant: "primary-only", seed: 1)).training.esans.useSecondary == false)
         let sweep = try PlanCatalog.sweep(base: withIDs, parameter: .lambda, values: ["-0.3", "0.5"], regime: .paper, seeds: [1])
         #expect(sweep.variants.map(\.name) == ["lambda=-0.3", "lambda=0.5"])

@@ -46,6 +46,26 @@ struct ClusterRefreshTests {
         return (try #require(extras["clusters.primary"]), try #require(extras["clusters.secondary"]))
     }
 
+    /// Refreshing is on by default for ESANS, and only there: other samplers and random
+    /// clusters ignore the period.
+    @Test func onlyESANSOnItsOwnClustersRefreshes() {
+        var t = TrainConfig()
+        #expect(t.refreshClusters == 5)
+        #expect(!t.refreshesClusters, "uns")
+        t.sampler = .esans
+        #expect(t.refreshesClusters)
+        t.randomClusters = true
+        #expect(!t.refreshesClusters, "random clusters")
+        t.randomClusters = false
+        t.refreshClusters = 0
+        #expect(!t.refreshesClusters, "period 0")
+        for s in SamplerKind.allCases where s != .esans {
+            t.sampler = s
+            t.refreshClusters = 5
+            #expect(!t.refreshesClusters, "\(s)")
+        }
+    }
+
     @Test func refreshesAtTheRightEpochsAndCountsChangedCells() throws {
         let tmp = TempDir()
         let config = try Self.setUp(tmp)

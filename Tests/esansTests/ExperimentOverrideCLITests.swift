@@ -43,6 +43,7 @@ import TestSupport
         (["sweep", "--param", "lambda", "--values", "0.1", "--sampler", "dns"], ["--sampler dns would not be used", "a sweep of lambda trains esans", "tau"]),
         (["compare", "--ablation", "--edis"], ["--edis cannot be combined with --ablation", "the ablation sets EDIS in each arm"]),
         (["compare", "--ablation", "--no-edis"], ["--no-edis cannot be combined with --ablation"]),
+        (["compare", "--ablation", "--refresh-clusters", "3"], ["--refresh-clusters cannot be combined with --ablation", "no arm refreshes"]),
         (["sweep", "--param", "lambda", "--values", "0.1", "--no-edis"], ["--no-edis cannot be combined with a sweep of lambda", "turns EDIS on"]),
     ])
     func aSamplerTheExperimentReplacesIsRefused(_ args: [String], _ expected: [String]) throws {
