@@ -7,6 +7,9 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public var easy = 6
     /// Temperature of the softmax over centroid distances choosing easy clusters (T_c).
     public var clusterTemperature: Float = 1
+    /// How an easy negative is drawn from the other clusters: per cluster, as in the paper, or
+    /// per item (each cluster weighted by its size as well).
+    public var easyProposal: EasyProposal = .cluster
     /// Hard interpolation coefficient (lambda, in [-0.3, 0.5]).
     public var lambda: Float = 0.1
     /// How lambda is chosen: fixed (``lambda``) or per pair from the model's scores.
@@ -48,7 +51,7 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case hard, easy, clusterTemperature, lambda, lambdaRule, lambdaMargin, hardCandidates, easyCandidates, edis, simpleInterpolation, hardInterpolation, useSecondary
+        case hard, easy, clusterTemperature, easyProposal, lambda, lambdaRule, lambdaMargin, hardCandidates, easyCandidates, edis, simpleInterpolation, hardInterpolation, useSecondary
     }
 
     /// Decodes a configuration; keys missing (older run files, partial settings files) take
@@ -59,6 +62,7 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
         hard = try c.decodeIfPresent(Int.self, forKey: .hard) ?? d.hard
         easy = try c.decodeIfPresent(Int.self, forKey: .easy) ?? d.easy
         clusterTemperature = try c.decodeIfPresent(Float.self, forKey: .clusterTemperature) ?? d.clusterTemperature
+        easyProposal = try c.decodeIfPresent(EasyProposal.self, forKey: .easyProposal) ?? d.easyProposal
         lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
         lambdaRule = try c.decodeIfPresent(LambdaRule.self, forKey: .lambdaRule) ?? d.lambdaRule
         lambdaMargin = try c.decodeIfPresent(Float.self, forKey: .lambdaMargin) ?? d.lambdaMargin

@@ -54,7 +54,8 @@ public final class ESANSSampler: NegativeSampler {
         self.config = config
         self.logQCorrection = logQCorrection
         tables = SemanticClusterTables(primary: primary, secondary: secondary, excludeOwnCell: config.useSecondary,
-                                       centroidDistances: centroidDistances, temperature: config.clusterTemperature)
+                                       centroidDistances: centroidDistances, temperature: config.clusterTemperature,
+                                       sizeWeighted: config.easyProposal == .item)
         train = context.train
         numItems = context.numItems
         (logQHard, logQEasy) = Self.logProposalTables(tables, config, numItems: context.numItems)

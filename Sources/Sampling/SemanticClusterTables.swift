@@ -25,8 +25,10 @@ final class SemanticClusterTables: @unchecked Sendable {
     let easyWeight: UnsafeMutableBufferPointer<Double>, hasEasy: UnsafeMutableBufferPointer<Bool>
 
     /// Tables for items with codes `primary[i]`, `secondary[i]`. Easy clusters are weighted by
-    /// softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances` is nil.
-    init(primary codes: [Int32], secondary: [Int32], excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float) {
+    /// softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances` is nil, and
+    /// also by their sizes when `sizeWeighted` (``Runs/EasyProposal/item``).
+    init(primary codes: [Int32], secondary: [Int32], excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float,
+         sizeWeighted: Bool = false) {
         let n = codes.count
         let kp = Int(codes.max() ?? 0) + 1
         clusters = kp
@@ -60,7 +62,9 @@ final class SemanticClusterTables: @unchecked Sendable {
             // Softmax of -dist / T_c, shifted by the nearest cluster so exp cannot underflow to all zeros.
             let nearest = dist.min() ?? 0
             var w = [Double](repeating: 0, count: kp)
-            for (q, d) in zip(others, dist) { w[q] = exp(-(d - nearest) / Double(temperature)) }
+            for (q, d) in zip(others, dist) {
+                w[q] = exp(-(d - nearest) / Double(temperature)) * (sizeWeighted ? Double(starts[q + 1] - starts[q]) : 1)
+            }
             let table = AliasTable(weights: w)
             for q in 0..<kp {
                 prob[p * kp + q] = table.probability[q]

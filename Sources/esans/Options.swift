@@ -134,6 +134,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: help("ESANS: candidates drawn per hard negative, the one the model scores highest kept (DNS inside the primary cluster; 1 = off).", default: e.hardCandidates)) var hardCandidates: Int?
     @Option(help: help("ESANS: candidates drawn per easy negative, the highest-scoring kept (1 = off).", default: e.easyCandidates)) var easyCandidates: Int?
     @Option(help: help("ESANS: temperature of the softmax over centroid distances for easy clusters.", default: e.clusterTemperature)) var clusterTemperature: Float?
+    @Option(help: help("ESANS: how easy negatives are drawn from the other clusters: \(EasyProposal.acceptedNames) (cluster: a cluster by the softmax, then an item uniformly, as in the paper; item: clusters weighted by their sizes too, so that each item counts).", default: e.easyProposal.rawValue)) var easyProposal: EasyProposal?
     @Flag(inversion: .prefixedNo, help: "ESANS: EDIS's virtual negatives (mixes of sampled negatives, and of the positive with hard ones) on or off (default: off; on the default loss they cost accuracy on validation, see the README).") var edis: Bool?
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
@@ -203,6 +204,7 @@ struct TrainingOptions: ParsableArguments {
         set(easyCandidates, \.esans.easyCandidates)
         set(lambdaMargin, \.esans.lambdaMargin)
         set(clusterTemperature, \.esans.clusterTemperature)
+        set(easyProposal, \.esans.easyProposal)
         set(edis, \.esans.edis)
         if noSimpleInterp { c.training.esans.simpleInterpolation = false }
         if noHardInterp { c.training.esans.hardInterpolation = false }
@@ -242,6 +244,7 @@ extension DataFormat: ExpressibleByArgument {}
 extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
 extension LambdaRule: ExpressibleByArgument {}
+extension EasyProposal: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}
 extension SweepParameter: ExpressibleByArgument {}
 extension BaselineMethod: ExpressibleByArgument {}

@@ -53,3 +53,45 @@ private struct ItemIDScorer: CandidateScorer {
         #expect(both4.easy > plain.easy + 15, "easy: \(both4.easy) vs \(plain.easy)")
     }
 }
+
+/// `--easy-proposal`: the paper's per-cluster draw over-samples the items of small clusters;
+/// the per-item draw weighs each cluster by its size, so that (with equal cluster weights) every
+/// item outside the positive's cluster is equally likely, and logQ follows each draw.
+@Suite struct EasyProposalTests {
+    // Cluster 0: items 0..<10 (the positives' cluster), cluster 1: 10..<50, cluster 2: 50..<200.
+    let primary = (0..<200).map { Int32($0 < 10 ? 0 : $0 < 50 ? 1 : 2) }
+    let secondary = (0..<200).map { Int32($0 % 2) }
+
+    /// Easy draws per item of clusters 1 and 2 (per item: draws / cluster size), and the logQ
+    /// of a negative in each cluster.
+    func perItemRates(_ proposal: EasyProposal) -> (small: Double, large: Double, logQSmall: Float, logQLarge: Float) {
+        let ctx = SamplingContext(train: Interactions(numUsers: 2, numItems: 200, lists: [[1], [2]]))
+        var c = ESANSSampler.Config()
+        c.hard = 0; c.easy = 4; c.easyProposal = proposal
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        let batch = BatchRequest(users: [0, 1], positives: [3, 4])
+        var rng = RandomSource(seed: 11)
+        var small = 0.0, large = 0.0, logQ: [Int: Float] = [:]
+        for _ in 0..<4000 {
+            let out = s.sample(batch, scorer: nil, rng: &rng)
+            for (k, it) in out.perPositive.enumerated() {
+                let cluster = Int(primary[Int(it)])
+                #expect(cluster != 0, "an easy negative never comes from the positive's cluster")
+                if cluster == 1 { small += 1 } else { large += 1 }
+                logQ[cluster] = out.perPositiveLogQ[k]
+            }
+        }
+        return (small / 40, large / 150, logQ[1] ?? .nan, logQ[2] ?? .nan)
+    }
+
+    @Test func thePerItemDrawIsUniformOverItemsAndThePaperDrawIsNot() {
+        let paper = perItemRates(.cluster), item = perItemRates(.item)
+        // Per cluster: half the draws each, so an item of the 40-item cluster is drawn 150/40 times
+        // as often as one of the 150-item cluster.
+        #expect(abs(paper.small / paper.large - 150.0 / 40.0) < 0.3, "\(paper)")
+        #expect(abs(item.small / item.large - 1) < 0.08, "\(item)")
+        // logQ is log(n q): the rarer draw has the lower log-probability.
+        #expect(paper.logQSmall > paper.logQLarge)
+        #expect(abs(item.logQSmall - item.logQLarge) < 1e-5)
+    }
+}

@@ -81,6 +81,8 @@ struct CLI {
         (["train", "--lr-schedule", "step"], "--lr-schedule", "plateau"),
         (["train", "--format", "parquet"], "--format", "lightgcn"),
         (["train", "--split", "half"], "--split", "time:RATIO"),
+        (["train", "--lambda-rule", "adaptive"], "--lambda-rule", "semihard"),
+        (["train", "--easy-proposal", "popular"], "--easy-proposal", "cluster, item"),
         (["compare", "--regime", "huge"], "--regime", "production"),
         (["compare", "--samplers", "uns,random"], "--samplers", "mixgcf"),
         (["sweep", "--param", "depth", "--values", "1"], "--param", "lambda"),
