@@ -206,6 +206,12 @@ def convert_spark(args, out):
     return n_users, n_items, total, time_col is not None, user_file, item_file, shards
 
 
+def default_name(source, out):
+    """The input's stem, as esans names a CSV file's data set; the output's name for a glob."""
+    base = os.path.basename(source)
+    return os.path.basename(out) if any(c in base for c in "*?[") else os.path.splitext(base)[0]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("input", help="Parquet file (or glob) of interactions")
@@ -215,7 +221,8 @@ def main():
     p.add_argument("--item-column", default="item")
     p.add_argument("--time-column", default=None, help="timestamp column (default: the one named timestamp, time or ts; 'none' for none)")
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
-    p.add_argument("--name", default=None, help="data set name (default: the output directory's name)")
+    p.add_argument("--name", default=None, help="data set name (default: the input file's name without extension, "
+                                                "or the output directory's for a glob)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     args = p.parse_args()
     if args.shards < 1:
@@ -230,7 +237,7 @@ def main():
         convert = convert_duckdb if args.engine == "duckdb" else convert_spark
         n_users, n_items, total, has_times, user_file, item_file, shards = convert(args, temp)
         manifest = {
-            "format": FORMAT, "version": 1, "name": args.name or os.path.basename(out),
+            "format": FORMAT, "version": 1, "name": args.name or default_name(args.input, out),
             "num_users": n_users, "num_items": n_items, "num_interactions": total,
             "num_shards": args.shards, "sharding": "user % num_shards", "row_order": "source",
             "has_timestamps": has_times, "user_ids": user_file, "item_ids": item_file,
