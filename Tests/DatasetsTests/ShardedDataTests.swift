@@ -96,6 +96,28 @@ enum ShardFixtures {
         #expect(throws: DataError.self) { try dir.shard(3) }
     }
 
+    /// Opening some shards reads nothing of the others: with their files gone, a rank's shards
+    /// still open, and the whole directory then fails naming the first missing file.
+    @Test func aRankNeedsOnlyItsOwnShards() throws {
+        let tmp = TempDir()
+        let d = try DatasetLoader.load(path: ShardFixtures.csv(tmp), options: LoadOptions(format: .csv, dedupe: true))
+        let out = tmp.url.appendingPathComponent("s")
+        try ShardWriter.write(d, shards: 4, to: out)
+        for s in [0, 2, 3] {
+            for field in ["indptr", "indices", "role"] {
+                try FileManager.default.removeItem(at: out.appendingPathComponent(String(format: "shard-%05d.%@.npy", s, field)))
+            }
+        }
+        let dir = try ShardedDirectory(path: out.path)
+        let mine = try dir.shards(ShardManifest.shards(ownedByRank: 1, of: 4, numShards: 4))
+        #expect(mine.map(\.index) == [1])
+        let users = (0..<mine[0].rows).map { mine[0].user(atRow: $0) }
+        #expect(users == Array(stride(from: 1, to: d.numUsers, by: 4)))
+        #expect(mine[0].nnz == users.reduce(0) { $0 + d.train.degree(of: $1) + d.test.degree(of: $1) })
+        let error = try #require(throws: DataError.self) { try DatasetLoader.load(path: out.path) }
+        #expect(error.file == "shard-00000.indptr.npy" && error.description.contains("cannot open"), "\(error)")
+    }
+
     @Test func anExistingOutputIsRefusedUnlessReplaced() throws {
         let tmp = TempDir()
         let d = try DatasetLoader.load(path: ShardFixtures.lightGCN(tmp), options: LoadOptions(format: .lightgcn))

@@ -33,6 +33,11 @@ import TestSupport
         #expect(try CLI.run(["data", "info", "--data", out, "--format", "sharded"]).code == 0)
     }
 
+    @Test func shardHasHelp() throws {
+        let (code, out, _) = try CLI.run(["data", "shard", "--help"])
+        #expect(code == 0 && out.contains("USAGE:") && out.contains("--shards") && out.contains("u % S"), "\(out)")
+    }
+
     @Test func badValuesAreRefusedWithTheUsage() throws {
         let tmp = TempDir()
         let lg = Self.lightGCN(tmp)
