@@ -42,13 +42,18 @@ public struct ShardedDirectory: Sendable {
         try indices.map { try shard($0, verifyChecksums: verifyChecksums) }
     }
 
-    /// The original user ids (line `u` of the user id file is user `u`).
-    public func userIDs() throws -> IDMap { try readIDs(manifest.userIDs, expected: manifest.numUsers, field: "num_users") }
-    /// The original item ids (line `i` of the item id file is item `i`).
-    public func itemIDs() throws -> IDMap { try readIDs(manifest.itemIDs, expected: manifest.numItems, field: "num_items") }
+    /// The original user ids (line `u` of the user id file is user `u`); with
+    /// `verifyChecksum`, the file's SHA-256 is compared with the manifest's first.
+    public func userIDs(verifyChecksum: Bool = false) throws -> IDMap {
+        try readIDs(manifest.userIDs, expected: manifest.numUsers, field: "num_users", verify: verifyChecksum)
+    }
+    /// The original item ids (line `i` of the item id file is item `i`), as ``userIDs(verifyChecksum:)``.
+    public func itemIDs(verifyChecksum: Bool = false) throws -> IDMap {
+        try readIDs(manifest.itemIDs, expected: manifest.numItems, field: "num_items", verify: verifyChecksum)
+    }
 
     /// Reads an id file: one id per line, each line ended by `\n`, ids distinct.
-    private func readIDs(_ entry: ShardManifest.FileEntry, expected: Int, field: String) throws -> IDMap {
+    private func readIDs(_ entry: ShardManifest.FileEntry, expected: Int, field: String, verify: Bool) throws -> IDMap {
         let fileURL = url.appendingPathComponent(entry.name)
         let data: Data
         do { data = try FileData.read(fileURL, options: .alwaysMapped) } catch {
@@ -57,11 +62,15 @@ public struct ShardedDirectory: Sendable {
         guard data.count == entry.bytes else {
             throw DataError(file: entry.name, message: "\(data.count) bytes, the manifest says \(entry.bytes)")
         }
+        if verify, let sum = entry.sha256, SHA256.hex(data) != sum.lowercased() {
+            throw DataError(file: entry.name, message: "SHA-256 \(SHA256.hex(data)) differs from the manifest's \(sum)")
+        }
         guard data.isEmpty || data.last == 0x0A else {
             throw DataError(file: entry.name, message: "the last line has no line feed (the file is truncated)")
         }
         var map = IDMap()
-        map.reserveCapacity(expected)
+        // Every id takes at least its line feed: the file bounds what a manifest may claim.
+        map.reserveCapacity(min(expected, data.count))
         var line = 0
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var start = 0
