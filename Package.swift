@@ -98,7 +98,7 @@ let package = Package(
         // reference implementations the fast code is checked against.
         .target(name: "TestSupport", dependencies: ["NumCore"], path: "Tests/TestSupport", swiftSettings: fastMath),
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "DatasetsTests", dependencies: ["NumCore", "Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ClusteringTests", dependencies: ["NumCore", "Clustering", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TextEncoderTests", dependencies: ["NumCore", "TextEncoder"], swiftSettings: fastMath),

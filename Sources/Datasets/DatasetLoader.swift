@@ -30,6 +30,8 @@ public enum DatasetLoader {
             dataset = try RecBoleReader.load(path: path, options: options)
         case .csv, .tsv:
             dataset = try DelimitedReader.load(path: path, format: format, options: options)
+        case .sharded:
+            dataset = try ShardedReader.load(directory: path, options: options)
         }
         if options.validationFraction > 0 {
             dataset = dataset.carvingValidation(fraction: options.validationFraction, seed: options.seed)

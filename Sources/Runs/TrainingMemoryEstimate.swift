@@ -120,12 +120,14 @@ public struct TrainingMemoryEstimate: Sendable {
 
     /// The reader's peak per interaction and per id while it parses a file: RecBole's keeps
     /// every field of a row as a string token, the CSV/TSV reader its columns' spans, the
-    /// LightGCN reader integers only.
+    /// LightGCN reader integers only, the sharded reader its mapped arrays.
     static func readingBytes(_ format: DataFormat?) -> (perInteraction: Double, perID: Double) {
         switch format {
         case .recbole: return (150, 150)
         case .csv, .tsv: return (60, 150)
         case .lightgcn, nil: return (30, 150)
+        // Mapped arrays (13 bytes an interaction, file pages) and the lists built from them.
+        case .sharded: return (20, 150)
         }
     }
 

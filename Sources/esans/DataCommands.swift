@@ -7,8 +7,8 @@ import Runs
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect datasets and fetch the public ones.",
-        subcommands: [DataInfoCommand.self, DataFetchCommand.self])
+        abstract: "Inspect datasets, fetch the public ones, convert them to shards.",
+        subcommands: [DataInfoCommand.self, DataFetchCommand.self, DataShardCommand.self])
 }
 
 struct DataInfoCommand: ParsableCommand {
