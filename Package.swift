@@ -68,7 +68,7 @@ let package = Package(
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
         .target(name: "Losses", dependencies: ["NumCore", "Runs"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
-        .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["NumCore", "Datasets", "Collectives"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation", "Collectives"], swiftSettings: fastMath),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"], swiftSettings: fastMath),
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
