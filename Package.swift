@@ -91,7 +91,7 @@ let package = Package(
             name: "esans",
             dependencies: [
                 "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
-                "Encoders", "TextEncoder",
+                "Encoders", "TextEncoder", "Collectives",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
