@@ -19,7 +19,7 @@ if ! command -v mpirun >/dev/null 2>&1; then
     exit 0
 fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40'; then
-    echo "mpi-tests: skipped (mpirun found but no libmpi.so.40: esans loads Open MPI 4/5)"
+    echo "mpi-tests: skipped (mpirun found but no libmpi.so.40: esans loads Open MPI 4's)"
     exit 0
 fi
 [[ -x $ESANS ]] || { echo "mpi-tests: $ESANS not found; run swift build first" >&2; exit 1; }

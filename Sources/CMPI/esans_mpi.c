@@ -1,5 +1,5 @@
 // Open MPI through dlopen. No mpi.h is needed: the functions are declared here with the
-// types Open MPI 4 and 5 use (every handle is a pointer to a library struct; counts are
+// types Open MPI 4.1 uses (every handle is a pointer to a library struct; counts are
 // `int`), and the predefined handles are the addresses of the exported ompi_mpi_* objects.
 #include "esans_mpi.h"
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Constants of Open MPI's mpi.h (checked against Open MPI 4.1's header).
+// Constants of Open MPI's mpi.h (checked against the header of Open MPI 4.1.4, Debian 12).
 #define OMPI_SUCCESS 0
 #define OMPI_THREAD_FUNNELED 1
 #define OMPI_MAX_ERROR_STRING 256
@@ -82,7 +82,7 @@ static void load_library(void) {
     *(void **)(&lib.field) = dlsym(handle, #symbol);                                           \
     if (lib.field == NULL) {                                                                   \
         snprintf(lib.failure, sizeof(lib.failure),                                             \
-                 "MPI unavailable: %s has no symbol " #symbol " (esans needs Open MPI 4 or 5)", tried); \
+                 "MPI unavailable: %s has no symbol " #symbol " (esans needs Open MPI 4)", tried); \
         return;                                                                                \
     }
     ESANS_LOAD(init_thread, MPI_Init_thread)
