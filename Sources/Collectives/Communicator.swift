@@ -57,7 +57,13 @@ extension Communicator {
     /// hold consecutive pieces of one sequence, rank 0 the first, the result is that sequence
     /// whatever the number of ranks.
     public func allGatherConcatenated<T: BitwiseCopyable>(_ values: [T]) -> [T] {
-        size == 1 ? values : Array(allGatherv(values).joined())
+        if size == 1 { return values }
+        // Whole-array appends (one copy each), not an element-wise walk over a joined sequence.
+        let parts = allGatherv(values)
+        var out = [T]()
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { out.append(contentsOf: part) }
+        return out
     }
 
     /// The deterministic sum: `local` holds the vectors (each `width` long, concatenated) of

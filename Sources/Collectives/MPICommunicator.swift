@@ -83,17 +83,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             offset += c
         }
         _ = Self.int32(total * stride, "allGatherv")
-        let flat = values.withUnsafeBytes { send in
-            [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-                Self.check(esans_mpi_allgatherv_bytes(send.baseAddress, byteCounts[rank], buffer.baseAddress, byteCounts, displs),
+        var flat = [UInt8](repeating: 0, count: total * stride)
+        values.withUnsafeBytes { send in
+            flat.withUnsafeMutableBytes { recv in
+                Self.check(esans_mpi_allgatherv_bytes(send.baseAddress, byteCounts[rank], recv.baseAddress, byteCounts, displs),
                            "MPI_Allgatherv")
-                initialized = total
             }
         }
-        var out = [[T]]()
-        offset = 0
-        for c in counts { out.append(Array(flat[offset..<(offset + c)])); offset += c }
-        return out
+        return Self.unpacked(flat, counts: counts)
     }
 
     public func broadcast<T: BitwiseCopyable>(_ values: [T], root: Int) -> [T] {
@@ -134,17 +131,46 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             return (bytes, displs, offset)
         }
         let s = layout(sendCounts), r = layout(recvCounts)
-        let flatSend = Array(send.joined())
-        let flat = flatSend.withUnsafeBytes { sendBytes in
-            [T](unsafeUninitializedCapacity: r.total) { buffer, initialized in
-                Self.check(esans_mpi_alltoallv_bytes(sendBytes.baseAddress, s.bytes, s.displs, buffer.baseAddress, r.bytes, r.displs),
+        let flatSend = Self.packed(send)
+        var flat = [UInt8](repeating: 0, count: r.total * stride)
+        flatSend.withUnsafeBytes { sendBytes in
+            flat.withUnsafeMutableBytes { recvBytes in
+                Self.check(esans_mpi_alltoallv_bytes(sendBytes.baseAddress, s.bytes, s.displs, recvBytes.baseAddress, r.bytes, r.displs),
                            "MPI_Alltoallv")
-                initialized = r.total
             }
         }
-        var out = [[T]](), offset = 0
-        for c in recvCounts { out.append(Array(flat[offset..<(offset + Int(c))])); offset += Int(c) }
+        return Self.unpacked(flat, counts: recvCounts.map { Int($0) })
+    }
+
+    /// The bytes of `parts`, end to end. Whole-buffer copies: the generic code is not
+    /// specialised for the caller's element type, so an element-wise loop would crawl.
+    private static func packed<T: BitwiseCopyable>(_ parts: [[T]]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: parts.reduce(0) { $0 + $1.count } * MemoryLayout<T>.stride)
+        out.withUnsafeMutableBytes { dst in
+            var offset = 0
+            for part in parts {
+                part.withUnsafeBytes { src in
+                    if src.count > 0 { (dst.baseAddress! + offset).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+                    offset += src.count
+                }
+            }
+        }
         return out
+    }
+
+    /// `bytes` cut into arrays of `counts[i]` values each, in order.
+    private static func unpacked<T: BitwiseCopyable>(_ bytes: [UInt8], counts: [Int]) -> [[T]] {
+        let stride = MemoryLayout<T>.stride
+        return bytes.withUnsafeBytes { src in
+            var offset = 0
+            return counts.map { c in
+                defer { offset += c * stride }
+                return [T](unsafeUninitializedCapacity: c) { buffer, initialized in
+                    if c > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: src.baseAddress! + offset, byteCount: c * stride) }
+                    initialized = c
+                }
+            }
+        }
     }
 
     private func reduce<T>(_ values: [T], _ type: esans_mpi_type) -> [T] {
