@@ -27,6 +27,7 @@ import Testing
     /// the shim loads once per process, so this test must not share a process with a real MPI run.)
     @Test func severalRanksWithoutTheLibraryIsAnError() {
         setenv("ESANS_MPI_LIBRARY", "/nonexistent/libmpi.so.40", 1)
+        defer { unsetenv("ESANS_MPI_LIBRARY") }  // read once; kept from the CLI tests' children
         #expect(MPICommunicator.unavailableReason?.contains("apt-get install libopenmpi-dev") == true)
         let g = ProcessGroup(environment: ["OMPI_COMM_WORLD_SIZE": "2"])
         #expect(throws: CommunicatorError.self) { try g.join() }
