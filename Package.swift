@@ -21,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esans", targets: ["esans"]),
-        .library(name: "ESANSKit", targets: ["NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
+        .library(name: "ESANSKit", targets: ["NumCore", "Collectives", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
         // Retrieval and the HTTP service, for packages beside this one (Fuzz/ links its readers and request decoding).
         .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP"]),
     ],
@@ -44,6 +44,13 @@ let package = Package(
         // without the headers it builds as a stub that reports JPEG decoding as unavailable.
         // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
         .target(name: "CJPEG", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Floor 1: Open MPI behind a small C shim that loads libmpi.so.40 with dlopen at run time
+        // (no mpi.h needed to build, no libmpi needed to run single-process).
+        // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
+        .target(name: "CMPI", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Floor 2: the Communicator protocol (rank, size, collectives) with single-process,
+        // threads-as-ranks and MPI implementations; how this process was launched.
+        .target(name: "Collectives", dependencies: ["CMPI"], swiftSettings: fastMath),
         // Floor 2: image encoder (EfficientNet-Lite0 in Swift), preprocessing, JPEG decoding.
         .target(name: "Encoders", dependencies: ["NumCore", "CJPEG"], swiftSettings: fastMath),
         // Floor 2: general algorithms, no encoder: k-means, randomised SVD of dense and sparse
@@ -66,7 +73,7 @@ let package = Package(
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
         .target(name: "Losses", dependencies: ["NumCore", "Runs"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
-        .target(name: "Evaluation", dependencies: ["NumCore", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["NumCore", "Datasets", "Collectives"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
         .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Alignment", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
         // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
@@ -89,7 +96,7 @@ let package = Package(
             name: "esans",
             dependencies: [
                 "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
-                "Encoders", "TextEncoder",
+                "Encoders", "TextEncoder", "Collectives",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -107,7 +114,8 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation"], swiftSettings: fastMath),
+        .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation", "Collectives"], swiftSettings: fastMath),
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives"], swiftSettings: fastMath),
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),

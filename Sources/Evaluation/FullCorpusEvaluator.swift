@@ -1,3 +1,4 @@
+import Collectives
 import NumCore
 
 /// Full-corpus ranking evaluation: every user is scored against every item, training items
@@ -9,6 +10,12 @@ import NumCore
 /// `sgemm` and streams every chunk into one ``TopKAccumulator`` per user (a threshold filter and a small
 /// candidate buffer). Metric sums are
 /// kept per block and added in block order, so the result does not depend on the thread count.
+///
+/// With a ``communicator`` of several ranks (processes launched by `mpirun`), the blocks are
+/// cut into consecutive runs, one per rank (``ContiguousPartition``); each rank ranks only
+/// its own blocks, and the block sums are gathered and added in block order on every rank
+/// (``Communicator/sumInOrder(_:width:)``). A block holds the same users on every rank count,
+/// so the metrics are bitwise those of one process.
 public struct FullCorpusEvaluator: Sendable {
     /// Metric cutoffs, ascending.
     public let cutoffs: [Int]
@@ -18,18 +25,24 @@ public struct FullCorpusEvaluator: Sendable {
     public let itemChunk: Int
     /// The pool the blocks are spread over.
     public let pool: WorkerPool
+    /// The ranks the blocks are spread over (one process by default); every rank must call
+    /// the same evaluations in the same order, and every rank gets the metrics.
+    public let communicator: any Communicator
 
     /// An evaluator reporting metrics at `cutoffs`.
     /// - Parameters:
     ///   - blockRows: users per task (the GEMM's `m`); larger blocks amortise packing item
     ///     vectors, smaller ones balance the threads better.
     ///   - itemChunk: items per GEMM call; `blockRows * itemChunk` floats should fit in L2.
-    public init(cutoffs: [Int] = [20, 50, 100, 200], blockRows: Int = 256, itemChunk: Int = 1024, pool: WorkerPool = .shared) {
+    ///   - communicator: the ranks that share the evaluations (see the type's notes).
+    public init(cutoffs: [Int] = [20, 50, 100, 200], blockRows: Int = 256, itemChunk: Int = 1024, pool: WorkerPool = .shared,
+                communicator: any Communicator = SingleProcessCommunicator()) {
         precondition(blockRows > 0 && itemChunk > 0, "block sizes must be positive")
         self.cutoffs = RankingMetrics.Accumulator(cutoffs: cutoffs).cutoffs
         self.blockRows = blockRows
         self.itemChunk = itemChunk
         self.pool = pool
+        self.communicator = communicator
     }
 
     /// Ranks all items for each user with a test item and averages the metrics.
@@ -42,8 +55,9 @@ public struct FullCorpusEvaluator: Sendable {
     ///   - users: the users to evaluate (default: all rows of `userVectors`).
     ///   - perUser: when given, row u gets user u's Recall@K for each cut-off, then NDCG@K
     ///     for each (`numUsers x 2 * cutoffs.count`); rows of users not evaluated are NaN.
+    ///     With several ranks, every rank gets every evaluated user's row.
     ///   - progress: told the users ranked so far, once per block of ``blockRows`` users
-    ///     (see ``EvaluationProgress``).
+    ///     (see ``EvaluationProgress``); with several ranks, this rank's users only.
     public func evaluate(
         userVectors: Matrix, itemVectors: Matrix,
         train: some UserItemLists, test: some UserItemLists, users: [Int]? = nil, perUser: Matrix? = nil,
@@ -62,13 +76,18 @@ public struct FullCorpusEvaluator: Sendable {
     /// The metrics of the users in `candidates` that have test items, each ranked by `rank`
     /// (given the users, `k`, each user's exclusion list, and the visit that adds a ranking to
     /// its block's sums); shared by every kind of scorer. With `perUser`, each user's metrics
-    /// go into its row too; with `progress`, each finished block is reported.
+    /// go into its row too; with `progress`, each finished block is reported. With several
+    /// ranks, `rank` sees only this rank's run of blocks.
     func averaged(
         over candidates: [Int], train: some UserItemLists, test: some UserItemLists, perUser: Matrix? = nil,
         progress: EvaluationProgress? = nil,
         rank: ([Int], Int, @escaping (Int) -> [Int32], @escaping (Int, Int, UnsafeBufferPointer<Int32>) -> Void) -> Void
     ) -> RankingMetrics {
-        let ids = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
+        let all = candidates.filter { $0 < test.numUsers && !test.items(of: $0).isEmpty }
+        // This rank's run of whole blocks: block b holds the same users on every rank count.
+        let mine = ContiguousPartition(count: (all.count + blockRows - 1) / blockRows, parts: communicator.size)
+            .range(of: communicator.rank)
+        let ids = Array(all[min(mine.lowerBound * blockRows, all.count)..<min(mine.upperBound * blockRows, all.count)])
         let blocks = (ids.count + blockRows - 1) / blockRows
         let empty = RankingMetrics.Accumulator(cutoffs: cutoffs)
         let sums = UnsafeMutablePointer<RankingMetrics.Accumulator>.allocate(capacity: max(blocks, 1))
@@ -84,9 +103,23 @@ public struct FullCorpusEvaluator: Sendable {
                 counter.finished(users: position % blockRows + 1)
             }
         }
-        var total = empty
-        for b in 0..<blocks { total.merge(sums[b]) }
-        return total.metrics
+        if let perUser, communicator.size > 1 { shareRows(of: ids, all: all, in: perUser) }
+        // Block sums added in block order, the same additions as one process makes.
+        let flat = (0..<blocks).flatMap { sums[$0].flattened }
+        return RankingMetrics.Accumulator(cutoffs: cutoffs, flattened: communicator.sumInOrder(flat, width: empty.flattened.count)).metrics
+    }
+
+    /// Gives every rank the per-user rows of `all` users, this rank having filled those of `mine`.
+    private func shareRows(of mine: [Int], all: [Int], in perUser: Matrix) {
+        let width = perUser.cols
+        var local = [Float]()
+        local.reserveCapacity(mine.count * width)
+        for user in mine { local.append(contentsOf: UnsafeBufferPointer(start: perUser.row(user), count: width)) }
+        let rows = communicator.allGatherConcatenated(local)
+        precondition(rows.count == all.count * width, "ranks disagree on the evaluated users")
+        for (i, user) in all.enumerated() {
+            rows.withUnsafeBufferPointer { perUser.row(user).update(from: $0.baseAddress! + i * width, count: width) }
+        }
     }
 
     /// The `k` best items for each user, best first, skipping each user's `exclude` items.

@@ -138,6 +138,22 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
+        /// The sums as one vector, `[users, recall..., ndcg..., hits..., mrr...]` (each
+        /// `cutoffs.count` long): what ranks exchange to add their blocks in order.
+        var flattened: [Double] { [Double(users)] + recall + ndcg + hits + mrr }
+
+        /// Sums from ``flattened`` (the user count is exact below 2⁵³).
+        init(cutoffs: [Int], flattened: [Double]) {
+            self.init(cutoffs: cutoffs)
+            let c = self.cutoffs.count
+            precondition(flattened.count == 1 + 4 * c, "\(flattened.count) sums for \(c) cut-offs")
+            users = Int(flattened[0])
+            recall = Array(flattened[1..<(1 + c)])
+            ndcg = Array(flattened[(1 + c)..<(1 + 2 * c)])
+            hits = Array(flattened[(1 + 2 * c)..<(1 + 3 * c)])
+            mrr = Array(flattened[(1 + 3 * c)..<(1 + 4 * c)])
+        }
+
         /// The averages over the users added (zeros when there were none).
         public var metrics: RankingMetrics {
             let n = Double(max(users, 1))

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures.",
-        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchAssignCommand.self, BenchMiniLMCommand.self, BenchImagesCommand.self])
+        subcommands: [BenchKernelsCommand.self, BenchEvalCommand.self, BenchLossesCommand.self, BenchKMeansCommand.self, BenchAssignCommand.self, BenchMiniLMCommand.self, BenchImagesCommand.self, BenchCollectivesCommand.self])
 }
 
 struct BenchKernelsCommand: ParsableCommand {

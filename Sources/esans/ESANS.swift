@@ -27,6 +27,10 @@ struct ESANS: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)
         var command: ParsableCommand
         do { command = try parseAsRoot(nil) } catch { exit(withError: error) }
+        if let refusal = Ranks.refusal(for: command) {
+            printErr("Error: " + refusal)
+            exit(withError: ExitCode.validationFailure)
+        }
         do {
             try command.run()
         } catch let e as ValidationError {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The real-MPI checks: esans launched by Open MPI's mpirun on 1, 2 and 4 ranks (oversubscribed,
+# TCP over loopback). Skipped, with exit 0 and a message, when mpirun or libmpi is absent.
+#
+#   scripts/mpi-tests.sh [ESANS_BINARY]     (default .build/debug/esans, built by `swift build`)
+#
+# 1. `esans bench collectives` on 2, 3 and 4 ranks: every collective of the MPI communicator
+#    returns what each rank predicts.
+# 2. `esans evaluate --run D --output F` of a small synthetic run: the metrics file of 2 and 4
+#    ranks is byte for byte that of one process, and only rank 0 prints.
+# 3. A command that runs in one process only (`esans train`) refuses to start as one of 2 ranks.
+# Environment: MPI_RANKS overrides the rank counts of step 2 ("2 4").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ESANS=${1:-.build/debug/esans}
+
+if ! command -v mpirun >/dev/null 2>&1; then
+    echo "mpi-tests: skipped (no mpirun; apt-get install libopenmpi-dev openmpi-bin)"
+    exit 0
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40'; then
+    echo "mpi-tests: skipped (mpirun found but no libmpi.so.40: esans loads Open MPI 4's)"
+    exit 0
+fi
+[[ -x $ESANS ]] || { echo "mpi-tests: $ESANS not found; run swift build first" >&2; exit 1; }
+
+# Open MPI refuses root unless told; two cores: oversubscribe, no binding; one thread per rank
+# comes from esans itself (cores / ranks on the machine).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+# Loopback TCP only (no InfiniBand probing, no shared-memory transport quirks in containers).
+export OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+MPIRUN=(mpirun --oversubscribe --bind-to none)
+
+WORK=$(mktemp -d /tmp/esans-mpi-tests.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+failed=0
+fail() { echo "mpi-tests: FAIL: $*" >&2; failed=1; }
+
+echo "mpi-tests: $(mpirun --version 2>/dev/null | head -1)"
+for np in 2 3 4; do
+    if out=$("${MPIRUN[@]}" -np "$np" "$ESANS" bench collectives --doubles 65536 --repeats 2 2>&1); then
+        grep -q "collectives ok" <<<"$out" || fail "bench collectives -np $np: $out"
+        echo "mpi-tests: collectives on $np ranks ok ($(tail -1 <<<"$out"))"
+    else
+        fail "bench collectives -np $np exited non-zero: $out"
+    fi
+done
+
+"$ESANS" train --data synthetic --epochs 1 --dim 8 --validation 0 --seed 3 --output "$WORK/run" >"$WORK/train.log" 2>&1 \
+    || { cat "$WORK/train.log" >&2; fail "could not train the synthetic run"; exit 1; }
+"$ESANS" evaluate --run "$WORK/run" --output "$WORK/metrics-1.json" >"$WORK/eval-1.log" 2>&1 \
+    || { cat "$WORK/eval-1.log" >&2; fail "evaluate (one process)"; }
+for np in ${MPI_RANKS:-2 4}; do
+    if "${MPIRUN[@]}" -np "$np" "$ESANS" evaluate --run "$WORK/run" --output "$WORK/metrics-$np.json" >"$WORK/eval-$np.log" 2>&1; then
+        if cmp -s "$WORK/metrics-1.json" "$WORK/metrics-$np.json"; then
+            echo "mpi-tests: evaluate on $np ranks: metrics identical to one process"
+        else
+            fail "evaluate -np $np: metrics differ"; diff "$WORK/metrics-1.json" "$WORK/metrics-$np.json" >&2 || true
+        fi
+        printed=$(grep -c "users evaluated" "$WORK/eval-$np.log" || true)
+        [[ $printed == 1 ]] || fail "evaluate -np $np: $printed ranks printed the metrics (rank 0 alone should)"
+    else
+        cat "$WORK/eval-$np.log" >&2; fail "evaluate -np $np exited non-zero"
+    fi
+done
+
+if "${MPIRUN[@]}" -np 2 "$ESANS" train --data synthetic --epochs 1 --dim 8 --output "$WORK/run2" >"$WORK/refuse.log" 2>&1; then
+    fail "train started as one of 2 ranks"
+elif ! grep -q "runs in one process" "$WORK/refuse.log"; then
+    cat "$WORK/refuse.log" >&2; fail "train under mpirun: unexpected error"
+else
+    echo "mpi-tests: train refuses to run as one of 2 ranks"
+fi
+
+[[ $failed == 0 ]] && echo "mpi-tests: all passed"
+exit $failed
