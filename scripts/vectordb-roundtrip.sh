@@ -2,7 +2,7 @@
 # Round trip through a real vector database: export a trained run into PostgreSQL + pgvector,
 # serve from it, and measure recall@K of the database's answers against esans's exact search.
 #
-#   scripts/vectordb-roundtrip.sh [--skip-unavailable]
+#   scripts/vectordb-roundtrip.sh [--skip-unavailable] [--tests]
 #
 # 1. Installs PostgreSQL with pgvector from PyPI into a venv under $VDB_HOME and starts it on
 #    127.0.0.1:$PG_PORT (as `nobody` when run as root, since PostgreSQL refuses root), with the
@@ -21,6 +21,9 @@
 # 4. Prints one line per index and exits 1 when flat's recall is under $MIN_RECALL (0.99).
 #
 # With --skip-unavailable, a failed pip install (no registry) prints SKIP and exits 0.
+# With --tests, steps 2-4 are replaced by the Swift tests that need a server
+# (`swift test --skip-build --filter 'PGVectorServerTests|VectorDBCLITests'` with
+# ESANS_TEST_PG_DSN set; .ci/run runs this after the suite has been built).
 # Environment: ESANS_BIN (default: `swift build` then .build/debug/esans), RUN (a trained run
 # to use instead), MSAC_DIR (an `esans cluster` output of RUN's data to export), ML100K
 # (~/.cache/esans/ml-100k), EPOCHS (2), K (100), USERS (943), MIN_RECALL (0.99),
@@ -31,7 +34,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 SKIP_OK=0
-[ "${1:-}" = "--skip-unavailable" ] && SKIP_OK=1
+TESTS=0
+for arg in "$@"; do
+  case "$arg" in
+    --skip-unavailable) SKIP_OK=1 ;;
+    --tests) TESTS=1 ;;
+    *) echo "usage: scripts/vectordb-roundtrip.sh [--skip-unavailable] [--tests]" >&2; exit 64 ;;
+  esac
+done
 VDB_HOME=${VDB_HOME:-/tmp/esans-vectordb}
 PG_PORT=${PG_PORT:-54329}
 ML100K=${ML100K:-$HOME/.cache/esans/ml-100k}
@@ -43,11 +53,13 @@ WORK="$VDB_HOME/work"
 mkdir -p "$VDB_HOME" "$WORK"
 
 # --- the esans binary
-if [ -z "${ESANS_BIN:-}" ]; then
+if [ $TESTS = 1 ]; then
+  :
+elif [ -z "${ESANS_BIN:-}" ]; then
   (cd "$ROOT" && swift build --product esans >/dev/null)
   ESANS_BIN="$ROOT/.build/debug/esans"
 fi
-[ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
+[ $TESTS = 1 ] || [ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
 
 # --- PostgreSQL + pgvector from PyPI
 if [ -z "${PG_PACKAGE:-}" ]; then
@@ -90,6 +102,11 @@ echo "$PG_PACKAGE: PostgreSQL $("$PG/bin/psql" -tA "$DSN" -c 'SHOW server_versio
 # libpq: the system's (Debian libpq5), else the one the wheel ships.
 if [ -z "${ESANS_LIBPQ:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libpq.so.5 '; then
   export ESANS_LIBPQ="$PG/lib/libpq.so.5"
+fi
+
+if [ $TESTS = 1 ]; then
+  (cd "$ROOT" && ESANS_TEST_PG_DSN="$DSN" swift test --skip-build ${SWIFT_TEST_FLAGS:-} --filter 'PGVectorServerTests|VectorDBCLITests')
+  exit $?
 fi
 
 # --- a small trained run

@@ -18,7 +18,7 @@ public final class PostgresConnection: @unchecked Sendable {
         pq = try LibPQ.shared()
         guard let c = pq.connectdb(dsn) else { throw VectorDBError("libpq could not allocate a connection") }
         guard pq.status(c) == LibPQ.connectionOK else {
-            let why = Self.text(pq.errorMessage(c))
+            let why = Self.text(pq.errorMessage(c)).trimmed.replacingOccurrences(of: "\n", with: "; ")
             pq.finish(c)
             throw VectorDBError("cannot connect to PostgreSQL (\(Self.redacted(dsn))): \(why)")
         }
