@@ -54,5 +54,12 @@ import TestSupport
                                             "--table", "esans_cli_test", "--index", "flat"])
         #expect(code == 0, "\(err)")
         #expect(out.contains("into pgvector table esans_cli_test (flat)") && out.contains("without semantic IDs"), "\(out)")
+        // A run of the same data and dimension but another model is refused at startup.
+        let other = tmp.file("other")
+        let retrained = try CLI.run(["train", "--data", "synthetic", "--epochs", "1", "--dim", "8", "--negatives", "16",
+                                     "--validation", "0", "--lr", "0.05", "--output", other.path])
+        #expect(retrained.code == 0, "\(retrained.err)")
+        let serve = try CLI.run(["serve", "--run", other.path, "--backend", "pgvector", "--dsn", dsn, "--table", "esans_cli_test", "--port", "0"])
+        #expect(serve.code != 0 && serve.err.contains("holds another vector"), "\(serve.err)")
     }
 }
