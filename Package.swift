@@ -23,7 +23,7 @@ let package = Package(
         .executable(name: "esans", targets: ["esans"]),
         .library(name: "ESANSKit", targets: ["NumCore", "Collectives", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training"]),
         // Retrieval and the HTTP service, for packages beside this one (Fuzz/ links its readers and request decoding).
-        .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP"]),
+        .library(name: "ESANSServing", targets: ["Serving", "ServingHTTP", "VectorDB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -91,11 +91,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: fastMath),
+        // Floor 5: vector databases (PostgreSQL + pgvector through libpq, loaded with dlopen at run
+        // time like libjpeg): export of item vectors and semantic IDs, and an external index
+        // for Serving's Retriever. Kept out of Serving, which links no database client.
+        .target(name: "VectorDB", dependencies: ["NumCore", "Serving"], swiftSettings: fastMath),
         // Floor 6: the command-line tool.
         .executableTarget(
             name: "esans",
             dependencies: [
-                "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP",
+                "NumCore", "Datasets", "Models", "Runs", "Clustering", "Codebooks", "Alignment", "Semantic", "Sampling", "Losses", "Evaluation", "Baselines", "Training", "Experiments", "Serving", "ServingHTTP", "VectorDB",
                 "Encoders", "TextEncoder", "Collectives",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -120,6 +124,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "VectorDBTests", dependencies: ["NumCore", "Serving", "VectorDB"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(

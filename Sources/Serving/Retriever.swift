@@ -20,6 +20,8 @@ public enum IndexChoice: String, Sendable, Codable {
     case exact
     /// The IVF index (when loaded), with `nprobe` lists.
     case ivf
+    /// The external vector database (when the server was started with one, e.g. pgvector).
+    case vectordb
 }
 
 /// A retrieval request, independent of its transport.
@@ -67,6 +69,8 @@ public final class Retriever: @unchecked Sendable {
     /// The IVF index's recall@K against exact search, measured when it was built (nil
     /// without an index, or for an index built before esans measured it).
     public let ivfRecall: IndexRecall?
+    /// The vector database that holds the item vectors, if the server was started with one.
+    public let external: (any ExternalIndex)?
     /// The index a request uses when it does not say.
     public let defaultIndex: IndexChoice
     /// Largest `k` a request may ask for.
@@ -77,14 +81,16 @@ public final class Retriever: @unchecked Sendable {
     public let maxListLength = 10_000
     private let encoder: HistoryEncoder
 
-    /// A retriever over `run`, with `ivf` as the default index when given; `ivfRecall` is its
-    /// measured recall, when known.
-    public init(run: ServingRun, ivf: IVFIndex?, ivfRecall: IndexRecall? = nil, maxK: Int = 1000) {
+    /// A retriever over `run`, with `external` (a vector database), else `ivf`, as the default
+    /// index when given; `ivfRecall` is the IVF index's measured recall, when known.
+    public init(run: ServingRun, ivf: IVFIndex?, ivfRecall: IndexRecall? = nil, maxK: Int = 1000,
+                external: (any ExternalIndex)? = nil) {
         self.run = run
         self.exact = ExactIndex(items: run.items)
         self.ivf = ivf
         self.ivfRecall = ivf == nil ? nil : ivfRecall
-        self.defaultIndex = ivf == nil ? .exact : .ivf
+        self.external = external
+        self.defaultIndex = external != nil ? .vectordb : ivf == nil ? .exact : .ivf
         self.maxK = min(maxK, run.items.rows)
         self.encoder = HistoryEncoder(userTower: run.model.userTower)
     }
@@ -95,8 +101,9 @@ public final class Retriever: @unchecked Sendable {
     /// Answers `query`, best first.
     /// - Throws: ``ServingError``: `invalidRequest` for k out of range, a wrong vector
     ///   dimension, a non-finite or zero vector, too long lists; `notFound` for unknown ids;
-    ///   `unsupported` for a history query the user tower cannot encode, or IVF without an index;
-    ///   `invalidRequest` for nprobe outside 1...``maxProbes`` (above the number of lists probes them all).
+    ///   `unsupported` for a history query the user tower cannot encode, or IVF (a vector
+    ///   database) without one; `invalidRequest` for nprobe outside 1...``maxProbes`` (above the
+    ///   number of lists probes them all); `unavailable` when the vector database fails.
     public func retrieve(_ query: RetrievalQuery) throws -> [RetrievedItem] {
         try checkK(query.k)
         guard query.exclude.count <= maxListLength else {
@@ -155,14 +162,22 @@ public final class Retriever: @unchecked Sendable {
         if let nprobe, nprobe < 1 || nprobe > Self.maxProbes {
             throw ServingError(.invalidRequest, "nprobe must be in 1...\(Self.maxProbes), got \(nprobe)")
         }
-        let hits: [Neighbor] = try vector.withUnsafeBufferPointer { q in
-            try excluding.withUnsafeBufferPointer { ex in
-                switch choice {
-                case .exact:
-                    return exact.search(q, k: k, excluding: ex)
-                case .ivf:
-                    guard let ivf else { throw ServingError(.unsupported, "no IVF index is loaded; start the server with --index") }
-                    return ivf.search(q, k: k, nprobe: nprobe ?? ivf.defaultProbes, excluding: ex)
+        let hits: [Neighbor]
+        if choice == .vectordb {
+            guard let external else {
+                throw ServingError(.unsupported, "no vector database is attached; start the server with --backend pgvector")
+            }
+            hits = try external.search(vector, k: k, excluding: excluding, count: run.dataset.numItems)
+        } else {
+            hits = try vector.withUnsafeBufferPointer { q in
+                try excluding.withUnsafeBufferPointer { ex in
+                    switch choice {
+                    case .exact, .vectordb:
+                        return exact.search(q, k: k, excluding: ex)
+                    case .ivf:
+                        guard let ivf else { throw ServingError(.unsupported, "no IVF index is loaded; start the server with --index") }
+                        return ivf.search(q, k: k, nprobe: nprobe ?? ivf.defaultProbes, excluding: ex)
+                    }
                 }
             }
         }
@@ -187,10 +202,13 @@ public final class Retriever: @unchecked Sendable {
 
 extension Retriever {
     /// Loads the run in `runDirectory` and, when given, the IVF index in `indexDirectory`
-    /// (which must have been built on this run's item vectors).
-    public static func load(runDirectory: URL, indexDirectory: URL?, maxK: Int = 1000) throws -> Retriever {
+    /// (which must have been built on this run's item vectors); `external`, when given,
+    /// attaches a vector database to the loaded run (and checks that it holds the run's items).
+    public static func load(runDirectory: URL, indexDirectory: URL?, maxK: Int = 1000,
+                            external: ((ServingRun) throws -> any ExternalIndex)? = nil) throws -> Retriever {
         let run = try ServingRun(directory: runDirectory)
         let read = try indexDirectory.map { try IVFIndexFile.read(from: $0, items: run.items, dataFingerprint: run.dataFingerprint) }
-        return Retriever(run: run, ivf: read?.index, ivfRecall: read.flatMap { IndexRecall(metadata: $0.metadata) }, maxK: maxK)
+        return Retriever(run: run, ivf: read?.index, ivfRecall: read.flatMap { IndexRecall(metadata: $0.metadata) }, maxK: maxK,
+                         external: try external?(run))
     }
 }

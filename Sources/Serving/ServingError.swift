@@ -15,6 +15,8 @@ public struct ServingError: Error, CustomStringConvertible, Sendable, Equatable 
         case unsupported
         /// A run or index file is missing or does not fit (startup / reload error).
         case badInput
+        /// An external index (a vector database) could not answer (HTTP 503).
+        case unavailable
     }
 
     /// What went wrong.

@@ -23,6 +23,7 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case .invalidRequest, .unsupported: self.init(.unprocessableContent, e.message)
         case .notFound: self.init(.notFound, e.message)
         case .badInput: self.init(.internalServerError, e.message)
+        case .unavailable: self.init(.serviceUnavailable, e.message)
         }
     }
 

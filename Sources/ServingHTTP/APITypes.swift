@@ -88,7 +88,7 @@ struct RetrieveRequest: Decodable, Sendable {
         }
         var choice: IndexChoice? = nil
         if let index {
-            guard let c = IndexChoice(rawValue: index) else { throw APIError(.badRequest, "index must be 'exact' or 'ivf', not '\(index)'") }
+            guard let c = IndexChoice(rawValue: index) else { throw APIError(.badRequest, "index must be 'exact', 'ivf' or 'vectordb', not '\(index)'") }
             choice = c
         }
         return RetrievalQuery(source: source, k: k ?? Self.defaultK, excludeSeen: excludeSeen ?? true,

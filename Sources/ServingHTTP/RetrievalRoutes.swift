@@ -33,7 +33,7 @@ public enum RetrievalRoutes {
             return json(JSONWriter.object([
                 ("status", "ok"), ("run", r.run.directory.path), ("users", r.run.dataset.numUsers),
                 ("items", r.run.items.rows), ("dimension", r.run.dimension), ("default_index", r.defaultIndex.rawValue),
-                ("ivf_lists", r.ivf?.lists ?? 0), ("default_nprobe", r.ivf?.defaultProbes ?? 0),
+                ("vectordb", r.external?.summary ?? ""), ("ivf_lists", r.ivf?.lists ?? 0), ("default_nprobe", r.ivf?.defaultProbes ?? 0),
                 ("ivf_recall", r.ivfRecall?.recall ?? Double.nan), ("ivf_recall_k", r.ivfRecall?.k ?? 0),
                 ("history_queries", r.supportsHistory), ("max_k", r.maxK), ("max_body_bytes", options.maxBodyBytes),
             ]))
@@ -96,7 +96,7 @@ public enum RetrievalRoutes {
 
     static func indexParameter(_ value: Substring?) throws -> IndexChoice? {
         guard let value else { return nil }
-        guard let c = IndexChoice(rawValue: String(value)) else { throw APIError(.badRequest, "index must be 'exact' or 'ivf', not '\(value)'") }
+        guard let c = IndexChoice(rawValue: String(value)) else { throw APIError(.badRequest, "index must be 'exact', 'ivf' or 'vectordb', not '\(value)'") }
         return c
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NumCore
 import Serving
 import ServingHTTP
+import VectorDB
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,11 @@ struct ServeCommand: ParsableCommand {
         JSON in and out (see openapi.yaml). With --index the IVF index answers by default ("index": "exact" \
         in a request asks for exact search). SIGTERM or SIGINT stops gracefully; SIGHUP reloads --run and \
         --index from disk and swaps them in without dropping requests. Logs are JSON lines on stderr.
+
+        --backend pgvector answers from a PostgreSQL + pgvector table written by `esans export --to \
+        pgvector` ("index": "vectordb", the default then): the server computes the user vector itself \
+        and asks the database for the nearest items (k plus the excluded ones, then drops those). The \
+        table must hold this run's items (checked at startup and on reload). Needs libpq at run time.
         """)
 
     @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
@@ -23,6 +29,25 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest k a request may ask for.") var maxK = 1000
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
+    @Option(help: "Where item search runs by default: local (exact, or --index) or pgvector (--dsn, --table).") var backend = "local"
+    @Option(help: "pgvector: libpq connection string (empty: the PG* variables).") var dsn = ""
+    @Option(help: "pgvector: table written by `esans export --to pgvector`.") var table = "esans_items"
+    @Option(help: "pgvector: hnsw.ef_search (raised to k plus the excluded items, up to 1000).") var efSearch = 100
+    @Option(help: "pgvector: ivfflat.probes.") var probes = 10
+    @Option(help: "pgvector: idle database connections kept open.") var dbConnections = 4
+
+    func validate() throws {
+        guard backend == "local" || backend == "pgvector" else {
+            throw ValidationError("--backend must be local or pgvector, not '\(backend)'")
+        }
+        if backend == "local" && !dsn.isEmpty { throw ValidationError("--dsn goes with --backend pgvector") }
+        if let why = PGVectorSchema.validateName(table) { throw ValidationError("--table: \(why)") }
+        guard (1...PGVectorIndex.maxEfSearch).contains(efSearch) else {
+            throw ValidationError("--ef-search must be in 1...\(PGVectorIndex.maxEfSearch), got \(efSearch)")
+        }
+        guard probes >= 1 else { throw ValidationError("--probes must be at least 1, got \(probes)") }
+        guard dbConnections >= 1 else { throw ValidationError("--db-connections must be at least 1, got \(dbConnections)") }
+    }
 
     func run() throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
@@ -64,13 +89,23 @@ extension ServeCommand {
         let runURL = URL(fileURLWithPath: runDirectory)
         let indexURL = index.map { URL(fileURLWithPath: $0) }
         let maxK = maxK
-        let load: @Sendable () throws -> Retriever = { try Retriever.load(runDirectory: runURL, indexDirectory: indexURL, maxK: maxK) }
+        let external: (@Sendable (ServingRun) throws -> any ExternalIndex)?
+        if backend == "pgvector" {
+            let (dsn, table, ef, probes, idle) = (dsn, table, efSearch, probes, dbConnections)
+            external = { try PGVectorIndex(dsn: dsn, table: table, run: $0, efSearch: ef, probes: probes, maxIdle: idle) }
+        } else {
+            external = nil
+        }
+        let load: @Sendable () throws -> Retriever = {
+            try Retriever.load(runDirectory: runURL, indexDirectory: indexURL, maxK: maxK, external: external)
+        }
         let t0 = Date()
         let initial: Retriever
         do { initial = try load() } catch let e as ServingError { throw ValidationError(e.message) }
         var loaded: Logger.Metadata = [
             "run": "\(runURL.path)", "users": "\(initial.run.dataset.numUsers)", "items": "\(initial.run.items.rows)",
             "index": "\(initial.defaultIndex.rawValue)", "lists": "\(initial.ivf?.lists ?? 0)",
+            "vectordb": "\(initial.external?.summary ?? "")",
             "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
             "rss_bytes": "\(RetrievalRoutes.residentBytes())",
         ]
