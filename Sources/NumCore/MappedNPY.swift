@@ -135,8 +135,11 @@ extension NPY {
         default:
             throw TensorIOError(file: name, problem: "unsupported .npy format version \(bytes[6]).\(bytes[7])")
         }
-        guard headerLength <= maxHeaderBytes, headerStart + headerLength <= data.count else {
-            throw TensorIOError(file: name, problem: "truncated or oversized header (\(headerLength) bytes, file has \(data.count - headerStart))")
+        guard headerLength <= maxHeaderBytes else {
+            throw TensorIOError(file: name, problem: "header length \(headerLength) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not .npy")
+        }
+        guard headerStart + headerLength <= data.count else {
+            throw TensorIOError(file: name, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
         }
         let headerBytes = data[data.startIndex + headerStart ..< data.startIndex + headerStart + headerLength]
         guard let text = String(data: headerBytes, encoding: bytes[6] == 3 ? .utf8 : .isoLatin1) else {

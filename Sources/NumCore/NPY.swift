@@ -180,43 +180,9 @@ public enum NPY {
 
     /// Validates the header of the file bytes `data` (named `name` in errors); checks the data is all there.
     static func parse(_ data: Data, name: String) throws -> Parsed {
-        let bytes = [UInt8](data.prefix(12))
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw TensorIOError(file: name, problem: "not a .npy file (bad magic string)")
-        }
-        let major = bytes[6]
-        let headerStart: Int, headerLength: Int
-        switch major {
-        case 1:
-            headerStart = 10
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-        case 2, 3:
-            guard bytes.count >= 12 else { throw TensorIOError(file: name, problem: "truncated header") }
-            headerStart = 12
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        default:
-            throw TensorIOError(file: name, problem: "unsupported .npy format version \(major).\(bytes[7])")
-        }
-        guard headerLength <= maxHeaderBytes else {
-            throw TensorIOError(file: name, problem: "header length \(headerLength) is over the \(maxHeaderBytes)-byte limit; the file is damaged or not .npy")
-        }
-        guard headerStart + headerLength <= data.count else {
-            throw TensorIOError(file: name, problem: "truncated header (needs \(headerLength) bytes, file has \(data.count - headerStart))")
-        }
-        let headerBytes = data[data.startIndex + headerStart ..< data.startIndex + headerStart + headerLength]
-        let encoding: String.Encoding = major == 3 ? .utf8 : .isoLatin1
-        guard let text = String(data: headerBytes, encoding: encoding) else {
-            throw TensorIOError(file: name, problem: "header is not valid text")
-        }
-        let header = try parseHeader(text, name: name)
-        guard !header.fortranOrder else {
-            throw TensorIOError(file: name, problem: "fortran_order True is not supported (save with C order)")
-        }
-        let descr = header.descr
+        // The magic string, version, header length, dict and dtype syntax: as for any dtype.
+        let (descr, shape, itemSize, dataOffset) = try parseRaw(data, name: name)
         let chars = Array(descr)
-        guard chars.count >= 3, "<>|=".contains(chars[0]), let itemSize = Int(String(chars[2...])) else {
-            throw TensorIOError(file: name, problem: "unsupported dtype '\(descr)'")
-        }
         guard itemSize == 4 || itemSize == 8, chars[1] == "f" || chars[1] == "i" else {
             throw TensorIOError(file: name, problem: "unsupported dtype '\(descr)' (expected float32/float64 or int32/int64)")
         }
@@ -225,14 +191,13 @@ public enum NPY {
         #else
         let bigEndian = chars[0] == ">"
         #endif
-        let dataOffset = headerStart + headerLength
-        guard let needed = byteCount(of: header.shape, elementSize: itemSize) else {
-            throw TensorIOError(file: name, problem: "shape \(header.shape) of '\(descr)' is too large to exist; the header is damaged")
+        guard let needed = byteCount(of: shape, elementSize: itemSize) else {
+            throw TensorIOError(file: name, problem: "shape \(shape) of '\(descr)' is too large to exist; the header is damaged")
         }
         guard data.count - dataOffset >= needed else {
-            throw TensorIOError(file: name, problem: "truncated data: shape \(header.shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
+            throw TensorIOError(file: name, problem: "truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, file has \(data.count - dataOffset)")
         }
-        return Parsed(data: data, dataOffset: dataOffset, descr: descr, kind: chars[1], itemSize: itemSize, bigEndian: bigEndian, shape: header.shape)
+        return Parsed(data: data, dataOffset: dataOffset, descr: descr, kind: chars[1], itemSize: itemSize, bigEndian: bigEndian, shape: shape)
     }
 
     /// Extracts `descr`, `fortran_order` and `shape` from the header's Python dict literal.
