@@ -24,7 +24,9 @@ public enum RetrievalRoutes {
             let nprobe = try intParameter(query["nprobe"], name: "nprobe")
             let index = try indexParameter(query["index"])
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let items = try r.similar(to: id, k: k, index: index, nprobe: nprobe)
+            let items = try await BlockingWork.run(blocking: (index ?? r.defaultIndex) == .vectordb) {
+                try r.similar(to: id, k: k, index: index, nprobe: nprobe)
+            }
             return json(JSONWriter.items(items, k: k, index: (index ?? r.defaultIndex).rawValue, run: r.run.directory.lastPathComponent,
                                          tookMs: milliseconds(since: t0)))
         }
@@ -67,7 +69,7 @@ public enum RetrievalRoutes {
         let query = try retrieveQuery(body: Data(buffer.readableBytesView))
         let r = state.retriever
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let items = try r.retrieve(query)
+        let items = try await BlockingWork.run(blocking: (query.index ?? r.defaultIndex) == .vectordb) { try r.retrieve(query) }
         return json(JSONWriter.items(items, k: query.k, index: (query.index ?? r.defaultIndex).rawValue,
                                      run: r.run.directory.lastPathComponent, tookMs: milliseconds(since: t0)))
     }
