@@ -18,6 +18,12 @@ public enum ShardWriter {
     @discardableResult
     public static func write(_ dataset: Dataset, shards: Int, to destination: URL, replace: Bool = false) throws -> ShardManifest {
         precondition(shards >= 1, "ShardWriter: \(shards) shards")
+        return try writeAtomically(to: destination, replace: replace) { try writeContents(dataset, shards: shards, into: $0) }
+    }
+
+    /// Runs `body` on a fresh temporary directory beside `destination`, then renames it into
+    /// place; on any error the temporary directory is removed and nothing appears at `destination`.
+    static func writeAtomically<T>(to destination: URL, replace: Bool, _ body: (URL) throws -> T) throws -> T {
         let fm = FileManager.default
         if fm.fileExists(atPath: destination.path) && !replace {
             throw DataError(file: destination.path, message: "\(destination.path) already exists; remove it or choose another output")
@@ -30,9 +36,9 @@ public enum ShardWriter {
             throw DataError(file: temp.path, message: "cannot create \(temp.path): \(error.localizedDescription)")
         }
         do {
-            let manifest = try writeContents(dataset, shards: shards, into: temp)
+            let result = try body(temp)
             try moveIntoPlace(temp, destination, replace: replace)
-            return manifest
+            return result
         } catch {
             try? fm.removeItem(at: temp)
             throw error
@@ -79,12 +85,35 @@ public enum ShardWriter {
             name: d.name, numUsers: d.numUsers, numItems: d.numItems, numInteractions: total, numShards: S, rowOrder: "item",
             roleCodes: ShardManifest.roleNames, hasTimestamps: false, userIDs: userFile, itemIDs: itemFile,
             itemsWithoutTraining: d.itemsWithoutTraining, notes: d.notes + d.filters.map { "before sharding: \($0)" }, shards: entries)
+        try writeManifest(manifest, into: dir)
+        return manifest
+    }
+
+    /// Writes `manifest.json` (sorted keys, pretty-printed, ended by a line break).
+    static func writeManifest(_ manifest: ShardManifest, into dir: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var json = try encoder.encode(manifest)
         json.append(0x0A)
         try writeFile(json, name: ShardManifest.fileName, into: dir)
-        return manifest
+    }
+
+    /// Writes the id file `name` holding `"0"`, `"1"`, ... `"count-1"`, one a line, in pieces
+    /// (never the whole file in memory).
+    static func writeNumberedIDs(count: Int, name: String, into dir: URL) throws -> ShardManifest.FileEntry {
+        try writeFile(name: name, into: dir) { emit in
+            var chunk = Data()
+            chunk.reserveCapacity(1 << 20)
+            for k in 0..<count {
+                chunk.append(contentsOf: String(k).utf8)
+                chunk.append(0x0A)
+                if chunk.count >= 1 << 20 {
+                    try emit(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            try emit(chunk)
+        }
     }
 
     /// One id a line; an id with a line break cannot be written this way.
@@ -109,21 +138,33 @@ public enum ShardWriter {
     /// Writes `data` to `dir/name`, flushed to disk, and returns its manifest entry.
     @discardableResult
     static func writeFile(_ data: Data, name: String, into dir: URL) throws -> ShardManifest.FileEntry {
+        try writeFile(name: name, into: dir) { emit in try emit(data) }
+    }
+
+    /// Writes `dir/name` from the pieces `produce` hands to its `emit` argument, hashing them
+    /// on the way, flushes it to disk, and returns its manifest entry.
+    static func writeFile(name: String, into dir: URL, _ produce: ((Data) throws -> Void) throws -> Void) throws -> ShardManifest.FileEntry {
         let url = dir.appendingPathComponent(name)
+        var hasher = SHA256()
+        var bytes = 0
         do {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
                 throw DataError(file: name, message: "cannot create \(url.path)")
             }
             let handle = try FileHandle(forWritingTo: url)
             defer { try? handle.close() }
-            try handle.write(contentsOf: data)
+            try produce { piece in
+                hasher.update(piece)
+                bytes += piece.count
+                try handle.write(contentsOf: piece)
+            }
             try handle.synchronize()
         } catch let error as DataError {
             throw error
         } catch {
             throw DataError(file: name, message: "cannot write \(url.path): \(error.localizedDescription)")
         }
-        return ShardManifest.FileEntry(name: name, bytes: data.count, sha256: SHA256.hex(data))
+        return ShardManifest.FileEntry(name: name, bytes: bytes, sha256: SHA256.hexString(hasher.finalize()))
     }
 
     /// Renames the finished `temp` to `destination`, replacing an existing one when asked.

@@ -7,8 +7,8 @@ import Runs
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect datasets, fetch the public ones, convert them to shards.",
-        subcommands: [DataInfoCommand.self, DataFetchCommand.self, DataShardCommand.self])
+        abstract: "Inspect datasets, fetch the public ones, convert them to shards, generate large synthetic ones.",
+        subcommands: [DataInfoCommand.self, DataFetchCommand.self, DataShardCommand.self, DataGenerateCommand.self])
 }
 
 struct DataInfoCommand: ParsableCommand {
