@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// Ranking quality averaged over evaluated users, at several cutoffs.
 ///
@@ -102,7 +103,7 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
             for rank in stride(from: 1, through: depth, by: 1) {
                 // Close every cutoff that ends before this rank.
                 while c < cutoffs.count && cutoffs[c] < rank { close(c, hitCount, dcg, firstHit, relevant.count, row); c += 1 }
-                if contains(relevant, ranked[rank - 1]) {
+                if relevant.sortedContains(ranked[rank - 1]) {
                     hitCount += 1
                     dcg += discount[rank - 1]
                     if firstHit == 0 { firstHit = rank }
@@ -161,14 +162,4 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
                                   hitRate: hits.map { $0 / n }, mrr: mrr.map { $0 / n }, usersEvaluated: users)
         }
     }
-}
-
-/// Binary search in a sorted array.
-@inline(__always) func contains(_ sorted: [Int32], _ x: Int32) -> Bool {
-    var lo = 0, hi = sorted.count
-    while lo < hi {
-        let mid = (lo + hi) >> 1
-        if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
-    }
-    return lo < sorted.count && sorted[lo] == x
 }

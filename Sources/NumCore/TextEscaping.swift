@@ -43,10 +43,8 @@ public enum TextEscaping {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text {
+            if let entity = markupEntity(c) { out += entity; continue }
             switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
             case "\\", "`", "*", "_", "[", "]", "|", "#": out.append("\\"); out.append(c)
             case "\n", "\r", "\r\n": out.append(" ")
             default: out.append(c)
@@ -60,15 +58,23 @@ public enum TextEscaping {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text {
+            if let entity = markupEntity(c) { out += entity; continue }
             switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
             default: out.append(c)
             }
         }
         return out
+    }
+
+    /// The entity of `& < >`, which neither HTML/XML nor a Markdown cell may hold literally.
+    @inline(__always) private static func markupEntity(_ c: Character) -> String? {
+        switch c {
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        default: nil
+        }
     }
 }

@@ -1,3 +1,4 @@
+import NumCore
 /// A nearest-neighbour service outside this process that holds the run's item vectors (a
 /// vector database loaded by `esans export --to pgvector`), queried by inner product.
 ///
@@ -24,20 +25,10 @@ extension ExternalIndex {
         let hits = try nearest(query, limit: min(count, k + distinct))
         var out: [Neighbor] = []
         out.reserveCapacity(k)
-        for h in hits where !Self.contains(excluding, h.item) {
+        for h in hits where !excluding.sortedContains(h.item) {
             out.append(h)
             if out.count == k { break }
         }
         return out
-    }
-
-    /// Binary search in a sorted array.
-    static func contains(_ sorted: [Int32], _ x: Int32) -> Bool {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo] == x
     }
 }

@@ -68,6 +68,6 @@ final class FakeExternal: ExternalIndex, @unchecked Sendable {
         let got = try fake.search(run.users.rowArray(0), k: n, excluding: [0, 1, 1, 2], count: n)
         #expect(fake.limits.last == n)
         #expect(got.count == n - 3 && !got.contains { $0.item <= 2 })
-        #expect(FakeExternal.contains([1, 3, 3, 9], 3) && !FakeExternal.contains([1, 3, 3, 9], 4) && !FakeExternal.contains([], 0))
+        #expect([1, 3, 3, 9].sortedContains(3) && ![1, 3, 3, 9].sortedContains(4) && ![Int32]().sortedContains(0))
     }
 }
