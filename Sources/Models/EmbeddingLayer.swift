@@ -27,15 +27,16 @@ public final class EmbeddingLayer: @unchecked Sendable {
     }
 
     /// `grad[ids[b]] += dOut[b] + l2 * table[ids[b]]` (the second term is the gradient of an
-    /// L2 penalty `l2 / 2 * ||e||^2` on every gathered row, once per occurrence).
+    /// L2 penalty `l2 / 2 * ||e||^2` on every gathered row, once per occurrence). A row `b`
+    /// with `ids[b] == -1` (an ID left out of the forward pass) adds nothing.
     public func backward(ids: [Int32], dOut: Matrix, l2: Float = 0) {
-        for id in ids { table.touch(id) }
+        for id in ids where id >= 0 { table.touch(id) }
         // Thread t adds the rows whose id % T == t, in batch order: no two threads touch one
         // gradient row, and every row sums in the same order whatever the thread count.
         let d = dim, table = self.table
         let parts = ids.count >= 1024 ? WorkerPool.shared.threadCount : 1
         WorkerPool.shared.parallelFor(parts) { t in
-            for (b, id) in ids.enumerated() where Int(id) % parts == t {
+            for (b, id) in ids.enumerated() where id >= 0 && Int(id) % parts == t {
                 VectorMath.axpy(1, dOut.row(b), table.grad.row(Int(id)), d)
                 if l2 != 0 { VectorMath.axpy(l2, table.value.row(Int(id)), table.grad.row(Int(id)), d) }
             }

@@ -228,16 +228,11 @@ public final class Tower: @unchecked Sendable {
             if idLeftOut.isEmpty {
                 embedding.backward(ids: input.ids, dOut: dh, l2: l2)
             } else {
-                // Only the rows that used their ID embedding get a gradient in it.
-                var kept: [Int] = []
-                kept.reserveCapacity(n - idLeftOut.count)
-                var next = 0
-                for b in 0..<n {
-                    if next < idLeftOut.count && idLeftOut[next] == b { next += 1 } else { kept.append(b) }
-                }
-                let dKept = Matrix(uninitializedRows: kept.count, cols: dim)
-                for (r, b) in kept.enumerated() { dKept.row(r).update(from: dh.row(b), count: dim) }
-                embedding.backward(ids: kept.map { input.ids[$0] }, dOut: dKept, l2: l2)
+                // Only the rows that used their ID embedding get a gradient in it: the others
+                // are marked -1, which the embedding's backward skips (no copy of dh).
+                var ids = input.ids
+                for b in idLeftOut { ids[b] = -1 }
+                embedding.backward(ids: ids, dOut: dh, l2: l2)
             }
         }
         if let historyPool { historyPool.backward(histories: input.histories, dOut: dh) }
