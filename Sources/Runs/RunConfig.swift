@@ -131,10 +131,19 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.optimizer = optimizer
     }
 
-    /// A run over `data` with the recipe's settings: the defaults of ``ModelConfig``,
+    /// A run over `data` with the recipe's settings: ``defaultModel``, the defaults of
     /// ``TrainConfig`` and ``defaultOptimizer`` (what `esans train` does without options).
     public init(data: DataSource) {
-        self.init(data: data, model: ModelConfig(), training: TrainConfig(), optimizer: Self.defaultOptimizer)
+        self.init(data: data, model: Self.defaultModel, training: TrainConfig(), optimizer: Self.defaultOptimizer)
+    }
+
+    /// The model of the recipe (chosen on validation splits, see the README): ID-only towers of
+    /// width 128. On Gowalla's validation split, width 128 beat width 64 trained for twice the
+    /// epochs; on MovieLens-100K and -1M it was not worse.
+    public static var defaultModel: ModelConfig {
+        var m = ModelConfig()
+        m.dim = 128
+        return m
     }
 
     /// The optimiser of the recipe (chosen on validation splits, see the README): Adam at a

@@ -23,7 +23,7 @@ struct DataInfoCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Seed for random splits.") var seed: UInt64 = 1
-    @Option(help: help("Embedding dimension of the training run the memory estimate is for.", default: ModelConfig().dim)) var dim: Int?
+    @Option(help: help("Embedding dimension of the training run the memory estimate is for.", default: RunConfig.defaultModel.dim)) var dim: Int?
     @Option(help: help("Batch size of that run.", default: TrainConfig().batchSize)) var batchSize: Int?
     @Option(help: help("Negatives shared by each batch in that run.", default: TrainConfig().sharedNegatives)) var negatives: Int?
     @Option(help: help("Kernel threads of that run (0 = all cores).", default: TrainConfig().threads)) var threads: Int?

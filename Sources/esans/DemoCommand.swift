@@ -23,6 +23,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output directory.") var output = "runs/demo"
     @Option(help: "Epochs per run (the number selected on validation is then trained again on all training data).") var epochs = 15
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Embedding dimension of the compared runs (the training recipe's is 128; 64 keeps the demo within minutes).") var dim = 64
 
     /// The samplers the demo compares, in report order.
     static let samplers = ["uns", "dns", "esans"]
@@ -51,7 +52,7 @@ struct DemoCommand: ParsableCommand {
 
         let compareDir = output + "/compare"
         let compare = data + ["--samplers", Self.samplers.joined(separator: ","), "--regime", "production", "--semantic-ids", msac + "/semantic_ids.tsv",
-                              "--seeds", "1", "--seed", String(seed), "--epochs", String(epochs), "--output", compareDir]
+                              "--seeds", "1", "--seed", String(seed), "--epochs", String(epochs), "--dim", String(dim), "--output", compareDir]
         print("\n== 2. UNS, DNS and ESANS at a matched budget: \(binary) compare \(compare.joined(separator: " ")) ==")
         var compareCommand = try CompareCommand.parse(compare)
         try compareCommand.run()

@@ -96,7 +96,7 @@ func help(_ text: String, default value: Any, valueName: String? = nil) -> Argum
 /// `train --config`), so an option given explicitly always wins. A flag can only switch its
 /// setting on (`--history`) or off (`--no-logq`); `--refit` / `--no-refit` do either.
 struct TrainingOptions: ParsableArguments {
-    static let t = TrainConfig(), e = ESANSConfig(), l = LossConfig(), m = ModelConfig(), o = RunConfig.defaultOptimizer
+    static let t = TrainConfig(), e = ESANSConfig(), l = LossConfig(), m = RunConfig.defaultModel, o = RunConfig.defaultOptimizer
 
     @Option(help: help("Negative sampler: \(SamplerKind.acceptedNames).", default: t.sampler.rawValue)) var sampler: SamplerKind?
     @Option(help: help("Negatives shared by each batch (UNS pool).", default: t.sharedNegatives)) var negatives: Int?

@@ -85,7 +85,7 @@ import Runs
     @Test func settingsComeFromTheRunConfig() {
         var c = RunConfig(data: .init(path: "d.csv"))
         var s = TrainingMemoryEstimate.Settings(c)
-        #expect(s.dim == 64 && s.batchSize == 1024 && s.sharedNegatives == 1024 && s.refit)
+        #expect(s.dim == 128 && s.batchSize == 1024 && s.sharedNegatives == 1024 && s.refit)
         #expect(s.threads == ProcessInfo.processInfo.activeProcessorCount)
         c.training.sampler = .esans
         c.training.threads = 3
