@@ -20,8 +20,7 @@ extension SVGChart {
                             layout: Layout = Layout()) -> String {
         let layout = layout.fitting(legend: series.map(\.label))
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
-        var xTicks = niceTicks(xs.min() ?? 0, xs.max() ?? 1, target: 8)
-        if integerX { xTicks = integerTicks(xs.min() ?? 1, xs.max() ?? 1, target: 8) }
+        let xTicks = integerX ? integerTicks(xs.min() ?? 1, xs.max() ?? 1, target: 8) : niceTicks(xs.min() ?? 0, xs.max() ?? 1, target: 8)
         let yTicks = niceTicks(ys.min() ?? 0, ys.max() ?? 1, target: 6)
         var (s, px, py) = plotFrame(layout, title: title, xTicks: xTicks, yTicks: yTicks, xLabel: xLabel, yLabel: yLabel)
         s += "<g class=\"series\" fill=\"none\">\n"
