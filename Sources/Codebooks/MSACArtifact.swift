@@ -122,7 +122,7 @@ public struct MSACArtifact: @unchecked Sendable {
         let tsv = directory.appendingPathComponent(idsFile)
         for url in [ChecksumSidecar.url(for: tsv), tsv] where FileManager.default.fileExists(atPath: url.path) {
             do { try FileManager.default.removeItem(at: url) } catch {
-                throw TensorIOError(url: url, problem: "cannot remove the file of the earlier fit: \(error.localizedDescription)")
+                throw TensorIOError(url: url, problem: "cannot remove the file of the earlier fit: \(FileErrorReason.text(error))")
             }
         }
         var metadata = extraMetadata

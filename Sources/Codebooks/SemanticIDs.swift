@@ -104,7 +104,7 @@ public struct SemanticIDs: Sendable, Equatable {
     public static func readTSV(from url: URL, kp: Int? = nil, ks: Int? = nil) throws -> (itemIDs: [String], ids: SemanticIDs) {
         let data: Data
         do { data = try FileData.read(url) } catch {
-            throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
+            throw TensorIOError(file: url.path, problem: "cannot read file: \(FileErrorReason.text(error))")
         }
         try ChecksumSidecar.verify(data, readFrom: url)
         guard let text = String(data: data, encoding: .utf8) else { throw TensorIOError(url: url, problem: "not UTF-8 text") }

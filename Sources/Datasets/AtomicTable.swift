@@ -153,7 +153,7 @@ public struct AtomicTable: Sendable {
         if let only {
             for name in only where !fields.contains(where: { $0.name == name }) {
                 throw DataError(file: file, line: 1, message: "no field named \(DataError.quote(name)); fields are "
-                                    + fields.map { $0.name }.joined(separator: ", "))
+                                    + DataError.quoteList(fields.map(\.name), quoted: false))
             }
         }
         let wanted = fields.map { only?.contains($0.name) ?? true }
@@ -179,7 +179,7 @@ public struct AtomicTable: Sendable {
             if found == 1 && ByteParsing.isBlank(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return }
             guard found == fields.count else {
                 throw DataError(file: file, line: lineNumber,
-                                message: "expected \(fields.count) tab-separated fields (\(fields.map { $0.name }.joined(separator: ", "))), found \(found)")
+                                message: "expected \(fields.count) tab-separated fields (\(DataError.quoteList(fields.map(\.name), quoted: false))), found \(found)")
             }
             for f in 0..<fields.count where wanted[f] {
                 if let problem = builders[f].append(bytes, starts[f], ends[f]) {

@@ -36,9 +36,44 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
         "field \(position) (\(role))"
     }
 
-    /// Quotes a token for a message, shortening very long ones.
-    static func quote(_ token: String) -> String {
-        let shown = token.count > 40 ? String(token.prefix(40)) + "..." : token
-        return "'\(shown)'"
+    /// The longest excerpt of input a message quotes, in characters.
+    public static let excerptLimit = 80
+
+    /// A piece of input as a message shows it: printable characters only (each control,
+    /// format or unassigned character, and each byte that is not UTF-8, becomes `?`), cut
+    /// after ``excerptLimit`` characters with `...`, so that a binary file read as text
+    /// cannot fill the terminal or move its cursor.
+    public static func excerpt(_ text: String) -> String {
+        var shown = ""
+        var count = 0
+        for ch in text {
+            if count == excerptLimit { shown += "..."; break }
+            shown.append(isPrintable(ch) ? ch : "?")
+            count += 1
+        }
+        return shown
+    }
+
+    /// Quotes a piece of input for a message, as an ``excerpt(_:)`` in single quotes.
+    public static func quote(_ token: String) -> String { "'\(excerpt(token))'" }
+
+    /// A list of names from the input (a header's columns) for a message: each an excerpt,
+    /// quoted unless `quoted` is false, the first `limit` of them and how many more there
+    /// are (`'user', 'item', ... and 130 more`).
+    public static func quoteList(_ names: [String], quoted: Bool = true, limit: Int = 12) -> String {
+        let shown = names.prefix(limit).map(quoted ? quote : excerpt).joined(separator: ", ")
+        return names.count > limit ? shown + " and \(names.count - limit) more" : shown
+    }
+
+    /// Whether `ch` shows as itself on a terminal: no control, format, private-use,
+    /// surrogate or unassigned scalar, and not U+FFFD (the stand-in for bytes that are not UTF-8).
+    static func isPrintable(_ ch: Character) -> Bool {
+        ch.unicodeScalars.allSatisfy { scalar in
+            if scalar == "\u{FFFD}" { return false }
+            switch scalar.properties.generalCategory {
+            case .control, .format, .privateUse, .surrogate, .unassigned, .lineSeparator, .paragraphSeparator: return false
+            default: return true
+            }
+        }
     }
 }

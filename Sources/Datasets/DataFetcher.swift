@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// Downloads the assets of ``FetchTarget`` into a local cache and verifies them.
 ///
@@ -78,7 +79,7 @@ public enum DataFetcher {
             try fm.createDirectory(at: wheelDir, withIntermediateDirectories: true)
             try fm.createDirectory(at: filesDir, withIntermediateDirectories: true)
         } catch {
-            throw FetchError(target: what, message: "cannot create the cache directory \(cache.path): \(error.localizedDescription)",
+            throw FetchError(target: what, message: "cannot create the cache directory \(cache.path): \(FileErrorReason.text(error))",
                              command: pipCommand)
         }
         defer { try? fm.removeItem(at: staging) }
@@ -111,7 +112,7 @@ public enum DataFetcher {
             }
             try fm.moveItem(at: filesDir, to: destination)
         } catch {
-            throw FetchError(target: what, message: "cannot move the files into \(destination.path): \(error.localizedDescription)",
+            throw FetchError(target: what, message: "cannot move the files into \(destination.path): \(FileErrorReason.text(error))",
                              command: pipCommand)
         }
         return destination
@@ -153,7 +154,7 @@ public enum DataFetcher {
             try process.run()
         } catch {
             try? log.close()
-            throw FetchError(target: target, message: "cannot start '\(executable)': \(error.localizedDescription)", command: command)
+            throw FetchError(target: target, message: "cannot start '\(executable)': \(FileErrorReason.text(error))", command: command)
         }
         process.waitUntilExit()
         try? log.close()

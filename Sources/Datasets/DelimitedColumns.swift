@@ -74,7 +74,7 @@ struct DelimitedColumns: Equatable {
         let looked = [user ? userNames.joined(separator: "/") : nil, item ? itemNames.joined(separator: "/") : nil].compactMap { $0 }
         let options = [user ? "--user-column" : nil, item ? "--item-column" : nil].compactMap { $0 }
         return DataError(file: file, line: 1, message: "no column for the \(roles.joined(separator: " or the ")): "
-                             + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", ")
+                             + "the header has " + DataError.quoteList(names)
                              + " and none is named \(looked.joined(separator: " or ")) (any case); choose "
                              + (options.count == 1 ? "it with \(options[0])" : "them with \(options.joined(separator: " and "))")
                              + " NAME|INDEX, or give --no-header if the first line is data (columns 0 and 1 are then the user and the item)")
@@ -96,7 +96,7 @@ struct DelimitedColumns: Equatable {
 
     /// `columns: user 0 (user), item 1 (item), timestamp 3 (ts)`, the note a load prints.
     func note(names: [String]?) -> String {
-        let describe = { (index: Int) -> String in names.map { "\(index) (\($0[index]))" } ?? "\(index)" }
+        let describe = { (index: Int) -> String in names.map { "\(index) (\(DataError.excerpt($0[index])))" } ?? "\(index)" }
         return "columns: user \(describe(user)), item \(describe(item)), timestamp " + (time.map(describe) ?? "none")
             + (names == nil ? " (no header: user and item are columns 0 and 1 unless --user-column / --item-column say otherwise)" : "")
     }
@@ -111,7 +111,7 @@ struct DelimitedColumns: Equatable {
         }
         guard let index = names.firstIndex(where: { ratingNames.contains($0.lowercased()) }) else {
             throw DataError(file: file, line: 1, message: "a minimum rating needs a rating column, and none is named 'rating'; "
-                                + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", ")
+                                + "the header has " + DataError.quoteList(names)
                                 + " (choose one with --rating-column)")
         }
         return index
@@ -134,7 +134,7 @@ struct DelimitedColumns: Equatable {
             }
             guard let index = names.firstIndex(of: name) else {
                 throw DataError(file: file, line: 1, message: "no column named \(DataError.quote(name)) for \(what); "
-                                    + "the header has " + names.map { DataError.quote($0) }.joined(separator: ", "))
+                                    + "the header has " + DataError.quoteList(names))
             }
             return index
         }

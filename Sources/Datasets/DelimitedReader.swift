@@ -51,16 +51,16 @@ enum DelimitedReader {
                                                          needsRating: options.minRating != nil, file: file)
                 (userColumn, itemColumn, timeColumn, ratingColumn) = (chosen.user, chosen.item, chosen.time, chosen.rating)
                 notes.append(chosen.note(names: columnNames))
-                if let r = chosen.rating { notes.append("rating column: \(r)" + (columnNames.map { " (\($0[r]))" } ?? "")) }
+                if let r = chosen.rating { notes.append("rating column: \(r)" + (columnNames.map { " (\(DataError.excerpt($0[r])))" } ?? "")) }
                 let label = { (index: Int, role: String) -> String in
-                    if let names = columnNames { return "field \(index + 1) (\(names[index]))" }
+                    if let names = columnNames { return "field \(index + 1) (\(DataError.excerpt(names[index])))" }
                     return DataError.fieldLabel(index + 1, role)
                 }
                 log.userField = label(userColumn, "user id")
                 log.itemField = label(itemColumn, "item id")
                 if timeColumn == nil {
                     log.missingTimestamp = columnNames.map {
-                        "the header has " + $0.map { DataError.quote($0) }.joined(separator: ", ") + " and none is named "
+                        "the header has " + DataError.quoteList($0) + " and none is named "
                             + DelimitedColumns.timeNames.dropLast().joined(separator: ", ") + " or " + DelimitedColumns.timeNames.last! + " (any case)"
                     } ?? "the file is read without a header, so only --time-column can name one"
                 }
@@ -68,7 +68,7 @@ enum DelimitedReader {
             }
             guard fields.count == expectedFields! else {
                 throw DataError(file: file, line: line, message: "expected \(expectedFields!) fields "
-                                    + (columnNames.map { "(\($0.joined(separator: ", ")))" } ?? "(as in the first line)")
+                                    + (columnNames.map { "(\(DataError.quoteList($0, quoted: false)))" } ?? "(as in the first line)")
                                     + ", found \(fields.count)")
             }
             let user = records.trimmedText(fields[userColumn]), item = records.trimmedText(fields[itemColumn])

@@ -115,7 +115,7 @@ enum RecBoleReader {
 
         var log = PairLog(file: file, userField: label(userIndex), itemField: label(itemIndex))
         if timeIndex == nil {
-            log.missingTimestamp = "the header has the fields " + fields.map { DataError.quote($0.name) }.joined(separator: ", ")
+            log.missingTimestamp = "the header has the fields " + DataError.quoteList(fields.map(\.name))
                 + " and none is named 'timestamp'"
         }
         log.users.reserveCapacity(table.rowCount)
@@ -159,7 +159,7 @@ enum RecBoleReader {
             index = found
         } else {
             throw DataError(file: file, line: 1, message: "a minimum rating needs a rating field, and none is named 'rating'; "
-                                + "fields are " + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", ")
+                                + "fields are " + DataError.quoteList(fields.map { "\($0.name):\($0.type.rawValue)" }, quoted: false)
                                 + " (choose one with --rating-column)")
         }
         guard fields[index].type == .float else {
@@ -177,7 +177,7 @@ enum RecBoleReader {
             if let index = fields.firstIndex(where: { $0.name == name }) { return index }
             throw DataError(file: file, line: 1,
                             message: "no field named \(DataError.quote(name)) for the \(role == "user" || role == "item" ? role + " id" : role); fields are "
-                                + fields.map { "\($0.name):\($0.type.rawValue)" }.joined(separator: ", ")
+                                + DataError.quoteList(fields.map { "\($0.name):\($0.type.rawValue)" }, quoted: false)
                                 + (option.map { " (choose one with \($0) NAME|INDEX)" } ?? ""))
         case .index(let index):
             guard index >= 0 && index < fields.count else {

@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// The `manifest.json` of a sharded data directory (format `esans-csr-shards`, version 1; see
 /// docs/sharded-format.md): sizes, the sharding rule, the id files and every shard's files
@@ -171,7 +172,7 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         let url = directory.appendingPathComponent(fileName)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: fileName, message: "cannot read \(url.path): \(error.localizedDescription)")
+            throw DataError(file: fileName, message: "cannot read \(url.path): \(FileErrorReason.text(error))")
         }
         let manifest: ShardManifest
         do { manifest = try JSONDecoder().decode(ShardManifest.self, from: data) } catch let error as DecodingError {

@@ -33,7 +33,7 @@ public enum ShardWriter {
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
         } catch {
-            throw DataError(file: temp.path, message: "cannot create \(temp.path): \(error.localizedDescription)")
+            throw DataError(file: temp.path, message: "cannot create \(temp.path): \(FileErrorReason.text(error))")
         }
         do {
             let result = try body(temp)
@@ -162,7 +162,7 @@ public enum ShardWriter {
         } catch let error as DataError {
             throw error
         } catch {
-            throw DataError(file: name, message: "cannot write \(url.path): \(error.localizedDescription)")
+            throw DataError(file: name, message: "cannot write \(url.path): \(FileErrorReason.text(error))")
         }
         return ShardManifest.FileEntry(name: name, bytes: bytes, sha256: SHA256.hexString(hasher.finalize()))
     }

@@ -57,7 +57,7 @@ public struct ShardedDirectory: Sendable {
         let fileURL = url.appendingPathComponent(entry.name)
         let data: Data
         do { data = try FileData.read(fileURL, options: .alwaysMapped) } catch {
-            throw DataError(file: entry.name, message: "cannot read \(fileURL.path): \(error.localizedDescription)")
+            throw DataError(file: entry.name, message: "cannot read \(fileURL.path): \(FileErrorReason.text(error))")
         }
         guard data.count == entry.bytes else {
             throw DataError(file: entry.name, message: "\(data.count) bytes, the manifest says \(entry.bytes)")

@@ -25,7 +25,7 @@ public enum ImageEncoderBenchmark {
     public static func jpegFiles(in directory: URL, limit: Int? = nil) throws -> [URL] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw EncoderError(file: directory.lastPathComponent, problem: "cannot list folder \(directory.path): \(error.localizedDescription)")
+            throw EncoderError(file: directory.lastPathComponent, problem: "cannot list folder \(directory.path): \(FileErrorReason.text(error))")
         }
         let jpegs = names.filter { ["jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
         return jpegs.prefix(limit ?? jpegs.count).map { directory.appendingPathComponent($0) }

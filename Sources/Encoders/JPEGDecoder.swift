@@ -1,5 +1,6 @@
 import CJPEG
 import Foundation
+import NumCore
 
 /// JPEG decoding through the system libjpeg (libjpeg-turbo), which the `CJPEG` shim loads at
 /// run time. esans builds without libjpeg; then ``isAvailable`` is false and every decode
@@ -28,7 +29,7 @@ public enum JPEGDecoder {
     public static func decode(file url: URL, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw EncoderError(file: url.lastPathComponent, problem: "cannot read file: \(error.localizedDescription)")
+            throw EncoderError(file: url.lastPathComponent, problem: "cannot read file: \(FileErrorReason.text(error))")
         }
         return try decode(data: data, name: url.lastPathComponent, maxPixels: maxPixels)
     }

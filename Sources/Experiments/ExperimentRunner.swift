@@ -40,12 +40,17 @@ public struct ExperimentRunner {
     /// The experiment directory (runs go to `runs/` inside).
     public let output: URL
     private let train: Train
+    /// Checks a run's inputs before anything is trained (default: its semantic IDs, see
+    /// ``Training/SamplerFactory/checkSemanticIDs(_:)``).
+    private let checkInputs: (RunConfig) throws -> Void
 
     /// A runner for `plan` writing under `output`; `train` does the training (default: ``TrainingRun``).
-    public init(plan: ExperimentPlan, output: URL, train: @escaping Train = ExperimentRunner.trainWithTrainingRun) {
+    public init(plan: ExperimentPlan, output: URL, train: @escaping Train = ExperimentRunner.trainWithTrainingRun,
+                checkInputs: @escaping (RunConfig) throws -> Void = SamplerFactory.checkSemanticIDs) {
         self.plan = plan
         self.output = output
         self.train = train
+        self.checkInputs = checkInputs
     }
 
     /// The default trainer: a ``TrainingRun`` in `directory`.
@@ -78,16 +83,26 @@ public struct ExperimentRunner {
     }
 
     /// Runs or reuses every run of the plan, in plan order, and returns each run's log.
-    /// `progress` sees every event. Every run directory is checked before anything is trained.
+    /// `progress` sees every event. Every run directory, and every semantic IDs file a run to
+    /// train reads, is checked before anything is written or trained.
     public func runAll(progress: (Event) -> Void = { _ in }) throws -> [RunKey: MetricsLog] {
-        try FileManager.default.createDirectory(at: output.appendingPathComponent("runs"), withIntermediateDirectories: true)
-        // Temporary files of report writes a killed earlier start never finished (each run's
-        // directory is swept by its TrainingRun).
-        AtomicFile.removeStaleTemporaries(in: output)
         let keys = plan.runs
         var logs: [RunKey: MetricsLog] = [:]
         // Inspect every directory first: a conflicting one fails now, not after hours of training.
         let states = try keys.map { try Self.state(of: directory(for: $0), config: plan.config(for: $0)) }
+        // Semantic IDs that cannot be used fail now, not after the runs before the first ESANS
+        // run have been trained (one check per file, on the data of the first run reading it).
+        var checked = Set<String>()
+        for (i, key) in keys.enumerated() {
+            if case .finished = states[i] { continue }
+            let config = plan.config(for: key)
+            guard config.training.sampler.needsSemanticIDs, let path = config.training.semanticIDs, checked.insert(path).inserted else { continue }
+            try checkInputs(config)
+        }
+        try FileManager.default.createDirectory(at: output.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        // Temporary files of report writes a killed earlier start never finished (each run's
+        // directory is swept by its TrainingRun).
+        AtomicFile.removeStaleTemporaries(in: output)
         for (i, key) in keys.enumerated() {
             let dir = directory(for: key)
             let config = plan.config(for: key)

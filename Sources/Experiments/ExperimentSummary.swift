@@ -71,7 +71,13 @@ public struct ExperimentSummary: Sendable {
         // Validation metrics (runs with --validation) are kept too, for choosing settings.
         let names = testNames + testNames.map { Self.validationPrefix + $0 }
         var out: [VariantSummary] = []
-        let curve = plan.base.training.validationFraction > 0 ? Self.validationPrefix + curveMetric : curveMetric
+        var curve = plan.base.training.validationFraction > 0 ? Self.validationPrefix + curveMetric : curveMetric
+        // Each epoch's validation measures Recall at the first cut-off only (the selection
+        // metric): chart that when the runs have no per-epoch values of the one asked for.
+        if plan.base.training.validationFraction > 0, let first = cutoffs.first,
+           !logs.values.contains(where: { log in log.epochs.contains { $0[curve] != nil } }) {
+            curve = Self.validationPrefix + "recall@\(first)"
+        }
         self.curveMetric = curve
         for v in plan.variants {
             var runLogs: [MetricsLog] = []

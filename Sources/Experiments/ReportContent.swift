@@ -53,7 +53,9 @@ public struct ReportContent: Sendable {
 
     /// The metric name as printed (`Recall@50`).
     static func pretty(_ metric: String) -> String {
-        metric.replacingOccurrences(of: "recall@", with: "Recall@").replacingOccurrences(of: "ndcg@", with: "NDCG@")
+        let prefix = ExperimentSummary.validationPrefix
+        if metric.hasPrefix(prefix) { return "validation " + pretty(String(metric.dropFirst(prefix.count))) }
+        return metric.replacingOccurrences(of: "recall@", with: "Recall@").replacingOccurrences(of: "ndcg@", with: "NDCG@")
     }
 
     static func tables(_ s: ExperimentSummary) -> [ReportTable] {
@@ -115,11 +117,14 @@ public struct ReportContent: Sendable {
             let metrics = s.cutoffs.map { "\(family)@\($0)" }
             let bars = s.variants.map { v in
                 SVGChart.BarSeries(label: v.label, values: metrics.map { v.metrics[$0]?.mean ?? .nan },
-                                   errors: metrics.map { v.metrics[$0]?.sd ?? 0 })
+                                   errors: metrics.map { v.metrics[$0]?.sd ?? 0 },
+                                   marks: metrics.map { v.significance[$0]?.marker ?? "" })
             }
             let name = family == "recall" ? "Recall@K" : "NDCG@K"
             let seeds = s.variants.map { v in metrics.first.flatMap { v.metrics[$0]?.runs.count } ?? 0 }.max() ?? 0
-            out.append((file: "final_\(family).svg", alt: "final \(name)" + (seeds > 1 ? ", mean ± sd" : ", one seed"),
+            let base = s.baseline.map { b in s.variants.first { $0.name == b }?.label ?? b } ?? ""
+            let tested = s.variants.contains { !$0.significance.isEmpty } ? " (* p < 0.05, ** p < 0.01 against \(base): paired t-test over the test users)" : ""
+            out.append((file: "final_\(family).svg", alt: "final \(name)" + (seeds > 1 ? ", mean ± sd" : ", one seed") + tested,
                         svg: SVGChart.bars(title: "Final \(name)" + (seeds > 1 ? " (mean ± sd over seeds)" : " (one seed)"), groups: metrics.map(pretty),
                                            yLabel: name, series: bars)))
         }

@@ -9,16 +9,20 @@ extension SVGChart {
         public var values: [Double]
         /// Error-bar half lengths (e.g. the sd over seeds), one per group; 0 draws none.
         public var errors: [Double]
+        /// A short mark drawn above each bar (e.g. `*` or `**` for a significant difference),
+        /// one per group; empty or missing draws none.
+        public var marks: [String]
         /// A series called `label`.
-        public init(label: String, values: [Double], errors: [Double]) {
+        public init(label: String, values: [Double], errors: [Double], marks: [String] = []) {
             self.label = label
             self.values = values
             self.errors = errors
+            self.marks = marks
         }
     }
 
     /// A grouped bar chart from 0: groups along x (e.g. Recall@20 ... Recall@200), one bar
-    /// per series inside each group, with +-error bars and caps.
+    /// per series inside each group, with +-error bars and caps, and each bar's mark above it.
     public static func bars(title: String, groups: [String], yLabel: String, series: [BarSeries],
                             layout: Layout = Layout()) -> String {
         let layout = layout.fitting(legend: series.map(\.label))
@@ -57,6 +61,9 @@ extension SVGChart {
                     let cx = x + barWidth / 2, cap = min(4, barWidth / 3)
                     let a = f(py(v + e)), b = f(py(max(0, v - e)))
                     s += "<path d=\"M\(f(cx)) \(a)V\(b)M\(f(cx - cap)) \(a)H\(f(cx + cap))M\(f(cx - cap)) \(b)H\(f(cx + cap))\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>\n"
+                }
+                if g < ser.marks.count, !ser.marks[g].isEmpty {
+                    s += "<text class=\"mark\" x=\"\(f(x + barWidth / 2))\" y=\"\(f(py(v + e) - 4))\" text-anchor=\"middle\" fill=\"#222222\">\(escape(ser.marks[g]))</text>\n"
                 }
             }
         }

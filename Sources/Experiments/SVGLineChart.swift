@@ -20,18 +20,7 @@ extension SVGChart {
                             layout: Layout = Layout()) -> String {
         let layout = layout.fitting(legend: series.map(\.label))
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
-        var xTicks = niceTicks(xs.min() ?? 0, xs.max() ?? 1, target: 8)
-        if integerX {
-            // Epochs: integer ticks only, at least 1 apart.
-            let lo = floor(xs.min() ?? 1), hi = ceil(xs.max() ?? 1)
-            let step = max(1, (xTicks.ticks.count > 1 ? (xTicks.ticks[1] - xTicks.ticks[0]).rounded(.up) : 1))
-            var t: [Double] = []
-            var v = floor(lo / step) * step
-            if v < lo && lo - v >= step / 2 { v += step }
-            while v <= hi + 1e-9 { t.append(v); v += step }
-            if t.count < 2 { t = [lo, max(hi, lo + 1)] }
-            xTicks = (t, 0)
-        }
+        let xTicks = integerX ? integerTicks(xs.min() ?? 1, xs.max() ?? 1, target: 8) : niceTicks(xs.min() ?? 0, xs.max() ?? 1, target: 8)
         let yTicks = niceTicks(ys.min() ?? 0, ys.max() ?? 1, target: 6)
         var (s, px, py) = plotFrame(layout, title: title, xTicks: xTicks, yTicks: yTicks, xLabel: xLabel, yLabel: yLabel)
         s += "<g class=\"series\" fill=\"none\">\n"
@@ -48,5 +37,22 @@ extension SVGChart {
         s += "</g>\n"
         s += legend(layout, labels: series.map(\.label), boxes: false)
         return s + "</svg>\n"
+    }
+
+    /// Integer ticks (epochs) a whole step apart (1, 2, 5, 10, 20, 50, ...), the first at or below
+    /// `lo` and the last at or above `hi`, so that every point falls inside the plot: the axis is
+    /// the ticks' span, and a first tick above the smallest x would draw that point over the y
+    /// axis's labels.
+    static func integerTicks(_ lo: Double, _ hi: Double, target: Int) -> (ticks: [Double], decimals: Int) {
+        let lo = floor(lo.isFinite ? lo : 0), hi = max(ceil(hi.isFinite ? hi : 1), lo + 1)
+        let raw = (hi - lo) / Double(max(1, target))
+        var step = 1.0
+        while step < raw {
+            let decade = step
+            for m in [2.0, 5.0, 10.0] where step < raw { step = decade * m }
+        }
+        let first = floor(lo / step) * step, last = ceil(hi / step) * step
+        let ticks = stride(from: first, through: last + step / 2, by: step).map { $0 }
+        return (ticks, 0)
     }
 }

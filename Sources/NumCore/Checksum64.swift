@@ -51,7 +51,7 @@ public struct Checksum64: Sendable {
     public static func hash(fileAt url: URL) throws -> UInt64 {
         let data: Data
         do { data = try FileData.read(url, options: .alwaysMapped) } catch {
-            throw TensorIOError(file: url.path, problem: "cannot read file: \(error.localizedDescription)")
+            throw TensorIOError(file: url.path, problem: "cannot read file: \(FileErrorReason.text(error))")
         }
         return hash(data)
     }

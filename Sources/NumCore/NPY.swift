@@ -174,7 +174,7 @@ public enum NPY {
     /// The bytes of the file at `url`, memory-mapped.
     static func map(_ url: URL) throws -> Data {
         do { return try FileData.read(url, options: .alwaysMapped) } catch {
-            throw TensorIOError(url: url, problem: "cannot read file: \(error.localizedDescription)")
+            throw TensorIOError(url: url, problem: "cannot read file: \(FileErrorReason.text(error))")
         }
     }
 

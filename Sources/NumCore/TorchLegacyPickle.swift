@@ -57,7 +57,7 @@ public struct TorchLegacyPickle: @unchecked Sendable {
     public static func read(from url: URL) throws -> TorchLegacyPickle {
         let data: Data
         do { data = try FileData.read(url, options: .alwaysMapped) } catch {
-            throw TorchPickleError(file: url.lastPathComponent, offset: 0, problem: "cannot read file: \(error.localizedDescription)")
+            throw TorchPickleError(file: url.lastPathComponent, offset: 0, problem: "cannot read file: \(FileErrorReason.text(error))")
         }
         return try read(data: data, fileName: url.lastPathComponent)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 import Datasets
 
 /// The image of each data set item, found from an image SPEC:
@@ -105,7 +106,7 @@ public struct ItemImages: Sendable {
     public static func fromFolder(_ folder: URL, items: IDMap) throws -> ItemImages {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() } catch {
-            throw SemanticError(file: folder.path, problem: "cannot list the folder: \(error.localizedDescription)")
+            throw SemanticError(file: folder.path, problem: "cannot list the folder: \(FileErrorReason.text(error))")
         }
         let images = names.filter { ["jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }
         guard !images.isEmpty else {

@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 import Datasets
 
 /// A file of raw user ids, one per line (what `esans recommend --users` reads). Blank lines
@@ -10,7 +11,7 @@ public enum UserListFile {
     public static func read(path: String, users: IDMap) throws -> [Int32] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw DataError(file: path, message: "cannot read the user list: \(error.localizedDescription)")
+            throw DataError(file: path, message: "cannot read the user list: \(FileErrorReason.text(error))")
         }
         var result: [Int32] = []
         var lineNumber = 0

@@ -147,7 +147,10 @@ func runExperiment(_ plan: ExperimentPlan, output: String) throws {
                 }
             case .finished(let key, let log, let seconds):
                 eta.trained(key, seconds: seconds)
-                print(String(format: "  done in %.1fs, recall@50 %.4f", seconds, log.final?["recall@50"] ?? 0))
+                // Validation first when the run held one out: settings are chosen on it.
+                let f = log.final ?? [:]
+                let valid = f[ExperimentSummary.validationPrefix + "recall@50"].map { String(format: ", valid recall@50 %.4f", $0) } ?? ""
+                print(String(format: "  done in %.1fs%@, %@recall@50 %.4f", seconds, valid, valid.isEmpty ? "" : "test ", f["recall@50"] ?? 0))
             }
         }
     } catch let e as ExperimentError { throw ValidationError(e.message) }

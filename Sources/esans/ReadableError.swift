@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 /// One sentence for an error that reaches the top of a command: file-system errors name the
 /// operation, the path and the reason (not Foundation's `Error Domain=NSCocoaErrorDomain
@@ -13,39 +14,37 @@ enum ReadableError {
         if ns.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(ns.code)) {
             return reason(code) + (path(in: ns.userInfo).map { ": \($0)" } ?? "")
         }
-        let text = String(describing: error)
-        if text.contains("Address already in use") || text.contains("EADDRINUSE") {
+        if let failure = error as? CommandFailure { return failure.message }
+        if isAddressInUse(error) {
             return "the port is already in use: another program (another `esans serve`?) listens on it; choose another with --port"
         }
         return nil
     }
 
+    /// Whether `error` says that the address (host and port) to bind is taken: a POSIX
+    /// EADDRINUSE, or NIO's `bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`.
+    static func isAddressInUse(_ error: Error) -> Bool {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain && ns.code == Int(POSIXErrorCode.EADDRINUSE.rawValue) { return true }
+        let text = String(describing: error)
+        return text.contains("Address already in use") || text.contains("EADDRINUSE")
+    }
+
+    /// The one sentence for a port another program listens on.
+    static func portInUse(_ port: Int, host: String) -> String {
+        "port \(port) on \(host) is already in use: another program (another `esans serve`?) listens on it; stop it or choose another port with --port"
+    }
+
     /// A Foundation file error as `cannot read PATH: reason` / `cannot write PATH: reason`.
     static func fileSystem(_ e: NSError) -> String? {
-        let code = CocoaError.Code(rawValue: e.code)
         let op: String
         switch e.code {
         case 256..<512: op = "cannot read"
         case 512..<768: op = "cannot write"
         default: return nil
         }
-        var why: String
-        switch code {
-        case .fileNoSuchFile, .fileReadNoSuchFile: why = "no such file or folder"
-        case .fileReadNoPermission, .fileWriteNoPermission: why = "permission denied"
-        case .fileWriteVolumeReadOnly: why = "the volume is read-only"
-        case .fileWriteOutOfSpace: why = "no space left on the device"
-        case .fileWriteFileExists: why = "a file of that name exists"
-        case .fileReadCorruptFile: why = "the file is damaged or not in the expected format"
-        case .fileReadTooLarge: why = "the file is too large"
-        case .fileReadInapplicableStringEncoding, .fileReadUnknownStringEncoding: why = "the text is not in a readable encoding (UTF-8 expected)"
-        default: why = "error \(e.code)"
-        }
         // The operating system's reason, when Foundation wraps one, is the more precise.
-        if let wrapped = e.userInfo[NSUnderlyingErrorKey] as? Error {
-            let underlying = wrapped as NSError
-            if underlying.domain == NSPOSIXErrorDomain, let posix = POSIXErrorCode(rawValue: Int32(underlying.code)) { why = reason(posix) }
-        }
+        let why = FileErrorReason.text(e)
         return "\(op) \(path(in: e.userInfo) ?? "a file"): \(why)"
     }
 
@@ -57,19 +56,7 @@ enum ReadableError {
     }
 
     /// The reason for a POSIX error code, in words.
-    static func reason(_ code: POSIXErrorCode) -> String {
-        switch code {
-        case .ENOENT: return "no such file or folder"
-        case .ENOTDIR: return "a part of the path is a file, not a folder"
-        case .EISDIR: return "it is a folder, not a file"
-        case .EACCES, .EPERM: return "permission denied"
-        case .EROFS: return "the file system is read-only"
-        case .ENOSPC: return "no space left on the device"
-        case .EEXIST: return "it exists already"
-        case .EADDRINUSE: return "the address is already in use"
-        default: return String(cString: strerror(code.rawValue))
-        }
-    }
+    static func reason(_ code: POSIXErrorCode) -> String { FileErrorReason.posix(code) }
 
     /// `esans train` for the usage line `Usage: esans train [<options>] ...`.
     static func commandPath(usage: String) -> String {
@@ -77,4 +64,11 @@ enum ReadableError {
         let words = line.replacingOccurrences(of: "Usage:", with: "").split(separator: " ")
         return words.prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }.joined(separator: " ")
     }
+}
+
+/// A failure a command has already put into one sentence (printed after `Error: `, exit 1).
+struct CommandFailure: Error, CustomStringConvertible {
+    /// The sentence.
+    let message: String
+    var description: String { message }
 }

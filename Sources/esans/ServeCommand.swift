@@ -78,7 +78,11 @@ struct ServeCommand: ParsableCommand {
             done.signal()
         }
         done.wait()
-        if let error = failure.get() { throw error }
+        if let error = failure.get() {
+            // NIO's bind error names neither the port nor the host: say which.
+            if ReadableError.isAddressInUse(error) { throw CommandFailure(message: ReadableError.portInUse(port, host: host)) }
+            throw error
+        }
     }
 }
 

@@ -40,4 +40,23 @@ import Training
         _ = try runner.runAll()
         #expect(trained == 4)
     }
+
+    /// Issue 16: with a validation split the per-epoch chart is of validation Recall at the
+    /// first cut-off, the one each epoch measures (the chart of validation Recall@50 had no
+    /// points: its lines were empty).
+    @Test func theValidationCurveHasAPointPerEpoch() throws {
+        let tmp = TempDir()
+        let data = try writeTinyLightGCN(to: tmp.url.appendingPathComponent("data"))
+        var base = tinyRunConfig(path: data.path)
+        base.training.validationFraction = 0.2
+        let plan = try PlanCatalog.comparison(base: base, samplers: [.uns, .pns], regime: .paper, seeds: [1])
+        let out = tmp.url.appendingPathComponent("cmp")
+        let logs = try ExperimentRunner(plan: plan, output: out).runAll()
+        let summary = try ExperimentSummary(plan: plan, logs: logs)
+        #expect(summary.curveMetric == "valid_recall@20")
+        #expect(summary.variants.allSatisfy { $0.recallCurve.map(\.epoch) == [1, 2] }, "\(summary.variants.map(\.recallCurve))")
+        let chart = try #require(ReportContent(summary: summary, plan: plan).charts.first)
+        #expect(chart.file == "valid_recall20_per_epoch.svg" && chart.alt == "validation Recall@20 per epoch", "\(chart.file) \(chart.alt)")
+        #expect(!chart.svg.contains("points=\"\""), "an empty line")
+    }
 }

@@ -46,6 +46,13 @@ import Testing
         let md = ReportWriter.markdown(ReportContent(summary: s, plan: plan))
         #expect(md.contains("| B | +33.3%** | +100.0% |"), "\(md)")
         #expect(md.contains("paired t-test over the test users"))
+        // The final Recall@K chart marks B's bar (and no other) and says what the mark means.
+        let content = ReportContent(summary: s, plan: plan)
+        let recallChart = try #require(content.charts.first { $0.file == "final_recall.svg" })
+        #expect(textContents(in: recallChart.svg.components(separatedBy: "<g class=\"bars\">")[1].components(separatedBy: "</g>")[0]) == ["**"], "\(recallChart.svg)")
+        #expect(recallChart.alt.contains("** p < 0.01 against A"), "\(recallChart.alt)")
+        let ndcgChart = try #require(content.charts.first { $0.file == "final_ndcg.svg" })
+        #expect(!ndcgChart.svg.contains("class=\"mark\""), "p = 1 draws no mark")
         let json = try CompareJSON.object(summary: s, plan: plan)
         let entry = try #require((json["samplers"] as? [String: Any])?["b"] as? [String: Any])
         let tests = try #require(entry["paired_test"] as? [String: Any])

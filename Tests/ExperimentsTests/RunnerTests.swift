@@ -70,3 +70,38 @@ final class FakeTrainer: @unchecked Sendable {
         #expect(fake.calls.count == 5)
     }
 }
+
+/// Issue 16: an experiment whose ESANS runs would fail on their semantic IDs fails before it
+/// trains or writes anything (it used to train the runs before the first ESANS run, then stop).
+@Suite struct RunnerInputCheckTests {
+    @Test func semanticIDsAreCheckedBeforeAnyRun() throws {
+        let tmp = TempDir()
+        var base = tinyRunConfig(path: "unused")
+        base.training.semanticIDs = tmp.file("ids.tsv").path
+        let plan = try ExperimentPlan(title: "test", base: base, variants: [
+            ExperimentVariant(name: "uns", label: "UNS") { $0 },
+            ExperimentVariant(name: "esans", label: "ESANS") { c in var c = c; c.training.sampler = .esans; return c },
+        ], seeds: [1, 2], baseline: "uns")
+        let fake = FakeTrainer()
+        var checked: [UInt64] = []
+        struct Unusable: Error {}
+        let out = tmp.file("experiment")
+        let refusing = ExperimentRunner(plan: plan, output: out, train: fake.train) { config in
+            checked.append(config.training.seed)
+            throw Unusable()
+        }
+        #expect(throws: Unusable.self) { try refusing.runAll() }
+        #expect(fake.calls.isEmpty, "no run is trained")
+        #expect(checked == [1], "one check per file, on the first ESANS run")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "nothing is written")
+
+        checked = []
+        let accepting = ExperimentRunner(plan: plan, output: out, train: fake.train) { checked.append($0.training.seed) }
+        _ = try accepting.runAll()
+        #expect(fake.calls.count == 4 && checked == [1])
+        // Every run finished: nothing left to check.
+        checked = []
+        _ = try accepting.runAll()
+        #expect(checked.isEmpty)
+    }
+}

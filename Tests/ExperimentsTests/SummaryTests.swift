@@ -166,5 +166,10 @@ import Training
         let table = try #require(ReportContent.tables(s).first { $0.caption.hasPrefix("Validation") })
         #expect(table.rows.map { $0[0] } == ["A", "B"])
         #expect(table.rows[1][1] == ReportContent.meanSD(s.variants[1].metrics["valid_recall@50"]))
+        // Issue 16: the validation table leads, above the test tables, in every format.
+        #expect(ReportContent.tables(s).first?.caption.hasPrefix("Validation") == true)
+        let md = ReportWriter.markdown(ReportContent(summary: s, plan: plan))
+        let valid = try #require(md.range(of: "### Validation")), test = try #require(md.range(of: "### Recall@K"))
+        #expect(valid.lowerBound < test.lowerBound)
     }
 }

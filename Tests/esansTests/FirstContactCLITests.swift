@@ -104,6 +104,23 @@ import TestSupport
         #expect(noData.code == 64 && noData.err.contains("--data") && noData.err.contains("Usage: esans train"), "\(noData.err)")
     }
 
+    /// With a validation split, `compare` prints validation Recall@50 first: in each run's
+    /// line and in the summary table (test metrics came first, the validation table last).
+    @Test func compareLeadsWithValidation() throws {
+        let tmp = TempDir()
+        let out = tmp.file("cmp")
+        let (code, stdout, err) = try CLI.run(["compare", "--data", "synthetic", "--samplers", "uns,pns", "--seeds", "1", "--epochs", "2",
+                                               "--dim", "8", "--output", out.path])
+        #expect(code == 0, "\(err)")
+        let done = stdout.split(separator: "\n").filter { $0.contains("done in") }
+        #expect(done.count == 2 && done.allSatisfy { $0.contains(", valid recall@50 ") && $0.contains(", test recall@50 ") }, "\(done)")
+        let header = try #require(stdout.split(separator: "\n").first { $0.hasPrefix("variant") })
+        let valid = try #require(header.range(of: "valid recall@50")), test = try #require(header.range(of: "  recall@50"))
+        #expect(valid.lowerBound < test.lowerBound, "\(header)")
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.components(separatedBy: "### ").dropFirst().first?.hasPrefix("Validation") == true, "\(report.prefix(800))")
+    }
+
     /// Starts `esans serve` on a free port, returns its standard error (JSON lines) up to the
     /// line that says it listens (the load and its warnings come before), then stops it with SIGTERM.
     static func serveLog(run: URL, index: URL) throws -> String {
