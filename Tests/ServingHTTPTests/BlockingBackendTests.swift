@@ -48,10 +48,10 @@ private final class GatedExternal: ExternalIndex, @unchecked Sendable {
     /// Requests waiting on the database must not hold the concurrency pool's threads (one per
     /// core): while more of them wait than there are cores, /healthz and exact searches still
     /// answer; once the database answers, every waiting request gets its 200.
-    @Test(.timeLimit(.minutes(5))) func requestsWaitingOnTheDatabaseLeaveTheServerAnswering() async throws {
+    @Test(.timeLimit(.minutes(7))) func requestsWaitingOnTheDatabaseLeaveTheServerAnswering() async throws {
         let tmp = TempDir()
         let run = try ServingRun(directory: try makeRun(in: tmp.url))
-        let db = GatedExternal(items: run.items, watchdogSeconds: 90)
+        let db = GatedExternal(items: run.items, watchdogSeconds: 240)
         let retriever = Retriever(run: run, ivf: nil, maxK: 50, external: db)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
