@@ -9,7 +9,12 @@ import Runs
 
 /// The peak-memory estimate of a training run, and the refusal of runs that would not fit.
 @Suite struct MemoryEstimateTests {
-    static let defaults = TrainingMemoryEstimate.Settings(RunConfig(data: .init(path: "d.csv")))
+    /// The recipe's settings at width 64 (the figures below are worked out for it).
+    static let defaults: TrainingMemoryEstimate.Settings = {
+        var s = TrainingMemoryEstimate.Settings(RunConfig(data: .init(path: "d.csv")))
+        s.dim = 64
+        return s
+    }()
 
     static func estimate(users: Int, items: Int, interactions: Int, format: DataFormat? = .csv,
                          _ change: (inout TrainingMemoryEstimate.Settings) -> Void = { _ in }) -> TrainingMemoryEstimate {
@@ -98,7 +103,8 @@ import Runs
         c.training.esans.edis = true
         // 1 hard + 6 easy: 20 simple mixes (k = 2 ... 6 mixes of k) and 1 hard mix.
         #expect(TrainingMemoryEstimate.Settings(c).perPositiveNegatives == c.training.esans.hard + c.training.esans.easy + 21)
-        #expect(s.denseParameters == 64 * 128 + 128 + 128 * 64 + 64)
+        let d = c.model.dim
+        #expect(s.denseParameters == d * 128 + 128 + 128 * d + d)
     }
 
     static func config(dim: Int) -> RunConfig {
