@@ -5,6 +5,9 @@ import Runs
 import Training
 
 extension TrainCommand {
+    /// Only `--distributed` runs on ranks; a plain `esans train` refuses to start as one of several.
+    var runsOnRanks: Bool { distributed }
+
     /// `esans train --distributed`: joins the MPI job (or runs as its only rank), trains the
     /// sharded model (``Training/DistributedRun``) and prints on rank 0 alone. Settings the
     /// sharded trainer does not support are refused before anything is written (exit 64).

@@ -16,7 +16,7 @@ import Collectives
         var users: [Float], items: [Float], losses: [Double]
     }
 
-    static func config(sampler: SamplerKind = .uns, loss: LossKind = .bsl, perPositive: Int = 0, l2: Float = 0) -> RunConfig {
+    static func config(sampler: SamplerKind = .uns, loss: LossKind = .bsl, perPositive: Int = 0, l2: Float = 0, dropout: Float = 0) -> RunConfig {
         var t = TrainConfig()
         t.epochs = 3
         t.batchSize = 64
@@ -27,6 +27,7 @@ import Collectives
         t.validationFraction = 0
         t.refreshClusters = 0
         t.embeddingL2 = l2
+        t.userDropout = dropout
         t.seed = 11
         var m = ModelConfig()
         m.dim = 8
@@ -60,13 +61,13 @@ import Collectives
     }
 
     @Test(arguments: [
-        (SamplerKind.uns, LossKind.bsl, 0, Float(0)),
-        (SamplerKind.uns, LossKind.softmax, 3, Float(0.01)),
-        (SamplerKind.pns, LossKind.softmax, 2, Float(0)),
-        (SamplerKind.esans, LossKind.bsl, 0, Float(0)),
+        (SamplerKind.uns, LossKind.bsl, 0, Float(0), Float(0)),
+        (SamplerKind.uns, LossKind.softmax, 3, Float(0.01), Float(0.2)),
+        (SamplerKind.pns, LossKind.softmax, 2, Float(0), Float(0)),
+        (SamplerKind.esans, LossKind.bsl, 0, Float(0), Float(0)),
     ])
-    func sameRowsOnOneTwoAndFourRanks(sampler: SamplerKind, loss: LossKind, perPositive: Int, l2: Float) {
-        let c = Self.config(sampler: sampler, loss: loss, perPositive: perPositive, l2: l2)
+    func sameRowsOnOneTwoAndFourRanks(sampler: SamplerKind, loss: LossKind, perPositive: Int, l2: Float, dropout: Float) {
+        let c = Self.config(sampler: sampler, loss: loss, perPositive: perPositive, l2: l2, dropout: dropout)
         let one = Self.train(c, ranks: 1)
         #expect(one.losses.allSatisfy { $0.isFinite && $0 > 0 })
         for ranks in [2, 4] {

@@ -14,13 +14,24 @@ extension DistributedTrainer {
 
     /// Forward, loss and backward of virtual shard `v`'s sub-batch, on the fetched item rows.
     /// The user rows' gradients are added to the local table; the item rows' are returned.
-    func shardStep(shard v: Int, batch: BatchRequest, negatives neg: NegativeBatch, globalBatch: Int) -> ShardStepResult {
+    /// With `dropoutSeed` (``Runs/TrainConfig/userDropout`` on), the user vectors' elements are
+    /// dropped before normalisation with a mask drawn from it, as the single-process tower does.
+    func shardStep(shard v: Int, batch: BatchRequest, negatives neg: NegativeBatch, globalBatch: Int, dropoutSeed: UInt64? = nil) -> ShardStepResult {
         let B = batch.count, d = modelConfig.dim
-        // User tower (ID-only: the L2-normalised row).
+        // User tower (ID-only: the L2-normalised row, after dropout when it is on).
         let userRaw = Matrix(uninitializedRows: B, cols: d), userOut = Matrix(uninitializedRows: B, cols: d)
         for (b, u) in batch.users.enumerated() { userRaw.row(b).update(from: users.row(u), count: d) }
         var userNorms: [Float] = []
-        L2NormalizeLayer.forward(userRaw, rows: B, into: userOut, norms: &userNorms)
+        var mask: Matrix? = nil
+        var userIn = userRaw
+        if let dropoutSeed, config.userDropout > 0 {
+            let m = Matrix(uninitializedRows: B, cols: d)
+            userIn = Matrix(uninitializedRows: B, cols: d)
+            userIn.data.update(from: userRaw.data, count: B * d)
+            DropoutLayer.forward(userIn, rows: B, rate: config.userDropout, seed: dropoutSeed, mask: m)
+            mask = m
+        }
+        L2NormalizeLayer.forward(userIn, rows: B, into: userOut, norms: &userNorms)
         // Item tower once over [positives | shared | per-positive].
         let itemIDs = batch.positives + neg.shared + neg.perPositive
         let n = itemIDs.count
@@ -55,6 +66,7 @@ extension DistributedTrainer {
         let l2 = config.embeddingL2 / Float(globalBatch)
         let userPre = Matrix(uninitializedRows: B, cols: d)
         L2NormalizeLayer.backward(y: userOut, dy: g.users, norms: userNorms, rows: B, into: userPre)
+        if let mask { DropoutLayer.backward(userPre, rows: B, mask: mask) }
         for (b, u) in batch.users.enumerated() {
             users.addGradient(u, userPre.row(b))
             if l2 != 0 { users.addGradient(u, userRaw.row(b), scale: l2) }

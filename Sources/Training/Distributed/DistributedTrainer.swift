@@ -73,7 +73,6 @@ public final class DistributedTrainer: @unchecked Sendable {
         if tc.validationFraction > 0 { return "--distributed does no model selection yet: give --validation 0" }
         if tc.lrSchedule == .plateau { return "--distributed: the plateau schedule needs model selection, not supported yet (use cosine, linear or constant)" }
         if tc.loss.kind == .adaptau { return "--distributed: the adaptau loss keeps per-user state across steps; not supported yet" }
-        if tc.userDropout > 0 { return "--distributed does not apply --user-dropout yet: give --user-dropout 0" }
         if [.dns, .mixgcf].contains(tc.sampler) { return "--distributed: the \(tc.sampler.rawValue) sampler scores candidates with the model, which needs their rows first; not supported yet" }
         if tc.sampler == .esans && (tc.esans.hardCandidates > 1 || tc.esans.easyCandidates > 1 || tc.esans.scoresPairs) {
             return "--distributed: ESANS with scored candidates (hard/easy candidates > 1, semi-hard lambda) is not supported yet"
@@ -172,7 +171,9 @@ public final class DistributedTrainer: @unchecked Sendable {
             var gradients: [RowExchange.ShardGradients] = []
             for part in parts {
                 let v = owned[part.k]
-                let r = shardStep(shard: v, batch: part.batch, negatives: part.negatives, globalBatch: globalBatch)
+                var dropoutRNG = root.derived("distributed-dropout").derived(UInt64(epoch)).derived(UInt64(s)).derived(UInt64(v))
+                let dropout = config.userDropout > 0 ? dropoutRNG.next() : nil
+                let r = shardStep(shard: v, batch: part.batch, negatives: part.negatives, globalBatch: globalBatch, dropoutSeed: dropout)
                 lossByShard[part.k] += r.loss
                 fnHits += r.falseNegatives.hits
                 fnTotal += r.falseNegatives.total
