@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand, RunsOnRanks {
         }
         var config = try runConfig()
         if distributed || config.training.virtualShards != nil {
-            if !distributed { throw ValidationError("\(output) holds a --distributed run: resume it with --distributed") }
+            if !distributed { throw ValidationError("these settings are a --distributed run's (training.virtualShards is set\(resume ? " in \(output)" : "")): add --distributed") }
             if resume && config.training.virtualShards == nil { throw ValidationError("\(output) holds a single-process run: resume it without --distributed") }
             if let v = virtualShards { config.training.virtualShards = v }
             if config.training.virtualShards == nil { config.training.virtualShards = 8 }

@@ -29,7 +29,7 @@ import TestSupport
         let resumed = try CLI.run(["train", "--distributed", "--resume", "--output", run.path])
         #expect(resumed.code == 0 && resumed.out.contains("resuming after epoch 2"), "\(resumed.out)\(resumed.err)")
         let plain = try CLI.run(["train", "--resume", "--output", run.path])
-        #expect(plain.code == 64 && plain.err.contains("resume it with --distributed"), "\(plain.err)")
+        #expect(plain.code == 64 && plain.err.contains("add --distributed"), "\(plain.err)")
     }
 
     @Test func refusesWhatItDoesNotSupport() throws {
