@@ -75,7 +75,7 @@ let package = Package(
         // Floor 3: full-corpus ranking metrics.
         .target(name: "Evaluation", dependencies: ["NumCore", "Datasets", "Collectives"], swiftSettings: fastMath),
         // Floor 4: the training loop and the sampled-softmax loss.
-        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Alignment", "Sampling", "Losses", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["NumCore", "Datasets", "Models", "Runs", "Codebooks", "Alignment", "Sampling", "Losses", "Evaluation", "Collectives"], swiftSettings: fastMath),
         // Floor 4: non-learned baselines (most popular, item-KNN) fitted and evaluated like a run.
         .target(name: "Baselines", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation"], swiftSettings: fastMath),
         // Floor 5: compare / sweep / ablation harness and its reports.
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"], swiftSettings: fastMath),
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "Collectives", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "VectorDBTests", dependencies: ["NumCore", "Serving", "VectorDB"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).

@@ -9,6 +9,10 @@
 # 2. `esans evaluate --run D --output F` of a small synthetic run: the metrics file of 2 and 4
 #    ranks is byte for byte that of one process, and only rank 0 prints.
 # 3. A command that runs in one process only (`esans train`) refuses to start as one of 2 ranks.
+# 4. `esans train --distributed` of a small synthetic run on 1, 2 and 4 ranks: metrics.json and
+#    model.safetensors identical (timings, all-to-all traffic and the rank count aside).
+# 5. A --distributed run of generated data on 2 ranks, one rank killed once an epoch is
+#    committed, resumed on 4 ranks: the same metrics and model as an uninterrupted 1-rank run.
 # Environment: MPI_RANKS overrides the rank counts of step 2 ("2 4").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +75,56 @@ elif ! grep -q "runs in one process" "$WORK/refuse.log"; then
     cat "$WORK/refuse.log" >&2; fail "train under mpirun: unexpected error"
 else
     echo "mpi-tests: train refuses to run as one of 2 ranks"
+fi
+
+# metrics.json without what differs between rank counts: timings, all-to-all traffic, the rank count.
+untimed() {
+    python3 -c 'import json,sys
+m = json.load(open(sys.argv[1]))
+drop = lambda d: {k: v for k, v in d.items() if "seconds" not in k and not k.startswith("bytes_")}
+m["epochs"] = [drop(e) for e in m["epochs"]]; m["final"] = drop(m["final"])
+m["run"].pop("ranks", None)
+print(json.dumps(m, sort_keys=True))' "$1"
+}
+same_run() {  # same_run DIR_A DIR_B: metrics (untimed) and model weights identical
+    [[ "$(untimed "$1/metrics.json")" == "$(untimed "$2/metrics.json")" ]] && cmp -s "$1/model.safetensors" "$2/model.safetensors"
+}
+
+DIST=(train --distributed --virtual-shards 4 --threads 1 --validation 0 --dim 8 --seed 3 --batch-size 256 --negatives 128 --eval-every 2)
+for np in 1 2 4; do
+    if ! "${MPIRUN[@]}" -np "$np" "$ESANS" "${DIST[@]}" --data synthetic --epochs 2 --output "$WORK/dist-$np" >"$WORK/dist-$np.log" 2>&1; then
+        cat "$WORK/dist-$np.log" >&2; fail "train --distributed -np $np exited non-zero"; continue
+    fi
+    if [[ $np != 1 ]]; then
+        if same_run "$WORK/dist-1" "$WORK/dist-$np"; then
+            echo "mpi-tests: train --distributed on $np ranks: metrics and model identical to 1 rank ($(grep -o 'all-to-all [0-9.]* KiB/step' "$WORK/dist-$np.log" | tail -1))"
+        else
+            fail "train --distributed -np $np: metrics or model differ from 1 rank"; diff <(untimed "$WORK/dist-1/metrics.json") <(untimed "$WORK/dist-$np/metrics.json") >&2 || true
+        fi
+    fi
+done
+printed=$(grep -c "^epoch" "$WORK/dist-4.log" || true)
+[[ $printed == 2 ]] || fail "train --distributed -np 4: $printed epoch lines (rank 0 alone should print 2)"
+
+# Kill one rank once epoch 1 is committed, resume on 4 ranks.
+"$ESANS" data generate --users 2000 --items 1500 --interactions 40000 --seed 5 --output "$WORK/gen" >/dev/null
+KILL=("${DIST[@]}" --data "$WORK/gen" --epochs 3 --batch-size 512)
+"$ESANS" "${KILL[@]}" --output "$WORK/kill-ref" >"$WORK/kill-ref.log" 2>&1 || { cat "$WORK/kill-ref.log" >&2; fail "train --distributed (reference of the kill test)"; }
+"${MPIRUN[@]}" -np 2 "$ESANS" "${KILL[@]}" --output "$WORK/kill" >"$WORK/kill-1.log" 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [[ -f $WORK/kill/shards/manifest.json ]] && break; sleep 0.1; done
+victim=$(pgrep -P "$launcher" -f esans | tail -1 || true)
+committed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["epoch"])' "$WORK/kill/shards/manifest.json" 2>/dev/null || echo 0)
+[[ -n $victim ]] && kill -9 "$victim" 2>/dev/null || true
+wait "$launcher" 2>/dev/null || true
+if [[ -f $WORK/kill/model.safetensors ]]; then
+    echo "mpi-tests: kill test inconclusive: the run finished before a rank was killed"
+else
+    if "${MPIRUN[@]}" -np 4 "$ESANS" "${KILL[@]}" --output "$WORK/kill" --resume >"$WORK/kill-2.log" 2>&1 && same_run "$WORK/kill-ref" "$WORK/kill"; then
+        echo "mpi-tests: a 2-rank run killed after epoch $committed and resumed on 4 ranks equals an uninterrupted 1-rank run ($(grep -o 'resuming after epoch [0-9]*' "$WORK/kill-2.log"))"
+    else
+        cat "$WORK/kill-2.log" >&2; fail "kill and resume: not the uninterrupted result"
+    fi
 fi
 
 [[ $failed == 0 ]] && echo "mpi-tests: all passed"

@@ -76,11 +76,15 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var patience: Int = 0
     /// Threads for kernels (0 = all cores).
     public var threads: Int = 0
+    /// A distributed run's (`esans train --distributed`) number of virtual shards: the fixed
+    /// partition of rows and interactions whose arithmetic does not depend on the ranks; nil
+    /// for a single-process run (and left out of its config.json).
+    public var virtualShards: Int? = nil
 
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, extensions, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, extensions, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads, virtualShards }
 
     private enum LegacyKeys: String, CodingKey { case temperature }
     private enum LegacyESANSKeys: String, CodingKey { case logQ }
@@ -124,6 +128,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        virtualShards = try c.decodeIfPresent(Int.self, forKey: .virtualShards)
         // ESANS runs from before the single logQ switch kept their own (esans.logQ).
         if sampler == .esans, c.contains(.esans),
            try c.nestedContainer(keyedBy: LegacyESANSKeys.self, forKey: .esans).decodeIfPresent(Bool.self, forKey: .logQ) == false {

@@ -42,6 +42,9 @@ public struct BatchLoss {
         /// the per-positive negatives (the item tower's output order), so that no copy is needed.
         public var itemGradient: Matrix? = nil
         public var batch: Int
+        /// Rows the batch loss is averaged over (nil: `batch`). A distributed step computes
+        /// each virtual shard's rows apart, each averaged over the whole step's rows.
+        public var meanOver: Int? = nil
         /// Creates inputs with no negatives; set the ones in use.
         public init(users: Matrix, positives: Matrix, batch: Int) {
             self.users = users; self.positives = positives; self.batch = batch
@@ -80,6 +83,7 @@ public struct BatchLoss {
     /// `workspace` and stay valid until its next use.
     public func compute(_ x: Inputs, workspace: Workspace = Workspace(), pool: WorkerPool = .shared) -> (loss: Double, grads: Gradients) {
         let B = x.batch, d = x.users.cols
+        let mean = x.meanOver ?? B
         let N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
         let width = 1 + N + M + V
         let scale = loss.logitScale, lossFn = loss
@@ -124,7 +128,7 @@ public struct BatchLoss {
                 }
                 let sm = N > 0 ? maskedRange(sharedMasked, row: b, width: N) : 0..<0
                 let pm = M > 0 ? maskedRange(perMasked, row: b, width: M) : 0..<0
-                let lossRow = LossRow(logits: row, width: width, upperBound: hi, lowerBound: lo, batchSize: Float(B), index: b,
+                let lossRow = LossRow(logits: row, width: width, upperBound: hi, lowerBound: lo, batchSize: Float(mean), index: b,
                                       user: x.userIDs.isEmpty ? 0 : x.userIDs[b], logQ: logQRow.map { UnsafePointer($0) },
                                       masked: UnsafeBufferPointer(rebasing: sharedMasked[sm]), offset: 1 - b * N,
                                       UnsafeBufferPointer(rebasing: perMasked[pm]), offset: 1 + N - b * M)
@@ -145,7 +149,7 @@ public struct BatchLoss {
         if !x.userIDs.isEmpty { lossFn.endBatch(users: Array(x.userIDs.prefix(B))) }
         var total = 0.0
         for b in 0..<B { total += Double(rowLoss.data[b]) }
-        total /= Double(B)
+        total /= Double(mean)
 
         // Backward: logits now hold dL/dlogit; every logit is <u, v> * scale.
         // Every row of gP, gN and gV is written whole below, so only gU needs zeroing, and only

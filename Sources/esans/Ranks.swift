@@ -5,7 +5,14 @@ import NumCore
 
 /// A subcommand that runs as one rank of an MPI job when launched by `mpirun` or `srun`
 /// (see ``Ranks``); every other subcommand refuses to start as one of several ranks.
-protocol RunsOnRanks {}
+protocol RunsOnRanks {
+    /// Whether this invocation runs on ranks (`esans train` only with `--distributed`).
+    var runsOnRanks: Bool { get }
+}
+
+extension RunsOnRanks {
+    var runsOnRanks: Bool { true }
+}
 
 /// The ranks a command runs on: joins the MPI job when launched by one (otherwise a single
 /// process, exactly as without MPI), and sizes the kernel pool to this rank's share of the
@@ -36,10 +43,10 @@ enum Ranks {
     /// launched as one of several ranks (each would repeat the whole job and write the same files).
     static func refusal(for command: ParsableCommand) -> String? {
         let launch = self.launch
-        guard launch.launched, launch.announcedSize != 1, !(command is RunsOnRanks) else { return nil }
+        guard launch.launched, launch.announcedSize != 1, !((command as? RunsOnRanks)?.runsOnRanks ?? false) else { return nil }
         let name = type(of: command).configuration.commandName ?? "this command"
         return "`esans \(name)` runs in one process; launched as one of \(launch.announcedSize.map(String.init) ?? "several") MPI ranks, "
-            + "it would repeat the whole job on every rank. Run it without mpirun/srun (`esans evaluate` runs on several ranks), "
+            + "it would repeat the whole job on every rank. Run it without mpirun/srun (`esans evaluate` and `esans train --distributed` run on several ranks), "
             + "or set ESANS_MPI=0 to run each rank as a process of its own."
     }
 }

@@ -5,7 +5,7 @@ import Datasets
 import Evaluation
 import Training
 
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, RunsOnRanks {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a two-tower model and evaluate it on the full corpus after each epoch.",
@@ -27,7 +27,10 @@ struct TrainCommand: ParsableCommand {
         MiniLM weights are in the cache) and reuses them when the run is resumed or repeated on the same data. \
         --config FILE reads the settings from a JSON file in the shape of config.json (an earlier run's \
         config.json is one; any part may be left out and takes the default): the options given on the command \
-        line override its values. A key or a value esans does not know fails, naming it and the accepted ones.
+        line override its values. A key or a value esans does not know fails, naming it and the accepted ones. \
+        --distributed trains with sharded embedding tables on the ranks of an MPI job (`mpirun -np R esans train \
+        --distributed ...`; R must divide --virtual-shards): the same numbers on any R, per-shard checkpoints in \
+        OUTPUT/shards that --resume continues on any R (see README, "Scaling out").
         """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -40,6 +43,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace a run already in --output (without it, an existing run is never overwritten).") var overwrite = false
     /// The earlier name of `--overwrite`, kept for scripts.
     @Flag(help: .hidden) var force = false
+    @Flag(help: "Train with sharded embedding tables on the ranks of an MPI job (or one process): ID-only towers, no validation split.")
+    var distributed = false
+    @Option(help: ArgumentHelp("Virtual shards of a --distributed run (default 8): the fixed partition of rows and interactions; the number of ranks must divide it.", valueName: "n"))
+    var virtualShards: Int?
     @Flag(help: "Start even when the run's estimated peak memory (see `esans data info`) exceeds the machine's physical memory.")
     var ignoreMemoryLimit = false
 
@@ -50,6 +57,8 @@ struct TrainCommand: ParsableCommand {
         if resume && (overwrite || force) {
             throw ValidationError("--resume continues the run in --output and --overwrite replaces it; give one of them")
         }
+        if virtualShards != nil && !distributed { throw ValidationError("--virtual-shards is a setting of --distributed runs") }
+        if let v = virtualShards, v < 1 { throw ValidationError("--virtual-shards must be at least 1 (got \(v))") }
         if configFile == nil && !resume {
             try dataOptions.requireData()
             var c = try training.runConfig(data: dataOptions.source())
@@ -89,6 +98,13 @@ struct TrainCommand: ParsableCommand {
                                   + "--overwrite to replace it, or another --output")
         }
         var config = try runConfig()
+        if distributed || config.training.virtualShards != nil {
+            if !distributed { throw ValidationError("these settings are a --distributed run's (training.virtualShards is set\(resume ? " in \(output)" : "")): add --distributed") }
+            if resume && config.training.virtualShards == nil { throw ValidationError("\(output) holds a single-process run: resume it without --distributed") }
+            if let v = virtualShards { config.training.virtualShards = v }
+            if config.training.virtualShards == nil { config.training.virtualShards = 8 }
+            return try runDistributed(config)
+        }
         // Settings that cannot resume the run are refused before anything is written (or fitted).
         if resume { _ = try RunResumption.plan(config: config, directory: URL(fileURLWithPath: output)) }
         // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused;
