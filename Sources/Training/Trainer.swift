@@ -103,19 +103,10 @@ public final class Trainer: @unchecked Sendable {
                           falseNegativeRate: fnTotal > 0 ? Double(fnHits) / Double(fnTotal) : 0, steps: steps)
     }
 
-    /// The scheduled learning rate at `step` of 1-based `epoch` (a function of position in the
-    /// run only, so a resumed run follows the same schedule). A decaying schedule spans the
-    /// epochs of the plan the epoch belongs to (``Runs/TrainConfig/scheduleEpochs(at:)``: the
-    /// run's, or the earlier plan of an extended run).
+    /// The scheduled learning rate at `step` of 1-based `epoch` (see
+    /// ``Runs/TrainConfig/learningRate(base:epoch:step:stepsPerEpoch:plateauScale:)``).
     public func learningRate(epoch: Int, step: Int) -> Float {
-        let total = Double(max(1, config.scheduleEpochs(at: epoch) * stepsPerEpoch))
-        let t = Double((epoch - 1) * stepsPerEpoch + step) / total
-        switch config.lrSchedule {
-        case .cosine: return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))
-        case .linear: return baseLearningRate * Float(1 - t)
-        case .constant: return baseLearningRate
-        case .plateau: return baseLearningRate * plateauScale
-        }
+        config.learningRate(base: baseLearningRate, epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, plateauScale: plateauScale)
     }
 
     /// One optimisation step on `batch`; returns the loss and the false-negative counts.

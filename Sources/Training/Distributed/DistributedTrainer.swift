@@ -121,15 +121,10 @@ public final class DistributedTrainer: @unchecked Sendable {
     /// Steps per epoch: the training interactions over the batch size, rounded up.
     public var stepsPerEpoch: Int { max(1, (shardCounts.reduce(0, +) + config.batchSize - 1) / config.batchSize) }
 
-    /// The scheduled learning rate at `step` of 1-based `epoch` (as the single-process trainer's).
+    /// The scheduled learning rate at `step` of 1-based `epoch` (as the single-process trainer's;
+    /// the plateau schedule needs validation, which is refused here, so it stays at the peak).
     public func learningRate(epoch: Int, step: Int) -> Float {
-        let total = Double(max(1, config.scheduleEpochs(at: epoch) * stepsPerEpoch))
-        let t = Double((epoch - 1) * stepsPerEpoch + step) / total
-        switch config.lrSchedule {
-        case .cosine: return baseLearningRate * Float(0.5 * (1 + cos(Double.pi * t)))
-        case .linear: return baseLearningRate * Float(1 - t)
-        case .constant, .plateau: return baseLearningRate
-        }
+        config.learningRate(base: baseLearningRate, epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
     }
 
     /// Trains one epoch (1-based); every rank calls it. The shuffles and draws derive from the
