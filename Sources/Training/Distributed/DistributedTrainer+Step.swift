@@ -19,14 +19,14 @@ extension DistributedTrainer {
     func shardStep(shard v: Int, batch: BatchRequest, negatives neg: NegativeBatch, globalBatch: Int, dropoutSeed: UInt64? = nil) -> ShardStepResult {
         let B = batch.count, d = modelConfig.dim
         // User tower (ID-only: the L2-normalised row, after dropout when it is on).
-        let userRaw = Matrix(uninitializedRows: B, cols: d), userOut = Matrix(uninitializedRows: B, cols: d)
+        let userRaw = buffers.matrix("userRaw", B, d), userOut = buffers.matrix("userOut", B, d)
         for (b, u) in batch.users.enumerated() { userRaw.row(b).update(from: users.row(u), count: d) }
         var userNorms: [Float] = []
         var mask: Matrix? = nil
         var userIn = userRaw
         if let dropoutSeed, config.userDropout > 0 {
-            let m = Matrix(uninitializedRows: B, cols: d)
-            userIn = Matrix(uninitializedRows: B, cols: d)
+            let m = buffers.matrix("dropoutMask", B, d)
+            userIn = buffers.matrix("userIn", B, d)
             userIn.data.update(from: userRaw.data, count: B * d)
             DropoutLayer.forward(userIn, rows: B, rate: config.userDropout, seed: dropoutSeed, mask: m)
             mask = m
@@ -35,7 +35,7 @@ extension DistributedTrainer {
         // Item tower once over [positives | shared | per-positive].
         let itemIDs = batch.positives + neg.shared + neg.perPositive
         let n = itemIDs.count
-        let itemRaw = Matrix(uninitializedRows: n, cols: d), itemOut = Matrix(uninitializedRows: n, cols: d)
+        let itemRaw = buffers.matrix("itemRaw", n, d), itemOut = buffers.matrix("itemOut", n, d)
         for (i, id) in itemIDs.enumerated() { itemRaw.row(i).update(from: exchange.row(id), count: d) }
         var itemNorms: [Float] = []
         L2NormalizeLayer.forward(itemRaw, rows: n, into: itemOut, norms: &itemNorms)
@@ -43,7 +43,7 @@ extension DistributedTrainer {
         let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)
-        let dItems = Matrix(uninitializedRows: n, cols: d)
+        let dItems = buffers.matrix("dItems", n, d)
         var inputs = BatchLoss.Inputs(users: userOut, positives: itemOut, batch: B)
         inputs.itemGradient = dItems
         inputs.userIDs = batch.users
@@ -64,14 +64,14 @@ extension DistributedTrainer {
         // Backward through the normalisation; the L2 penalty on every gathered row, 1/B as the
         // single-process trainer's, with B the whole step's rows.
         let l2 = config.embeddingL2 / Float(globalBatch)
-        let userPre = Matrix(uninitializedRows: B, cols: d)
+        let userPre = buffers.matrix("userPre", B, d)
         L2NormalizeLayer.backward(y: userOut, dy: g.users, norms: userNorms, rows: B, into: userPre)
         if let mask { DropoutLayer.backward(userPre, rows: B, mask: mask) }
         for (b, u) in batch.users.enumerated() {
             users.addGradient(u, userPre.row(b))
             if l2 != 0 { users.addGradient(u, userRaw.row(b), scale: l2) }
         }
-        let itemPre = Matrix(uninitializedRows: n, cols: d)
+        let itemPre = buffers.matrix("itemPre", n, d)
         L2NormalizeLayer.backward(y: itemOut, dy: dItems, norms: itemNorms, rows: n, into: itemPre)
         var ids: [Int32] = []
         var values: [Float] = []

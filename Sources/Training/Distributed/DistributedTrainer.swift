@@ -54,6 +54,8 @@ public final class DistributedTrainer: @unchecked Sendable {
     let exchange: RowExchange
     var negatives: BatchNegatives
     let workspace = BatchLoss.Workspace()
+    /// The shard step's own matrices (tower inputs, outputs and gradients), reused.
+    let buffers = StepBuffers()
     let pool: WorkerPool
     /// Interactions per virtual shard (all shards, for the global batch size of each step).
     let shardCounts: [Int]
