@@ -16,7 +16,7 @@ public final class DynamicSampler: NegativeSampler {
         budget = ScoredBudget(context: context, candidates: candidates, perPositive: perPositive, sampler: "DNS")
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool _: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         let C = budget.candidates, M = budget.perPositive
         let pool = budget.draw(rows: batch.count, rng: &rng)
         var out = NegativeBatch()

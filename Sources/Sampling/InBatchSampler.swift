@@ -35,7 +35,7 @@ public final class InBatchSampler: NegativeSampler {
         return context.itemCounts.map { Float(log(max(Double($0), 0.5) / total)) }
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         var out = NegativeBatch()
         out.shared = Self.positiveSubset(batch, count: sharedCount, rng: &rng)
         if perPositive > 0 {

@@ -18,7 +18,7 @@ public final class MixGCFSampler: NegativeSampler {
         budget = ScoredBudget(context: context, candidates: candidates, perPositive: perPositive, sampler: "MixGCF")
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool _: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         let C = budget.candidates, M = budget.perPositive, B = batch.count
         let pool = budget.draw(rows: B, rng: &rng)
         var alphas = [Float](repeating: 0, count: B * C)

@@ -33,7 +33,7 @@ public final class MixedSampler: NegativeSampler {
         self.perPositive = max(0, perPositive)
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         var out = NegativeBatch()
         let n = Double(numItems)
         if sharedCount > 0 {

@@ -115,18 +115,25 @@ public struct SamplingContext: Sendable {
     }
 }
 
-/// A negative sampler. One small type per strategy; the trainer calls ``sample(_:scorer:rng:)``
-/// once per batch and never needs to know which strategy it has.
+/// A negative sampler. One small type per strategy; the trainer calls
+/// ``sample(_:scorer:pool:rng:)`` once per batch and never needs to know which strategy it has.
 public protocol NegativeSampler: AnyObject {
     /// Which sampler this is.
     var kind: SamplerKind { get }
-    /// True when ``sample(_:scorer:rng:)`` needs a scorer.
+    /// True when ``sample(_:scorer:pool:rng:)`` needs a scorer.
     var needsScorer: Bool { get }
-    /// Draws the negatives for `batch`. All randomness comes from `rng`.
-    func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch
+    /// Draws the negatives for `batch`, with any parallel work on `pool` (the caller's
+    /// workers). All randomness comes from `rng`, and the result does not depend on `pool`.
+    func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool, rng: inout RandomSource) -> NegativeBatch
 }
 
 extension NegativeSampler {
     /// Most samplers do not look at model scores.
     public var needsScorer: Bool { false }
+
+    /// ``sample(_:scorer:pool:rng:)`` on the shared worker pool, for a sampler known by its
+    /// protocol only (each sampler type defaults `pool` to the shared pool itself).
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+        sample(batch, scorer: scorer, pool: .shared, rng: &rng)
+    }
 }

@@ -24,7 +24,7 @@ public final class PopularitySampler: NegativeSampler {
         self.perPositive = perPositive
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         var out = NegativeBatch()
         for _ in 0..<sharedCount { out.shared.append(table.draw(&rng)) }
         if logQCorrection { out.sharedLogQ = out.shared.map { logQ[Int($0)] } }

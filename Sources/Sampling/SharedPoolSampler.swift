@@ -9,19 +9,19 @@ public final class SharedPoolSampler: NegativeSampler {
     public var kind: SamplerKind { inner.kind }
     public var needsScorer: Bool { inner.needsScorer }
     private let inner: NegativeSampler
-    private let pool: UniformSampler
+    private let sharedPool: UniformSampler
 
     /// `inner` plus `shared` uniform negatives per batch.
     public init(_ inner: NegativeSampler, context: SamplingContext, shared: Int) {
         self.inner = inner
-        pool = UniformSampler(context: context, shared: shared, perPositive: 0)
+        sharedPool = UniformSampler(context: context, shared: shared, perPositive: 0)
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
-        var out = inner.sample(batch, scorer: scorer, rng: &rng)
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
+        var out = inner.sample(batch, scorer: scorer, pool: pool, rng: &rng)
         precondition(out.shared.isEmpty, "SharedPoolSampler wraps samplers without a shared pool of their own")
         // The pool is uniform, so its logQ is a constant and is left out, as in UNS.
-        out.shared = pool.sample(batch, scorer: nil, rng: &rng).shared
+        out.shared = sharedPool.sample(batch, scorer: nil, pool: pool, rng: &rng).shared
         return out
     }
 }

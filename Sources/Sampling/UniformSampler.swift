@@ -23,7 +23,7 @@ public final class UniformSampler: NegativeSampler {
         seen = [Bool](repeating: false, count: context.numItems)
     }
 
-    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, rng: inout RandomSource) -> NegativeBatch {
+    public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         var out = NegativeBatch()
         if sharedCount > 0 {
             out.shared = distinctUniform(sharedCount, rng: &rng)

@@ -53,6 +53,8 @@ public struct BatchLoss {
         }
         /// Number of virtual negatives per row.
         var virtualCount: Int { virtual?.recipes.perRow ?? 0 }
+        /// Logits per row: the positive, then the shared, per-positive and virtual negatives.
+        var logitWidth: Int { 1 + (shared?.rows ?? 0) + perPositiveCount + virtualCount }
     }
 
     /// Gradients w.r.t. every vector input (same shapes as the inputs).
@@ -81,18 +83,35 @@ public struct BatchLoss {
 
     /// Mean loss over the batch and the gradients of that mean. Gradient matrices come from
     /// `workspace` and stay valid until its next use.
+    ///
+    /// Three phases: the shared negatives' logits of every row by one GEMM; each row's other
+    /// logits and its loss, which leaves d(loss)/d(logit) in the logit rows; the gradients of
+    /// every vector, the shared block by GEMM and the rest row by row.
     public func compute(_ x: Inputs, workspace: Workspace = Workspace(), pool: WorkerPool = .shared) -> (loss: Double, grads: Gradients) {
-        let B = x.batch, d = x.users.cols
-        let mean = x.meanOver ?? B
-        let N = x.shared?.rows ?? 0, M = x.perPositiveCount, V = x.virtualCount
-        let width = 1 + N + M + V
-        let scale = loss.logitScale, lossFn = loss
-        let logits = workspace.matrix("logits", B, width, zeroed: false)
-        // Shared part via one GEMM straight into columns 1..N of the logit rows.
+        let logits = workspace.matrix("logits", x.batch, x.logitWidth, zeroed: false)
+        sharedLogits(x, into: logits, pool: pool)
+        let total = rowLosses(x, logits: logits, workspace: workspace, pool: pool)
+        return (total, gradients(x, logitGradients: logits, workspace: workspace, pool: pool))
+    }
+
+    /// Phase 1: the shared negatives' logits a <u_b, s_j> of every row, by one GEMM straight
+    /// into columns 1..N of the logit rows.
+    private func sharedLogits(_ x: Inputs, into logits: Matrix, pool: WorkerPool) {
+        let B = x.batch, d = x.users.cols, N = x.shared?.rows ?? 0, width = x.logitWidth
         if let s = x.shared, N > 0 {
-            sgemm(transA: false, transB: true, m: B, n: N, k: d, alpha: scale, a: x.users.data, lda: d,
+            sgemm(transA: false, transB: true, m: B, n: N, k: d, alpha: loss.logitScale, a: x.users.data, lda: d,
                   b: s.data, ldb: d, c: logits.data + 1, ldc: width, pool: pool)
         }
+    }
+
+    /// Phase 2: each row's remaining logits (logQ, masks, virtual negatives) and its loss; the
+    /// loss replaces the row's logits by d(loss)/d(logit). Returns the batch loss.
+    private func rowLosses(_ x: Inputs, logits: Matrix, workspace: Workspace, pool: WorkerPool) -> Double {
+        let B = x.batch, d = x.users.cols
+        let mean = x.meanOver ?? B
+        let N = x.shared?.rows ?? 0, M = x.perPositiveCount
+        let width = x.logitWidth
+        let scale = loss.logitScale, lossFn = loss
         let rowLoss = workspace.matrix("rowLoss", 1, B, zeroed: false)
         let inLogits = loss.logQInLogits
         let hasLogQ = !x.sharedLogQ.isEmpty || !x.perPositiveLogQ.isEmpty
@@ -149,9 +168,16 @@ public struct BatchLoss {
         if !x.userIDs.isEmpty { lossFn.endBatch(users: Array(x.userIDs.prefix(B))) }
         var total = 0.0
         for b in 0..<B { total += Double(rowLoss.data[b]) }
-        total /= Double(mean)
+        return total / Double(mean)
+    }
 
-        // Backward: logits now hold dL/dlogit; every logit is <u, v> * scale.
+    /// Phase 3: the gradients of every vector from d(loss)/d(logit) in `logits` (every logit is
+    /// <u, v> * scale): the shared block by two GEMMs, the rest row by row.
+    private func gradients(_ x: Inputs, logitGradients logits: Matrix, workspace: Workspace, pool: WorkerPool) -> Gradients {
+        let B = x.batch, d = x.users.cols
+        let N = x.shared?.rows ?? 0, M = x.perPositiveCount
+        let width = x.logitWidth
+        let scale = loss.logitScale
         // Every row of gP, gN and gV is written whole below, so only gU needs zeroing, and only
         // when no GEMM initialised it.
         if let ig = x.itemGradient { precondition(ig.rows >= B + N + B * M && ig.cols == d, "item gradient matrix too small") }
@@ -195,7 +221,7 @@ public struct BatchLoss {
             }
           }
         }
-        return (total, Gradients(users: gU, positives: gP, shared: gS, perPositive: gN))
+        return Gradients(users: gU, positives: gP, shared: gS, perPositive: gN)
     }
 }
 

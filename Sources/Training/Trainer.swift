@@ -117,37 +117,21 @@ public final class Trainer: @unchecked Sendable {
         let userInput = Tower.Input(ids: batch.users,
                                     histories: model.config.user.history ? batch.users.map { dataset.train.items(of: Int($0)) } : [])
         let scorer: CandidateScorer? = sampler.needsScorer ? ModelScorer(model: model, users: userInput) : nil
-        var neg = sampler.sample(batch, scorer: scorer, rng: &rng)
+        var neg = sampler.sample(batch, scorer: scorer, pool: pool, rng: &rng)
         if !warmItems.isEmpty { redrawColdNegatives(&neg, rng: &rng) }
-        let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)
 
         // Forward: item tower once over [positives | shared | per-positive], user tower.
-        let itemIDs = batch.positives + neg.shared + neg.perPositive
+        let itemIDs = BatchLoss.Inputs.itemIDs(batch, neg)
         let items = model.itemTower.forward(Tower.Input(ids: itemIDs),
                                             idDropout: itemIDDropout > 0 ? Dropout(rate: itemIDDropout, seed: idDropoutSeed) : nil)
         let users = model.userTower.forward(userInput, dropout: config.userDropout > 0 ? Dropout(rate: config.userDropout, seed: dropoutSeed) : nil)
-        // The loss reads only the first B rows of `users` and `positives`: pass the tower outputs
-        // as they are (the positives are the first B rows of the item output) and the negatives
-        // as views of their rows. It writes the item-side gradients straight into `dItems`,
-        // rows in the same order.
+        // The loss reads the tower outputs as they are and writes the item-side gradients
+        // straight into `dItems`, rows in the item tower's order.
         let dItems = Matrix(uninitializedRows: itemIDs.count, cols: d)
-        var inputs = BatchLoss.Inputs(users: users, positives: items, batch: B)
-        inputs.itemGradient = dItems
-        inputs.userIDs = batch.users
-        if N > 0 { inputs.shared = Matrix(rowsOf: items, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = scan.shared }
-        if M > 0 {
-            inputs.perPositive = Matrix(rowsOf: items, first: B + N, count: B * M)
-            inputs.perPositiveCount = M
-            inputs.perPositiveLogQ = neg.perPositiveLogQ
-            inputs.perPositiveMasked = scan.perPositive
-        }
-        if let recipes = neg.virtual, recipes.perRow > 0 {
-            // Computed row by row inside the loss's own row loops (no passes of their own).
-            inputs.virtual = VirtualNegatives(recipes: recipes, users: users, perPositive: inputs.perPositive, perPositiveCount: M,
-                                              positives: items, batch: B, logitScale: loss.logitScale, pool: nil)
-        }
+        let inputs = BatchLoss.Inputs(batch: batch, negatives: neg, masks: scan, users: users, items: items, itemGradient: dItems,
+                                      logitScale: loss.logitScale)
         let (value, g) = BatchLoss(loss).compute(inputs, workspace: lossWorkspace, pool: pool)
 
         // Backward (the L2 penalty is on the rows each tower gathered, scaled like BSL's by 1/B).

@@ -17,10 +17,8 @@ import Sampling
 /// (no gradient to the positive when the recipes detach it). A row costs O(K^2 d) however
 /// many virtual vectors it has, instead of O(terms x d) twice over.
 ///
-/// Every row depends on its own vectors only, so the work comes in two forms: whole-batch
-/// passes (``init(recipes:users:perPositive:perPositiveCount:positives:batch:logitScale:pool:)``
-/// with a pool, ``backward(_:userGrad:perPositiveGrad:positiveGrad:pool:)``), or row by row
-/// through ``withRows(_:)``, which the loss calls inside its own row loops.
+/// Every row depends on its own vectors only, so the work is done row by row through
+/// ``withRows(_:)``, which the loss calls inside its own row loops (no passes of their own).
 struct VirtualNegatives {
     let recipes: VirtualRecipes
     /// Logits `<u_b, x_v> / tau`, `B x V` (rows not yet computed hold garbage).
@@ -28,43 +26,25 @@ struct VirtualNegatives {
     /// 1 / n_v and s_v per virtual vector, kept for the backward (one division per vector).
     fileprivate let inverseNorms: Matrix, dots: Matrix
     fileprivate let users: Matrix, perPositive: Matrix?, positives: Matrix
-    fileprivate let M: Int, B: Int, invTau: Float
+    fileprivate let M: Int, invTau: Float
 
     /// Prepares a batch's virtual negatives; `users` and `positives` hold at least `B` rows,
-    /// `perPositive` `B*M` rows. With a `pool` every row's logits are computed now, in
-    /// parallel; with `nil` rows are left to ``withRows(_:)``.
+    /// `perPositive` `B*M` rows. Rows are computed by ``RowPass/forward(_:)``.
     init(recipes: VirtualRecipes, users: Matrix, perPositive: Matrix?, perPositiveCount M: Int, positives: Matrix,
-         batch B: Int, logitScale: Float, pool: WorkerPool? = .shared) {
+         batch B: Int, logitScale: Float) {
         self.recipes = recipes
         self.users = users; self.perPositive = perPositive; self.positives = positives
-        self.M = M; self.B = B; invTau = logitScale
+        self.M = M; invTau = logitScale
         let V = recipes.perRow
         logits = Matrix(uninitializedRows: B, cols: V)
         inverseNorms = Matrix(uninitializedRows: 1, cols: B * V)
         dots = Matrix(uninitializedRows: 1, cols: B * V)
-        if let pool {
-            let me = self
-            pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
-                me.withRows { pass in for b in rows { pass.forward(b) } }
-            }
-        }
     }
 
     /// Calls `body` with a ``RowPass``: one thread's scratch for computing rows.
     func withRows<R>(_ body: (RowPass) -> R) -> R {
         let geometry = VirtualRowGeometry(K: M + 1, d: positives.cols)
         return recipes.withTable { table in body(RowPass(net: self, row: geometry, table: table)) }
-    }
-
-    /// Adds the gradients of the virtual logits (`grad`, `B x V`, d(loss)/d(logit)) to the
-    /// gradients of the users, the per-positive negatives and (unless detached) the positives.
-    func backward(_ grad: Matrix, userGrad: Matrix, perPositiveGrad: Matrix?, positiveGrad: Matrix, pool: WorkerPool = .shared) {
-        let me = self
-        pool.parallelRanges(B, chunksPerThread: 4, minChunk: 32) { rows in
-            me.withRows { pass in
-                for b in rows { pass.backward(b, grad: grad.row(b), userGrad: userGrad, perPositiveGrad: perPositiveGrad, positiveGrad: positiveGrad) }
-            }
-        }
     }
 }
 

@@ -95,3 +95,37 @@ private struct ItemIDScorer: CandidateScorer {
         #expect(abs(item.logQSmall - item.logQLarge) < 1e-5)
     }
 }
+
+/// ESANS runs on the worker pool its caller passes, and its batches do not depend on it.
+@Suite struct ESANSWorkerPoolTests {
+    /// Fixed lambda, semi-hard lambda (scored pairs), the hardest of several candidates.
+    enum Variant: Sendable { case fixed, semihard, candidates }
+
+    @Test(arguments: [Variant.fixed, .semihard, .candidates])
+    func theSameBatchOnOneOrThreeWorkers(_ variant: Variant) {
+        let primary = (0..<120).map { Int32($0 / 20) }, secondary = (0..<120).map { Int32($0 % 4) }
+        let ctx = SamplingContext(train: Interactions(numUsers: 5, numItems: 120, lists: [[1, 2], [30], [], [61, 62, 99], [119]]))
+        var c = ESANSSampler.Config()
+        c.hard = 2; c.easy = 4; c.edis = true
+        if variant == .semihard { c.lambdaRule = .semihard }
+        if variant == .candidates { c.hardCandidates = 3; c.easyCandidates = 2 }
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c, sharedUniform: 5)
+        let batch = BatchRequest(users: (0..<37).map { Int32($0 % 5) }, positives: (0..<37).map { Int32(($0 * 7) % 120) })
+        let one = WorkerPool(threads: 1), three = WorkerPool(threads: 3)
+        var r1 = RandomSource(seed: 9), r3 = RandomSource(seed: 9)
+        let a = s.sample(batch, scorer: PositionScorer(), pool: one, rng: &r1)
+        let b = s.sample(batch, scorer: PositionScorer(), pool: three, rng: &r3)
+        #expect(r1.next() == r3.next(), "the caller's generator advances alike")
+        #expect(a.shared == b.shared && a.perPositive == b.perPositive && a.perPositiveLogQ == b.perPositiveLogQ)
+        #expect(a.perPositiveLogQ.isEmpty == (variant == .candidates) && a.perPositive.count == 37 * 6)
+        #expect(a.virtual?.termStart == b.virtual?.termStart && a.virtual?.termSource == b.virtual?.termSource)
+        #expect(a.virtual?.termWeight == b.virtual?.termWeight && a.virtual?.count == 37 * c.virtualPerPositive)
+    }
+}
+
+/// Scores a candidate by its item id and place in the row, so that every slot has a clear best.
+private struct PositionScorer: CandidateScorer {
+    func scores(candidates: [Int32], perRow: Int) -> [Float] {
+        candidates.indices.map { k in k % perRow == 0 ? 1 : Float(candidates[k] % 13) / 13 - 0.5 }
+    }
+}

@@ -24,8 +24,11 @@ import Losses
 
     static let tau: Float = 0.3
 
+    /// Virtual negatives with every row's logits computed.
     private func make(_ r: VirtualRecipes, _ users: Matrix, _ pp: Matrix, _ pos: Matrix, M: Int) -> VirtualNegatives {
-        VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos, batch: Self.B, logitScale: 1 / Self.tau)
+        let v = VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos, batch: Self.B, logitScale: 1 / Self.tau)
+        v.withRows { pass in for b in 0..<Self.B { pass.forward(b) } }
+        return v
     }
 
     /// `perRow` random recipes per row over the positive and `M` negatives (1 to 4 terms each).
@@ -86,7 +89,9 @@ import Losses
         // Backward adds to the gradients it is given.
         let gPP = Matrix(rows: Self.B * M, cols: Self.d), gPos = Matrix(rows: Self.B, cols: Self.d), gU = Matrix(rows: Self.B, cols: Self.d)
         gPP.fill(0.25); gPos.fill(0.25); gU.fill(0.25)
-        v.backward(w, userGrad: gU, perPositiveGrad: gPP, positiveGrad: gPos)
+        v.withRows { pass in
+            for b in 0..<Self.B { pass.backward(b, grad: w.row(b), userGrad: gU, perPositiveGrad: gPP, positiveGrad: gPos) }
+        }
         expectGradientsMatch(gPP.array.map { $0 - 0.25 }, numericGradient(of: pp, loss), "per-positive negatives")
         expectGradientsMatch(gU.array.map { $0 - 0.25 }, numericGradient(of: users, loss), "users")
         if detach {
@@ -124,7 +129,7 @@ import Losses
             x.perPositiveCount = M
             x.perPositiveMasked = [4]
             x.virtual = VirtualNegatives(recipes: r, users: users, perPositive: pp, perPositiveCount: M, positives: pos,
-                                         batch: B, logitScale: lossFn.loss.logitScale, pool: nil)
+                                         batch: B, logitScale: lossFn.loss.logitScale)
             return x
         }
         func loss() -> Double { lossFn.compute(inputs()).loss }

@@ -33,32 +33,18 @@ extension DistributedTrainer {
         }
         L2NormalizeLayer.forward(userIn, rows: B, into: userOut, norms: &userNorms)
         // Item tower once over [positives | shared | per-positive].
-        let itemIDs = batch.positives + neg.shared + neg.perPositive
+        let itemIDs = BatchLoss.Inputs.itemIDs(batch, neg)
         let n = itemIDs.count
         let itemRaw = buffers.matrix("itemRaw", n, d), itemOut = buffers.matrix("itemOut", n, d)
         for (i, id) in itemIDs.enumerated() { itemRaw.row(i).update(from: exchange.row(id), count: d) }
         var itemNorms: [Float] = []
         L2NormalizeLayer.forward(itemRaw, rows: n, into: itemOut, norms: &itemNorms)
 
-        let N = neg.shared.count, M = neg.perPositiveCount
         let scan = negatives.scan(batch: batch, negatives: neg, train: config.maskAccidentalHits ? dataset.train : nil,
                                   test: dataset.test, pool: pool)
         let dItems = buffers.matrix("dItems", n, d)
-        var inputs = BatchLoss.Inputs(users: userOut, positives: itemOut, batch: B)
-        inputs.itemGradient = dItems
-        inputs.userIDs = batch.users
-        inputs.meanOver = globalBatch
-        if N > 0 { inputs.shared = Matrix(rowsOf: itemOut, first: B, count: N); inputs.sharedLogQ = neg.sharedLogQ; inputs.sharedMasked = scan.shared }
-        if M > 0 {
-            inputs.perPositive = Matrix(rowsOf: itemOut, first: B + N, count: B * M)
-            inputs.perPositiveCount = M
-            inputs.perPositiveLogQ = neg.perPositiveLogQ
-            inputs.perPositiveMasked = scan.perPositive
-        }
-        if let recipes = neg.virtual, recipes.perRow > 0 {
-            inputs.virtual = VirtualNegatives(recipes: recipes, users: userOut, perPositive: inputs.perPositive, perPositiveCount: M,
-                                              positives: itemOut, batch: B, logitScale: loss.logitScale, pool: nil)
-        }
+        let inputs = BatchLoss.Inputs(batch: batch, negatives: neg, masks: scan, users: userOut, items: itemOut, itemGradient: dItems,
+                                      logitScale: loss.logitScale, meanOver: globalBatch)
         let (value, g) = BatchLoss(loss).compute(inputs, workspace: workspace, pool: pool)
 
         // Backward through the normalisation; the L2 penalty on every gathered row, 1/B as the

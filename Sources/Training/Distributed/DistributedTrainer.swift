@@ -158,7 +158,7 @@ public final class DistributedTrainer: @unchecked Sendable {
                 let pairs = shardPairs[k], order = orders[k]
                 let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
                 var rng = root.derived("distributed-sampler").derived(UInt64(epoch)).derived(UInt64(s)).derived(UInt64(v))
-                let neg = sampler.sample(batch, scorer: nil, rng: &rng)
+                let neg = sampler.sample(batch, scorer: nil, pool: pool, rng: &rng)
                 needed += batch.positives
                 needed += neg.shared
                 needed += neg.perPositive

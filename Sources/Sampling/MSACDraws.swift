@@ -1,0 +1,153 @@
+import Foundation
+import Runs
+import NumCore
+import Datasets
+
+/// ESANS's real negatives: MSAC-aware draws from the semantic clusters, and their logQ.
+///
+/// For a positive with semantic ID (p, s):
+/// - `hard` negatives: uniform over items with primary p and secondary != s;
+/// - `easy` negatives: a primary cluster q != p drawn with probability softmax(-dist(C_p, C_q) / T_c)
+///   (uniform over q when no centroid distances are given), then an item uniformly in q;
+/// - never an item of the positive's own cell (p, s) (likely false negatives) nor a training
+///   item of the user.
+///
+/// A row has `hard + easy` negative slots; each slot gets `hardCandidates` (or `easyCandidates`)
+/// draws from the same proposal, of which ``ESANSSampler`` keeps one.
+struct MSACDraws {
+    /// Hard and easy negative slots per positive (m_c, m_o).
+    let hard: Int, easy: Int
+    /// Candidates drawn per hard slot and per easy slot (at least 1).
+    let hardCandidates: Int, easyCandidates: Int
+    private let tables: SemanticClusterTables
+    private let train: Interactions
+    private let numItems: Int
+    /// log q of a negative in the positive's own primary cluster (per positive), and of one in
+    /// another cluster (per pair of primary clusters); see ``logProposal(positive:clusters:into:)``.
+    private let logQHard: [Float], logQEasy: [Float]
+
+    /// Draws over items with codes `primary[i]`, `secondary[i]` (one per item of the catalogue);
+    /// `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
+    init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: ESANSConfig) {
+        precondition(primary.count == context.numItems && secondary.count == context.numItems, "one semantic ID per item")
+        hard = config.hard
+        easy = config.easy
+        hardCandidates = max(1, config.hardCandidates)
+        easyCandidates = max(1, config.easyCandidates)
+        tables = SemanticClusterTables(primary: primary, secondary: secondary, excludeOwnCell: config.useSecondary,
+                                       centroidDistances: centroidDistances, temperature: config.clusterTemperature,
+                                       sizeWeighted: config.easyProposal == .item)
+        train = context.train
+        numItems = context.numItems
+        (logQHard, logQEasy) = Self.logProposalTables(tables, hard: hard, easy: easy, numItems: numItems)
+    }
+
+    /// Negative slots per row.
+    var slots: Int { hard + easy }
+    /// Candidates drawn per row.
+    var candidatesPerRow: Int { hard * hardCandidates + easy * easyCandidates }
+
+    /// Where slot `m`'s candidates lie in a row's candidates (slots in order, hard ones first),
+    /// and how many it has.
+    @inline(__always) func slot(_ m: Int) -> (first: Int, count: Int) {
+        m < hard ? (m * hardCandidates, hardCandidates) : (hard * hardCandidates + (m - hard) * easyCandidates, easyCandidates)
+    }
+
+    /// The candidates of a run of batch rows, each row drawn from its own stream.
+    struct Candidates {
+        /// `candidatesPerRow` items per row, slot by slot (see ``slot(_:)``).
+        var items: [Int32] = []
+        /// The primary cluster of each candidate, as drawn.
+        var clusters: [Int32] = []
+        /// Each row's stream after its draws, for what else the row draws.
+        var streams: [RandomSource] = []
+        /// False when a fallback draw could not avoid a row's positive or its user's training items.
+        var filtered = true
+    }
+
+    /// The candidates of batch rows `rows`; row b draws from `root.derived(b)`, so the result
+    /// does not depend on how the batch is split into runs of rows.
+    func candidates(users: [Int32], positives: [Int32], rows: Range<Int>, root: RandomSource) -> Candidates {
+        var out = Candidates()
+        out.items.reserveCapacity(rows.count * candidatesPerRow)
+        out.clusters.reserveCapacity(rows.count * candidatesPerRow)
+        out.streams.reserveCapacity(rows.count)
+        for b in rows {
+            var rng = root.derived(UInt64(b))
+            drawRow(user: Int(users[b]), positive: positives[b], into: &out, rng: &rng)
+            out.streams.append(rng)
+        }
+        return out
+    }
+
+    /// Appends one positive's candidates, slot by slot, to `out`.
+    private func drawRow(user: Int, positive pos: Int32, into out: inout Candidates, rng: inout RandomSource) {
+        let p = Int(tables.primary[Int(pos)])
+        train.items(of: user).withUnsafeBufferPointer { seen in
+            for m in 0..<slots {
+                for _ in 0..<slot(m).count {
+                    let (item, cluster) = m < hard ? hardNegative(p: p, positive: pos, seen: seen, filtered: &out.filtered, rng: &rng)
+                                                   : easyNegative(p: p, positive: pos, seen: seen, filtered: &out.filtered, rng: &rng)
+                    out.items.append(item)
+                    out.clusters.append(cluster)
+                }
+            }
+        }
+    }
+
+    /// A hard negative (from the positive's cluster `p`) and its primary cluster.
+    private func hardNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
+                              filtered: inout Bool, rng: inout RandomSource) -> (item: Int32, cluster: Int32) {
+        for _ in 0..<32 {
+            guard let it = tables.drawHard(Int(positive), &rng) else { break }
+            if it != positive, !Interactions.sortedContains(seen, it) { return (it, Int32(p)) }
+        }
+        // The primary cluster offers no usable hard negative: fall back to an easy one.
+        return easyNegative(p: p, positive: positive, seen: seen, filtered: &filtered, rng: &rng)
+    }
+
+    /// An easy negative and its primary cluster.
+    private func easyNegative(p: Int, positive: Int32, seen: UnsafeBufferPointer<Int32>,
+                              filtered: inout Bool, rng: inout RandomSource) -> (item: Int32, cluster: Int32) {
+        if tables.hasEasy[p] {
+            for _ in 0..<32 {
+                let q = tables.drawEasyCluster(p, &rng)
+                let it = tables.drawMember(q, &rng)
+                if !Interactions.sortedContains(seen, it) { return (it, Int32(q)) }
+            }
+        }
+        // No usable easy cluster: uniform draws; the batch is reported as unfiltered if even
+        // these hit the positive or the user's training items.
+        var it = Int32(rng.below(numItems))
+        for _ in 0..<32 where it == positive || Interactions.sortedContains(seen, it) { it = Int32(rng.below(numItems)) }
+        if it == positive || Interactions.sortedContains(seen, it) { filtered = false }
+        return (it, tables.primary[Int(it)])
+    }
+
+    /// Appends log q_j for each of a row's kept negatives to `out`: the probability that one of
+    /// the row's `hard + easy` draws is j, (m_c q_hard(j) + m_o q_easy(j)) / (m_c + m_o), where
+    /// q_hard is uniform over the positive's primary cluster minus its own cell and q_easy(j) =
+    /// w_p(c1(j)) / |P_c1(j)|. Rejected draws (the user's training items) are ignored, as in the
+    /// other samplers. The value is relative to a uniform draw, log(n q_j), so that, as in UNS, a
+    /// uniform proposal gets no correction and the virtual negatives keep their weight next to
+    /// the real ones. `clusters` holds the primary cluster of each negative, as drawn.
+    func logProposal(positive pos: Int32, clusters: ArraySlice<Int32>, into out: inout [Float]) {
+        let kp = tables.clusters
+        let p = Int(tables.primary[Int(pos)])
+        for q in clusters { out.append(Int(q) == p ? logQHard[Int(pos)] : logQEasy[p * kp + Int(q)]) }
+    }
+
+    /// The two cases of ``logProposal(positive:clusters:into:)`` as tables: per positive, for a
+    /// negative of its own primary cluster, and per (primary of the positive, primary of the
+    /// negative) otherwise.
+    private static func logProposalTables(_ t: SemanticClusterTables, hard: Int, easy: Int, numItems: Int) -> (hard: [Float], easy: [Float]) {
+        let mc = Double(hard), mo = Double(easy), M = mc + mo, n = Double(numItems), kp = t.clusters
+        func logScaled(_ expected: Double) -> Float { Float(log(max(expected / M * n, 1e-12))) }
+        let hardTable = (0..<numItems).map { i in logScaled(mc / Double(t.hardSetSize(i))) }
+        var easyTable = [Float](repeating: logScaled(0), count: kp * kp)
+        for p in 0..<kp where t.hasEasy[p] {
+            for q in 0..<kp where q != p { easyTable[p * kp + q] = logScaled(mo * t.easyWeight[p * kp + q] / Double(t.size(of: q))) }
+        }
+        return (hardTable, easyTable)
+    }
+}
