@@ -14,6 +14,11 @@ public final class WorkerPool: @unchecked Sendable {
     nonisolated(unsafe) public private(set) static var shared = WorkerPool(threads: ProcessInfo.processInfo.activeProcessorCount)
 
     /// Replaces the shared pool with one of `threads` threads (1 = everything inline).
+    ///
+    /// For the whole process, and not synchronised with readers of ``shared``: call it before
+    /// any other thread runs kernels (the CLI does, once per command). Results do not depend on
+    /// the thread count, but what a run records of it does, so two runs in one process (tests
+    /// running in parallel) must not resize the pool under each other.
     public static func configure(threads: Int) {
         if shared.threadCount != max(1, threads) { shared = WorkerPool(threads: threads) }
     }

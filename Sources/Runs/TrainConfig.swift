@@ -74,7 +74,10 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// With validation: stop after this many evaluations without a better validation
     /// Recall@20 (0 = never stop early).
     public var patience: Int = 0
-    /// Threads for kernels (0 = all cores).
+    /// Threads for kernels (0 = all cores: the process's worker pool as it is). A run with
+    /// `threads > 0` resizes the worker pool of its whole process (`WorkerPool.configure`); its
+    /// numbers do not depend on the count, but the count it records (`threads` in metrics.json)
+    /// is the pool's, so runs that share a process (tests) must not resize it under each other.
     public var threads: Int = 0
     /// A distributed run's (`esans train --distributed`) number of virtual shards: the fixed
     /// partition of rows and interactions whose arithmetic does not depend on the ranks; nil

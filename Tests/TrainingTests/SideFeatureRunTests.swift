@@ -100,7 +100,8 @@ import Alignment
             // What `esans train --resume` does: the run's own config.json (with the checksum) as the settings.
             let saved = (try? RunConfig.read(from: dir.appendingPathComponent(RunFiles.config))) ?? config
             try RunIntegrityTests.train(saved, in: dir, resume: true)
-            #expect(try CrashConsistencyTests.Outcome(dir) == reference, "stopped after write \(k) (\(counter.committed[k - 1].lastPathComponent))")
+            let resumed = try CrashConsistencyTests.Outcome(dir)
+            #expect(resumed == reference, "stopped after write \(k) (\(counter.committed[k - 1].lastPathComponent)): differs in \(resumed.differences(from: reference))")
         }
         let dir = tmp.file("reference")
         try Self.writeFeatures(fixture, to: tmp.file("features.npy"), scale: 2)
