@@ -2,12 +2,12 @@ import NumCore
 
 /// Settings of a training run (the optimiser has its own, ``AdamOptimizer/Config``).
 /// The defaults are the recipe chosen on validation splits (README, "The recipe"): BSL with
-/// its default temperature and weight, 1024 shared uniform negatives, batch 1024, 60 epochs of
+/// its default temperature and weight, 1024 shared uniform negatives, batch 1024, 50 epochs of
 /// cosine learning-rate decay, a tenth of training held out to select the stopping point (checked
 /// every 5 epochs), then a refit on all training data. The optimiser's part is ``RunConfig/defaultOptimizer``.
 public struct TrainConfig: Codable, Sendable, Equatable {
     /// Passes over the training interactions.
-    public var epochs: Int = 60
+    public var epochs: Int = 50
     /// (user, positive) pairs per step.
     public var batchSize: Int = 1024
     /// Learning-rate schedule over the whole run.

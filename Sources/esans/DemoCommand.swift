@@ -23,7 +23,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output directory.") var output = "runs/demo"
     @Option(help: "Epochs per run (the number selected on validation is then trained again on all training data).") var epochs = 15
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Embedding dimension of the compared runs (the training recipe's is 128; 64 keeps the demo within minutes).") var dim = 64
+    @Option(help: "Embedding dimension of the compared runs (the training recipe's is 160; 64 keeps the demo within minutes).") var dim = 64
 
     /// The samplers the demo compares, in report order.
     static let samplers = ["uns", "dns", "esans"]

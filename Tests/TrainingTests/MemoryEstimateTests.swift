@@ -90,7 +90,7 @@ import Runs
     @Test func settingsComeFromTheRunConfig() {
         var c = RunConfig(data: .init(path: "d.csv"))
         var s = TrainingMemoryEstimate.Settings(c)
-        #expect(s.dim == 128 && s.batchSize == 1024 && s.sharedNegatives == 1024 && s.refit)
+        #expect(s.dim == RunConfig.defaultModel.dim && s.dim == 160 && s.batchSize == 1024 && s.sharedNegatives == 1024 && s.refit)
         #expect(s.threads == ProcessInfo.processInfo.activeProcessorCount)
         c.training.sampler = .esans
         c.training.threads = 3

@@ -31,7 +31,7 @@ import TestSupport
         let csv = tmp.write("logs.csv", rows.joined(separator: "\n") + "\n")
         let (code, out, err) = try CLI.run(["data", "info", "--data", csv])
         #expect(code == 0, "\(err)")
-        #expect(out.contains("memory: training with the defaults (dim 128, batch 1024, 1024 shared negatives, "), "\(out)")
+        #expect(out.contains("memory: training with the defaults (dim 160, batch 1024, 1024 shared negatives, "), "\(out)")
         #expect(out.contains(" MB; this machine has ") && out.contains("peak in the "), "\(out)")
         let (code2, out2, err2) = try CLI.run(["data", "info", "--data", csv, "--dim", "64", "--negatives", "256", "--batch-size", "512", "--threads", "1"])
         #expect(code2 == 0, "\(err2)")
