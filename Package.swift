@@ -108,6 +108,9 @@ let package = Package(
         // Helpers every test target may use: scratch directories, finite differences, and the
         // reference implementations the fast code is checked against.
         .target(name: "TestSupport", dependencies: ["NumCore"], path: "Tests/TestSupport", swiftSettings: fastMath),
+        // A tiny run directory on disk (data, config.json, an untrained model) for the serving
+        // tests; apart from TestSupport, which stays on NumCore alone.
+        .target(name: "RunFixtures", dependencies: ["NumCore", "Runs", "Datasets", "Models"], path: "Tests/RunFixtures", swiftSettings: fastMath),
         .testTarget(name: "NumCoreTests", dependencies: ["NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "DatasetsTests", dependencies: ["NumCore", "Datasets", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ModelsTests", dependencies: ["NumCore", "Models", "TestSupport"], swiftSettings: fastMath),
@@ -123,13 +126,13 @@ let package = Package(
         .testTarget(name: "BaselinesTests", dependencies: ["NumCore", "Datasets", "Runs", "Evaluation", "Baselines", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "ExperimentsTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Experiments", "Training", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "TrainingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Alignment", "Semantic", "Training", "Losses", "Sampling", "Collectives", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport"], swiftSettings: fastMath),
+        .testTarget(name: "ServingTests", dependencies: ["NumCore", "Runs", "Datasets", "Models", "Codebooks", "Evaluation", "Serving", "Training", "TestSupport", "RunFixtures"], swiftSettings: fastMath),
         .testTarget(name: "VectorDBTests", dependencies: ["NumCore", "Serving", "VectorDB"], swiftSettings: fastMath),
         // The command-line tool run as a subprocess (it is built before these tests).
         .testTarget(name: "esansTests", dependencies: ["esans", "NumCore", "TestSupport"], swiftSettings: fastMath),
         .testTarget(
             name: "ServingHTTPTests",
-            dependencies: ["NumCore", "Datasets", "Models", "Runs", "ServingHTTP", "Serving", "Training", "TestSupport",
+            dependencies: ["NumCore", "ServingHTTP", "Serving", "TestSupport", "RunFixtures",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: fastMath),

@@ -1,4 +1,5 @@
 import TestSupport
+import RunFixtures
 import Foundation
 import Runs
 import Testing

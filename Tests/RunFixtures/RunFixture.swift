@@ -3,41 +3,16 @@ import Runs
 import NumCore
 import Datasets
 import Models
-import Training
 
-/// A `rows x cols` matrix of L2-normalised random rows.
-func normalisedRows(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
-    var rng = RandomSource(seed: seed)
-    let m = Matrix(rows: rows, cols: cols)
-    for r in 0..<rows {
-        let p = m.row(r)
-        var n: Float = 0
-        for j in 0..<cols { p[j] = rng.normal(); n += p[j] * p[j] }
-        let inv = 1 / n.squareRoot()
-        for j in 0..<cols { p[j] *= inv }
-    }
-    return m
-}
-
-/// Exact top-k by plain loops: score descending, index ascending on ties.
-func bruteForce(_ items: Matrix, _ q: [Float], k: Int, excluding: Set<Int32> = []) -> [(Int32, Float)] {
-    var all: [(Int32, Float)] = []
-    for i in 0..<items.rows where !excluding.contains(Int32(i)) {
-        var s: Float = 0
-        for j in 0..<items.cols { s += q[j] * items[i, j] }
-        all.append((Int32(i), s))
-    }
-    all.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-    return Array(all.prefix(k))
-}
+// A run directory on disk for the serving tests (ServingTests and ServingHTTPTests).
 
 /// Writes a tiny run directory (LightGCN data, config.json, an untrained model.safetensors):
 /// `users` users with five training items and one test item each over `items` items.
 /// Serving does not care whether the model was trained, only that the files fit.
 /// With `itemNames`, the data is a RecBole `.inter` file instead, over items with those ids
 /// (any strings): user `u<n>` has five items, the first four in training.
-func makeRun(in dir: URL, users: Int = 40, items: Int = 60, dim: Int = 8, history: Bool = false,
-             idEmbedding: Bool = true, seed: UInt64 = 3, itemNames: [String]? = nil) throws -> URL {
+public func makeRun(in dir: URL, users: Int = 40, items: Int = 60, dim: Int = 8, history: Bool = false,
+                    idEmbedding: Bool = true, seed: UInt64 = 3, itemNames: [String]? = nil) throws -> URL {
     let data = dir.appendingPathComponent("data"), run = dir.appendingPathComponent("run")
     let fm = FileManager.default
     try fm.createDirectory(at: data, withIntermediateDirectories: true)

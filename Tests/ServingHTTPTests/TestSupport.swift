@@ -1,1 +1,0 @@
-../ServingTests/TestSupport.swift
