@@ -5,11 +5,6 @@ import NumCore
 import Datasets
 @testable import Sampling
 
-/// Scores item i as `Float(i)` in every row: the highest ids are the hardest.
-private struct ItemIDScorer: CandidateScorer {
-    func scores(candidates: [Int32], perRow: Int) -> [Float] { candidates.map { Float($0) } }
-}
-
 /// ESANS keeping the hardest of several MSAC candidates per negative.
 @Suite struct ESANSCandidateTests {
     // 200 items: primary = i / 50 (4 clusters), secondary = i % 4.
@@ -26,7 +21,7 @@ private struct ItemIDScorer: CandidateScorer {
         var rng = RandomSource(seed: 5)
         var hard = 0.0, easy = 0.0, n = 0, logQ = false
         for _ in 0..<200 {
-            let out = s.sample(batch, scorer: ItemIDScorer(), rng: &rng)
+            let out = s.sample(batch, scorer: IdentityScorer(), rng: &rng)
             logQ = logQ || !out.perPositiveLogQ.isEmpty
             for b in 0..<batch.count {
                 let pos = Int(batch.positives[b])
@@ -128,4 +123,125 @@ private struct PositionScorer: CandidateScorer {
     func scores(candidates: [Int32], perRow: Int) -> [Float] {
         candidates.indices.map { k in k % perRow == 0 ? 1 : Float(candidates[k] % 13) / 13 - 0.5 }
     }
+}
+
+@Suite struct ESANSSamplerTests {
+    // 40 items: primary = i / 10 (4 clusters), secondary = i % 2.
+    let primary = (0..<40).map { Int32($0 / 10) }
+    let secondary = (0..<40).map { Int32($0 % 2) }
+    let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
+    let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
+    /// The paper's ESANS: 3 hard + 4 easy (the tests below index negatives by it), EDIS on.
+    static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; c.edis = true; return c }()
+
+    @Test func hardAndEasyNegativesFollowTheClusters() {
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
+        var rng = RandomSource(seed: 9)
+        for _ in 0..<50 {
+            let n = s.sample(batch, scorer: nil, rng: &rng)
+            let M = 7
+            #expect(n.perPositiveCount == M && n.perPositive.count == batch.count * M)
+            for b in 0..<batch.count {
+                let pos = Int(batch.positives[b]), user = Int(batch.users[b])
+                for m in 0..<M {
+                    let it = n.perPositive[b * M + m]
+                    #expect(it != batch.positives[b])
+                    #expect(!ctx.train.contains(user: user, item: it), "a training item of the user was sampled")
+                    #expect(!(primary[Int(it)] == primary[pos] && secondary[Int(it)] == secondary[pos]), "own cell sampled")
+                    if m < 3 { #expect(primary[Int(it)] == primary[pos]) } else { #expect(primary[Int(it)] != primary[pos]) }
+                }
+            }
+        }
+    }
+
+    @Test func virtualNegativeCountsFollowTheEDISFormula() {
+        var c = Self.threeFour
+        #expect(ESANSSampler.virtualCount(c) == (4 + 2) * (4 - 1) / 2 + 3)
+        c.hardInterpolation = false
+        #expect(ESANSSampler.virtualCount(c) == 9)
+        c.edis = false
+        #expect(ESANSSampler.virtualCount(c) == 0)
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
+        var rng = RandomSource(seed: 1)
+        let r = try! #require(s.sample(batch, scorer: nil, rng: &rng).virtual)
+        #expect(r.perRow == 12 && r.count == 12 * batch.count)
+        for v in 0..<r.count {
+            let terms = Int(r.termStart[v])..<Int(r.termStart[v + 1])
+            let w = terms.map { r.termWeight[$0] }
+            #expect(abs(w.reduce(0, +) - 1) < 1e-5)
+            if v % 12 < 9 {
+                // Simple interpolation: 2...4 distinct easy negatives (sources 3..<7).
+                let src = terms.map { r.termSource[$0] }
+                #expect(Set(src).count == src.count && src.allSatisfy { $0 >= 3 && $0 < 7 })
+            } else {
+                #expect(r.termSource[terms.lowerBound] == -1 && abs(w[0] - 0.1) < 1e-6)
+            }
+        }
+    }
+
+    @Test func closerPrimaryClustersGiveMoreEasyNegatives() {
+        let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 5, 5,  0.1, 0, 5, 5,  5, 5, 0, 5,  5, 5, 5, 0])
+        var c = Self.threeFour
+        c.clusterTemperature = 0.5
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        var rng = RandomSource(seed: 2)
+        var fromCluster1 = 0, total = 0
+        for _ in 0..<200 {
+            let n = s.sample(BatchRequest(users: [0], positives: [4]), scorer: nil, rng: &rng)
+            for m in 3..<7 { total += 1; if primary[Int(n.perPositive[m])] == 1 { fromCluster1 += 1 } }
+        }
+        #expect(Double(fromCluster1) / Double(total) > 0.95)
+    }
+
+    @Test func logQIsTheEmpiricalDrawProbability() {
+        let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 2, 3,  0.1, 0, 2, 2,  2, 2, 0, 2,  3, 2, 2, 0])
+        var c = Self.threeFour
+        // A user without training items, so no draw is rejected.
+        let free = makeContext([[], [1]], numItems: 40)
+        let s = ESANSSampler(context: free, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        var rng = RandomSource(seed: 4)
+        var counts = [Int](repeating: 0, count: 40), logQ = [Float](repeating: .nan, count: 40)
+        let rounds = 20_000
+        for _ in 0..<rounds {
+            let n = s.sample(BatchRequest(users: [0], positives: [4]), scorer: nil, rng: &rng)
+            #expect(n.perPositiveLogQ.count == 7)
+            for (item, q) in zip(n.perPositive, n.perPositiveLogQ) { counts[Int(item)] += 1; logQ[Int(item)] = q }
+        }
+        // Hard set: cluster 0 minus the cell of even items = 5 items, 3 of 7 draws.
+        #expect(abs(logQ[1] - Float(log(40 * 3.0 / 7 / 5))) < 1e-5)
+        for item in 0..<40 where counts[item] > 0 {
+            let empirical = Double(counts[item]) / Double(rounds * 7)
+            let q = exp(Double(logQ[item])) / 40
+            #expect(abs(empirical - q) < 0.1 * q + 0.0005, "item \(item): \(empirical) drawn vs q \(q)")
+        }
+        #expect(counts[0] == 0 && counts[2] == 0, "own cell sampled")
+    }
+
+    @Test func primaryOnlyDrawsHardNegativesFromTheWholeCluster() {
+        var c = Self.threeFour
+        c.useSecondary = false
+        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        var rng = RandomSource(seed: 3)
+        var sameSecondary = 0
+        for _ in 0..<100 {
+            let n = s.sample(BatchRequest(users: [2], positives: [26]), scorer: nil, rng: &rng)
+            for m in 0..<3 { #expect(primary[Int(n.perPositive[m])] == 2); if n.perPositive[m] % 2 == 0 { sameSecondary += 1 } }
+        }
+        #expect(sameSecondary > 50, "primary-only sampling should reach the positive's own secondary cell")
+    }
+}
+
+@Test func esansBatchesAreReproducibleAndDeclareFilteredNegatives() {
+    let primary = (0..<40).map { Int32($0 / 10) }, secondary = (0..<40).map { Int32($0 % 2) }
+    let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
+    var c = ESANSSampler.Config()
+    c.edis = true
+    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+    let batch = BatchRequest(users: [0, 1, 2, 3, 0, 1, 2, 3], positives: [4, 13, 26, 33, 0, 14, 27, 34])
+    var r1 = RandomSource(seed: 21), r2 = RandomSource(seed: 21)
+    let a = s.sample(batch, scorer: nil, rng: &r1), b = s.sample(batch, scorer: nil, rng: &r2)
+    #expect(a.perPositive == b.perPositive)
+    #expect(a.virtual?.termWeight == b.virtual?.termWeight && a.virtual?.termSource == b.virtual?.termSource)
+    #expect(a.perPositiveFiltered, "ESANS negatives exclude the positive and the user's training items")
+    #expect(a.virtual?.count == batch.count * ESANSSampler.virtualCount(c))
 }
