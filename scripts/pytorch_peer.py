@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The PyTorch peer of esans's default Gowalla setup, for side-by-side epoch timing.
 
-The same model and data pipeline as `esans train`: ID embeddings (width --dim, default 128 as esans's recipe; N(0, 0.1^2)),
+The same model and data pipeline as `esans train`: ID embeddings (width --dim, default 160 as esans's recipe; N(0, 0.1^2)),
 L2-normalised towers, every training pair once per epoch in shuffled batches of 1024, 1024
 uniform negatives shared by the batch, negatives that are the row's positive or one of its
 user's training items masked, and the loss on the logits <u, v> / tau (softmax: positive in
@@ -39,7 +39,7 @@ def main():
     ap.add_argument("--tau", type=float, default=None)
     ap.add_argument("--bsl-weight", type=float, default=1.22)
     ap.add_argument("--lr", type=float, default=0.02)
-    ap.add_argument("--dim", type=int, default=128, help="embedding width (esans's default: 128)")
+    ap.add_argument("--dim", type=int, default=160, help="embedding width (esans's default: 160)")
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--negatives", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=2)
