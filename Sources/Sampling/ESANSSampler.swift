@@ -97,6 +97,7 @@ public final class ESANSSampler: NegativeSampler {
         if withLogQ { out.logQ.reserveCapacity(rows.count * M) }
         var scratch = EDISRecipes.Scratch(easy: config.easy)
         var clusters = [Int32](repeating: 0, count: M), chosenScore = [Float](repeating: 0, count: hard)
+        var lambdas = [Float](repeating: 0, count: semihard ? hard : 0)
         for (i, b) in rows.enumerated() {
             @inline(__always) func score(_ j: Int) -> Float { scores[b * perRow + 1 + j] }
             for m in 0..<M {
@@ -109,11 +110,15 @@ public final class ESANSSampler: NegativeSampler {
                 clusters[m] = drawn.clusters[i * C + best]
                 if m < hard, !scores.isEmpty { chosenScore[m] = score(best) }
             }
-            let lambdas = semihard ? chosenScore.map {
-                LambdaRule.semihardLambda(positive: scores[b * perRow], hard: $0, margin: config.lambdaMargin)
-            } : nil
+            if semihard {
+                // One buffer for every row (was a new array per row).
+                for m in 0..<hard {
+                    lambdas[m] = LambdaRule.semihardLambda(positive: scores[b * perRow], hard: chosenScore[m], margin: config.lambdaMargin)
+                }
+            }
             var rng = drawn.streams[i]
-            recipes.append(row: b, easyClusters: clusters[hard...], hardLambdas: lambdas, to: &out.recipes, scratch: &scratch, rng: &rng)
+            recipes.append(row: b, easyClusters: clusters[hard...], hardLambdas: semihard ? lambdas : nil, to: &out.recipes,
+                           scratch: &scratch, rng: &rng)
             if withLogQ { draws.logProposal(positive: positives[b], clusters: clusters[...], into: &out.logQ) }
         }
         return out
