@@ -69,7 +69,7 @@ let package = Package(
         // Floor 4: MSAC — featurisers (text, image, structured, behaviour), the fit, assignment.
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Encoders", "TextEncoder", "Clustering", "Codebooks", "Alignment"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
-        .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs"], swiftSettings: fastMath),
+        .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs", "Codebooks"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
         .target(name: "Losses", dependencies: ["NumCore", "Runs"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "CodebooksTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "SemanticTests", dependencies: ["NumCore", "Datasets", "Clustering", "Codebooks", "TextEncoder", "Alignment", "Semantic", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EncodersTests", dependencies: ["NumCore", "Datasets", "Encoders", "TestSupport"], swiftSettings: fastMath),
-        .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Sampling"], swiftSettings: fastMath),
+        .testTarget(name: "SamplingTests", dependencies: ["NumCore", "Runs", "Datasets", "Codebooks", "Sampling"], swiftSettings: fastMath),
         .testTarget(name: "LossesTests", dependencies: ["NumCore", "Runs", "Losses", "TestSupport"], swiftSettings: fastMath),
         .testTarget(name: "EvaluationTests", dependencies: ["NumCore", "Datasets", "Evaluation", "Collectives"], swiftSettings: fastMath),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"], swiftSettings: fastMath),

@@ -36,9 +36,6 @@ public struct MSACOutput: @unchecked Sendable {
     /// outputs written before it was recorded.
     public let dataFingerprint: String?
 
-    /// Metadata key of ``dataFingerprint`` (``Codebooks/MSACArtifact/dataFingerprintKey``).
-    public static let dataFingerprintKey = MSACArtifact.dataFingerprintKey
-
     /// One modality's vectors of the fitted items.
     public struct SavedModality: @unchecked Sendable {
         /// Aligned vectors, `n x dim` (zero rows where absent).
@@ -53,13 +50,10 @@ public struct MSACOutput: @unchecked Sendable {
     /// computed on other data are comparable only after a change of basis.
     public static let basisDependent: Set<String> = ["behaviour", "structured"]
 
-    /// File names inside the directory (``Codebooks/MSACArtifact``'s).
-    public static let idsFile = MSACArtifact.idsFile, modelFile = MSACArtifact.modelFile
-
     /// Reads `directory`.
     /// - Throws: ``NumCore/ModelFileError`` / ``TensorIOError`` naming the file and the tensor or line at fault.
     public init(directory: URL) throws {
-        let url = directory.appendingPathComponent(Self.modelFile)
+        let url = directory.appendingPathComponent(MSACArtifact.modelFile)
         let missing = ModelFileError(file: url.path, item: nil, problem: "no such file (an MSAC output directory written by `esans cluster` has one)")
         guard FileManager.default.fileExists(atPath: url.path) else { throw missing }
         let artifact = try MSACArtifact(directory: directory)
@@ -79,7 +73,7 @@ public struct MSACOutput: @unchecked Sendable {
         let tsv = artifact.idsURL
         (itemIDs, ids) = (artifact.itemIDs, artifact.ids)
         if let fitted = model.fittedIDs, fitted != ids {
-            throw ModelFileError(file: tsv.lastPathComponent, item: nil, problem: "codes differ from primary_codes/secondary_codes of \(Self.modelFile)")
+            throw ModelFileError(file: tsv.lastPathComponent, item: nil, problem: "codes differ from primary_codes/secondary_codes of \(MSACArtifact.modelFile)")
         }
         var layers: [String: LinearLayer] = [:], saved: [String: SavedModality] = [:]
         for name in books.modalityNames {
@@ -102,7 +96,7 @@ public struct MSACOutput: @unchecked Sendable {
             let count = itemIDs.count
             guard aligned.rows == count, aligned.cols == books.dimension, present.count == count, raw.map({ $0.rows == count }) ?? true else {
                 throw ModelFileError(file: url.lastPathComponent, item: "items.\(name).aligned",
-                                    problem: "\(aligned.rows)x\(aligned.cols) vectors, \(present.count) flags for \(count) items of \(Self.idsFile) in \(books.dimension) dimensions")
+                                    problem: "\(aligned.rows)x\(aligned.cols) vectors, \(present.count) flags for \(count) items of \(MSACArtifact.idsFile) in \(books.dimension) dimensions")
             }
             saved[name] = SavedModality(aligned: aligned, present: present, raw: raw)
         }
@@ -120,12 +114,12 @@ public struct MSACOutput: @unchecked Sendable {
     public func project(_ modality: ModalityMatrix) throws -> Matrix {
         guard let layer = projections[modality.name] else {
             guard modality.dim == codebooks.dimension else {
-                throw ModelFileError(file: Self.modelFile, item: modality.name, problem: "\(modality.dim)-d vectors but no alignment projection into \(codebooks.dimension) dimensions")
+                throw ModelFileError(file: MSACArtifact.modelFile, item: modality.name, problem: "\(modality.dim)-d vectors but no alignment projection into \(codebooks.dimension) dimensions")
             }
             return modality.vectors.copy()
         }
         guard layer.inputs == modality.dim else {
-            throw ModelFileError(file: Self.modelFile, item: "alignment.\(modality.name).weight", problem: "projects \(layer.inputs)-d vectors, the modality has \(modality.dim)")
+            throw ModelFileError(file: MSACArtifact.modelFile, item: "alignment.\(modality.name).weight", problem: "projects \(layer.inputs)-d vectors, the modality has \(modality.dim)")
         }
         let n = modality.numItems, d = codebooks.dimension
         let h = Matrix(rows: n, cols: d), y = Matrix(rows: n, cols: d)

@@ -14,10 +14,12 @@ public struct SemanticIDs: Sendable, Equatable {
     public let kp: Int
     /// Number of secondary codes.
     public let ks: Int
-    /// Items sorted by (primary, secondary, item).
-    private let sortedItems: [Int32]
-    /// `sortedItems[primaryStart[p] ..< primaryStart[p + 1]]` are the items of primary p.
-    private let primaryStart: [Int]
+    /// Items sorted by (primary, secondary, item): each cluster, and each (primary, secondary)
+    /// cell inside it, is one contiguous run (the order the ESANS sampler's tables draw from).
+    public let sortedItems: [Int32]
+    /// `sortedItems[primaryStart[p] ..< primaryStart[p + 1]]` are the items of primary p
+    /// (`kp + 1` entries).
+    public let primaryStart: [Int]
 
     /// Primary codes that at least one item has.
     public var usedPrimaryCodes: Int { (0..<kp).filter { primaryStart[$0 + 1] > primaryStart[$0] }.count }

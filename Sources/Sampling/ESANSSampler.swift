@@ -2,6 +2,7 @@ import Foundation
 import Runs
 import NumCore
 import Datasets
+import Codebooks
 
 /// ESANS (Xing et al., WWW 2025): MSAC-aware real negatives plus EDIS virtual negatives.
 ///
@@ -33,14 +34,14 @@ public final class ESANSSampler: NegativeSampler {
     private let recipes: EDISRecipes
     private let uniform: UniformSampler?
 
-    /// A sampler over items with codes `primary[i]`, `secondary[i]` (one per item of the
-    /// catalogue); `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
+    /// A sampler over items with semantic IDs `ids` (one per item of the catalogue);
+    /// `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
     /// `sharedUniform` uniform negatives are shared by each batch (the `production` regime).
-    public init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: Config,
+    public init(context: SamplingContext, ids: SemanticIDs, centroidDistances: Matrix?, config: Config,
                 sharedUniform: Int = 0, logQCorrection: Bool = true) {
         self.config = config
         self.logQCorrection = logQCorrection
-        draws = MSACDraws(context: context, primary: primary, secondary: secondary, centroidDistances: centroidDistances, config: config)
+        draws = MSACDraws(context: context, ids: ids, centroidDistances: centroidDistances, config: config)
         recipes = EDISRecipes(config: config)
         uniform = sharedUniform > 0 ? UniformSampler(context: context, shared: sharedUniform, perPositive: 0) : nil
     }

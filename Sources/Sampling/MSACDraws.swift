@@ -1,6 +1,7 @@
 import Foundation
 import Runs
 import NumCore
+import Codebooks
 import Datasets
 
 /// ESANS's real negatives: MSAC-aware draws from the semantic clusters, and their logQ.
@@ -26,15 +27,15 @@ struct MSACDraws {
     /// another cluster (per pair of primary clusters); see ``logProposal(positive:clusters:into:)``.
     private let logQHard: [Float], logQEasy: [Float]
 
-    /// Draws over items with codes `primary[i]`, `secondary[i]` (one per item of the catalogue);
+    /// Draws over items with semantic IDs `ids` (one per item of the catalogue);
     /// `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
-    init(context: SamplingContext, primary: [Int32], secondary: [Int32], centroidDistances: Matrix?, config: ESANSConfig) {
-        precondition(primary.count == context.numItems && secondary.count == context.numItems, "one semantic ID per item")
+    init(context: SamplingContext, ids: SemanticIDs, centroidDistances: Matrix?, config: ESANSConfig) {
+        precondition(ids.count == context.numItems, "one semantic ID per item")
         hard = config.hard
         easy = config.easy
         hardCandidates = max(1, config.hardCandidates)
         easyCandidates = max(1, config.easyCandidates)
-        tables = SemanticClusterTables(primary: primary, secondary: secondary, excludeOwnCell: config.useSecondary,
+        tables = SemanticClusterTables(ids: ids, excludeOwnCell: config.useSecondary,
                                        centroidDistances: centroidDistances, temperature: config.clusterTemperature,
                                        sizeWeighted: config.easyProposal == .item)
         train = context.train

@@ -1,5 +1,6 @@
 import Foundation
 import NumCore
+import Codebooks
 
 /// The lookup tables behind ``ESANSSampler``'s draws, in flat buffers that the sampling loop
 /// reads without reference counting or per-cluster arrays.
@@ -24,30 +25,31 @@ final class SemanticClusterTables: @unchecked Sendable {
     let easyProbability: UnsafeMutableBufferPointer<Float>, easyAlias: UnsafeMutableBufferPointer<Int32>
     let easyWeight: UnsafeMutableBufferPointer<Double>, hasEasy: UnsafeMutableBufferPointer<Bool>
 
-    /// Tables for items with codes `primary[i]`, `secondary[i]`. Easy clusters are weighted by
-    /// softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances` is nil, and
-    /// also by their sizes when `sizeWeighted` (``Runs/EasyProposal/item``).
-    init(primary codes: [Int32], secondary: [Int32], excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float,
-         sizeWeighted: Bool = false) {
+    /// Tables for items with semantic IDs `ids` (their grouping by primary then secondary
+    /// code, ``Codebooks/SemanticIDs/sortedItems``, is the draw order). Easy clusters are
+    /// weighted by softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances`
+    /// is nil, and also by their sizes when `sizeWeighted` (``Runs/EasyProposal/item``).
+    /// Clusters past the largest code in use are left out.
+    init(ids: SemanticIDs, excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float, sizeWeighted: Bool = false) {
+        let codes = ids.primary, secondary = ids.secondary
         let n = codes.count
         let kp = Int(codes.max() ?? 0) + 1
         clusters = kp
         primary = Self.buffer(codes)
-        let order = (0..<n).sorted { (codes[$0], secondary[$0], $0) < (codes[$1], secondary[$1], $1) }
-        members = Self.buffer(order.map { Int32($0) })
-        var starts = [Int32](repeating: 0, count: kp + 1)
-        for c in codes { starts[Int(c) + 1] += 1 }
-        for p in 0..<kp { starts[p + 1] += starts[p] }
+        let order = ids.sortedItems
+        members = Self.buffer(order)
+        let starts = (0...kp).map { Int32(ids.primaryStart[min($0, ids.kp)]) }
         start = Self.buffer(starts)
         var offset = [Int32](repeating: 0, count: n), size = [Int32](repeating: 0, count: n)
         var i = 0
         while i < n {
             // One cell: the run of equal (primary, secondary) in `order`.
+            let first = Int(order[i])
             var j = i
-            while j < n && codes[order[j]] == codes[order[i]] && secondary[order[j]] == secondary[order[i]] { j += 1 }
+            while j < n && codes[Int(order[j])] == codes[first] && secondary[Int(order[j])] == secondary[first] { j += 1 }
             for k in i..<j {
-                offset[order[k]] = Int32(i) - starts[Int(codes[order[i]])]
-                size[order[k]] = excludeOwnCell ? Int32(j - i) : 0
+                offset[Int(order[k])] = Int32(i) - starts[Int(codes[first])]
+                size[Int(order[k])] = excludeOwnCell ? Int32(j - i) : 0
             }
             i = j
         }

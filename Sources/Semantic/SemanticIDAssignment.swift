@@ -52,7 +52,7 @@ public struct SemanticIDAssignment: @unchecked Sendable {
     public init(output: MSACOutput, modalities: [ModalityMatrix], items: IDMap, reassignAll: Bool, pool: WorkerPool = .shared) throws {
         let names = output.codebooks.modalityNames
         guard modalities.map(\.name) == names else {
-            throw SemanticError(file: MSACOutput.modelFile, item: "modalities",
+            throw SemanticError(file: MSACArtifact.modelFile, item: "modalities",
                                 problem: "the fit used \(names.joined(separator: ",")), the rebuilt modalities are \(modalities.map(\.name).joined(separator: ","))")
         }
         let n = items.count

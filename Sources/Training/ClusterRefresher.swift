@@ -80,7 +80,7 @@ public final class ClusterRefresher {
             for (r, id) in fit.itemIDs.enumerated() { rowOf[id] = r }
             for name in fit.codebooks.modalityNames where name != "behaviour" {
                 guard let saved = fit.saved[name] else {
-                    throw ModelFileError(file: dir.appendingPathComponent(MSACOutput.modelFile).path, item: "items.\(name).aligned",
+                    throw ModelFileError(file: dir.appendingPathComponent(MSACArtifact.modelFile).path, item: "items.\(name).aligned",
                                         problem: "no fit-time vectors of modality '\(name)' (written by an older `esans cluster`): fit again to refresh clusters, or train with --refresh-clusters 0")
                 }
                 let v = Matrix(rows: dataset.numItems, cols: saved.aligned.cols)
@@ -168,7 +168,7 @@ public final class ClusterRefresher {
     /// The ESANS sampler for the current clusters (easy clusters weighted by the current
     /// primary-centroid distances).
     public func sampler(_ config: TrainConfig, context: SamplingContext) -> NegativeSampler {
-        ESANSSampler(context: context, primary: ids.primary, secondary: ids.secondary,
+        ESANSSampler(context: context, ids: ids,
                      centroidDistances: primaryCentroids.map(CascadedCodebooks.squaredDistances), config: config.esans,
                      sharedUniform: config.sharedNegatives, logQCorrection: config.logQCorrection)
     }

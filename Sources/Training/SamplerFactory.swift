@@ -37,7 +37,7 @@ public enum SamplerFactory {
             } else {
                 notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
             }
-            return ESANSSampler(context: context, primary: ids.primary, secondary: ids.secondary, centroidDistances: distances,
+            return ESANSSampler(context: context, ids: ids, centroidDistances: distances,
                                 config: config.esans, sharedUniform: config.sharedNegatives, logQCorrection: logQ)
         case .uns: return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case .pns: return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)

@@ -4,6 +4,7 @@ import Datasets
 import Models
 import Runs
 import Alignment
+import Codebooks
 
 /// The dense side features of a run's towers, read from their sources
 /// (``Runs/SideFeatureSettings``): a `.npy` file, or for items the output directory of
@@ -158,7 +159,7 @@ public struct SideFeatures: Sendable {
     /// training interactions, which has no behaviour vector, then looks like the others.
     static func fromMSAC(_ dir: URL, modalities: [String]?, impute: Bool, dataset: Dataset, extra: inout [String]) throws -> Table {
         let out = try MSACOutput(directory: dir)
-        let file = dir.appendingPathComponent(MSACOutput.modelFile).path
+        let file = dir.appendingPathComponent(MSACArtifact.modelFile).path
         let names = modalities ?? out.settings.modalityOrder
         for name in names where out.saved[name] == nil {
             let have = out.saved.keys.sorted().joined(separator: ", ")
@@ -208,7 +209,7 @@ public struct SideFeatures: Sendable {
                                  + "--cold-items and --seed as the run (`esans cluster --validation F`), or leave behaviour out (--feature-modalities)")
         }
         var checksum = Checksum64()
-        for name in [MSACOutput.modelFile, MSACOutput.idsFile] {
+        for name in [MSACArtifact.modelFile, MSACArtifact.idsFile] {
             checksum.update(Array(Checksum64.hex(try Checksum64.hash(fileAt: dir.appendingPathComponent(name))).utf8))
         }
         // What an item is without interactions: its behaviour block as if it had none.

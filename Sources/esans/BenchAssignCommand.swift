@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Semantic
 import Alignment
+import Codebooks
 
 /// `esans bench assign`: does `esans cluster assign` put new items where a refit would?
 struct BenchAssignCommand: ParsableCommand {
@@ -27,7 +28,7 @@ struct BenchAssignCommand: ParsableCommand {
         let names = fit.codebooks.modalityNames
         let saved = try names.map { name -> MSACOutput.SavedModality in
             guard let m = fit.saved[name] else {
-                throw ValidationError("\(msac)/\(MSACOutput.modelFile) has no saved vectors of the \(name) modality (fitted by an older esans? fit again)")
+                throw ValidationError("\(msac)/\(MSACArtifact.modelFile) has no saved vectors of the \(name) modality (fitted by an older esans? fit again)")
             }
             return m
         }

@@ -3,6 +3,7 @@ import Foundation
 import Datasets
 import Semantic
 import Alignment
+import Codebooks
 
 /// `esans cluster assign`: semantic IDs for a dataset's items from an existing MSAC fit.
 struct ClusterAssignCommand: ParsableCommand {
@@ -37,8 +38,8 @@ struct ClusterAssignCommand: ParsableCommand {
     func run() throws {
         let dir = URL(fileURLWithPath: msac)
         let outURL = URL(fileURLWithPath: output).standardizedFileURL
-        if outURL == dir.appendingPathComponent(MSACOutput.idsFile).standardizedFileURL {
-            throw ValidationError("--output would replace \(MSACOutput.idsFile) of the fit in --msac; write elsewhere")
+        if outURL == dir.appendingPathComponent(MSACArtifact.idsFile).standardizedFileURL {
+            throw ValidationError("--output would replace \(MSACArtifact.idsFile) of the fit in --msac; write elsewhere")
         }
         let fit = try MSACOutput(directory: dir)
         let s = fit.settings

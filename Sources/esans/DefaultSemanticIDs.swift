@@ -6,6 +6,7 @@ import Runs
 import Semantic
 import Alignment
 import TextEncoder
+import Codebooks
 
 /// Semantic IDs for ESANS when the command line gives none (`train --sampler esans`, `compare`
 /// or `sweep` with ESANS, without --semantic-ids): MSAC with the default settings, fitted into
@@ -69,7 +70,7 @@ struct DefaultSemanticIDs {
     func ensure(keepExisting: Bool, log: @escaping (String) -> Void) throws -> String {
         let (names, textNote) = Self.modalities(for: source)
         let wanted = try key(modalities: names)
-        let ids = directory.appendingPathComponent(MSACOutput.idsFile), model = directory.appendingPathComponent(MSACOutput.modelFile)
+        let ids = directory.appendingPathComponent(MSACArtifact.idsFile), model = directory.appendingPathComponent(MSACArtifact.modelFile)
         let keyURL = directory.appendingPathComponent(Self.keyFile)
         let fm = FileManager.default
         if fm.fileExists(atPath: ids.path), fm.fileExists(atPath: model.path), let saved = try? String(contentsOf: keyURL, encoding: .utf8) {
@@ -130,7 +131,7 @@ extension DefaultSemanticIDs {
     /// (`output/msac/semantic_ids.tsv`), as a resumed run's settings record it.
     static func isDefaultFit(_ path: String?, output: URL) -> Bool {
         guard let path else { return false }
-        let fit = output.appendingPathComponent("msac").appendingPathComponent(MSACOutput.idsFile)
+        let fit = output.appendingPathComponent("msac").appendingPathComponent(MSACArtifact.idsFile)
         return URL(fileURLWithPath: path).standardizedFileURL.path == fit.standardizedFileURL.path
     }
 

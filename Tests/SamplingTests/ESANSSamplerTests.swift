@@ -16,7 +16,7 @@ import Datasets
     func meanIDs(hardCandidates: Int, easyCandidates: Int) -> (hard: Double, easy: Double, logQ: Bool) {
         var c = ESANSSampler.Config()
         c.hard = 2; c.easy = 3; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         #expect(s.needsScorer == (hardCandidates > 1 || easyCandidates > 1))
         var rng = RandomSource(seed: 5)
         var hard = 0.0, easy = 0.0, n = 0, logQ = false
@@ -63,7 +63,7 @@ import Datasets
         let ctx = SamplingContext(train: Interactions(numUsers: 2, numItems: 200, lists: [[1], [2]]))
         var c = ESANSSampler.Config()
         c.hard = 0; c.easy = 4; c.easyProposal = proposal
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         let batch = BatchRequest(users: [0, 1], positives: [3, 4])
         var rng = RandomSource(seed: 11)
         var small = 0.0, large = 0.0, logQ: [Int: Float] = [:]
@@ -104,7 +104,7 @@ import Datasets
         c.hard = 2; c.easy = 4; c.edis = true
         if variant == .semihard { c.lambdaRule = .semihard }
         if variant == .candidates { c.hardCandidates = 3; c.easyCandidates = 2 }
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c, sharedUniform: 5)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c, sharedUniform: 5)
         let batch = BatchRequest(users: (0..<37).map { Int32($0 % 5) }, positives: (0..<37).map { Int32(($0 * 7) % 120) })
         let one = WorkerPool(threads: 1), three = WorkerPool(threads: 3)
         var r1 = RandomSource(seed: 9), r3 = RandomSource(seed: 9)
@@ -135,7 +135,7 @@ private struct PositionScorer: CandidateScorer {
     static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; c.edis = true; return c }()
 
     @Test func hardAndEasyNegativesFollowTheClusters() {
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: Self.threeFour)
         var rng = RandomSource(seed: 9)
         for _ in 0..<50 {
             let n = s.sample(batch, scorer: nil, rng: &rng)
@@ -161,7 +161,7 @@ private struct PositionScorer: CandidateScorer {
         #expect(ESANSSampler.virtualCount(c) == 9)
         c.edis = false
         #expect(ESANSSampler.virtualCount(c) == 0)
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: Self.threeFour)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: Self.threeFour)
         var rng = RandomSource(seed: 1)
         let r = try! #require(s.sample(batch, scorer: nil, rng: &rng).virtual)
         #expect(r.perRow == 12 && r.count == 12 * batch.count)
@@ -183,7 +183,7 @@ private struct PositionScorer: CandidateScorer {
         let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 5, 5,  0.1, 0, 5, 5,  5, 5, 0, 5,  5, 5, 5, 0])
         var c = Self.threeFour
         c.clusterTemperature = 0.5
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: d, config: c)
         var rng = RandomSource(seed: 2)
         var fromCluster1 = 0, total = 0
         for _ in 0..<200 {
@@ -198,7 +198,7 @@ private struct PositionScorer: CandidateScorer {
         var c = Self.threeFour
         // A user without training items, so no draw is rejected.
         let free = makeContext([[], [1]], numItems: 40)
-        let s = ESANSSampler(context: free, primary: primary, secondary: secondary, centroidDistances: d, config: c)
+        let s = ESANSSampler(context: free, ids: semanticIDs(primary, secondary), centroidDistances: d, config: c)
         var rng = RandomSource(seed: 4)
         var counts = [Int](repeating: 0, count: 40), logQ = [Float](repeating: .nan, count: 40)
         let rounds = 20_000
@@ -220,7 +220,7 @@ private struct PositionScorer: CandidateScorer {
     @Test func primaryOnlyDrawsHardNegativesFromTheWholeCluster() {
         var c = Self.threeFour
         c.useSecondary = false
-        let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         var rng = RandomSource(seed: 3)
         var sameSecondary = 0
         for _ in 0..<100 {
@@ -236,7 +236,7 @@ private struct PositionScorer: CandidateScorer {
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
     var c = ESANSSampler.Config()
     c.edis = true
-    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+    let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0, 1, 2, 3], positives: [4, 13, 26, 33, 0, 14, 27, 34])
     var r1 = RandomSource(seed: 21), r2 = RandomSource(seed: 21)
     let a = s.sample(batch, scorer: nil, rng: &r1), b = s.sample(batch, scorer: nil, rng: &r2)

@@ -31,7 +31,7 @@ private struct PairScorer: CandidateScorer {
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
     var c = ESANSSampler.Config()
     c.hard = 3; c.easy = 4; c.edis = true; c.lambdaRule = .semihard; c.lambdaMargin = 0.5
-    let s = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+    let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     #expect(s.needsScorer)
     var rng = RandomSource(seed: 3)
     var seen = Set<Float>()
@@ -55,7 +55,7 @@ private struct PairScorer: CandidateScorer {
     #expect(seen.count >= 3, "the rule should give different lambdas for different pairs: \(seen)")
     // The fixed rule needs no scorer and keeps --lambda.
     c.lambdaRule = .fixed
-    let fixed = ESANSSampler(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+    let fixed = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     #expect(!fixed.needsScorer)
     let n = fixed.sample(batch, scorer: nil, rng: &rng)
     let r = try #require(n.virtual)

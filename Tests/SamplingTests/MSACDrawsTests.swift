@@ -16,7 +16,7 @@ import Datasets
     func draws(hard: Int = 2, easy: Int = 3, hardCandidates: Int = 1, easyCandidates: Int = 1) -> MSACDraws {
         var c = ESANSConfig()
         c.hard = hard; c.easy = easy; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
-        return MSACDraws(context: ctx, primary: primary, secondary: secondary, centroidDistances: nil, config: c)
+        return MSACDraws(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     }
 
     @Test func slotsLieEndToEndHardOnesFirst() {

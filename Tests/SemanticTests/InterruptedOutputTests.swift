@@ -5,6 +5,7 @@ import Datasets
 import TestSupport
 @testable import Semantic
 @testable import Alignment
+import Codebooks
 
 /// `esans cluster` writing over an earlier output and killed midway (scripts/crash-harness.py,
 /// scenario cluster-over) used to leave the new `msac.safetensors` beside the old
@@ -33,12 +34,12 @@ import TestSupport
         let counting = TempDir()
         let counter = CommitCounter()
         try counter.run { try Self.write(new, to: counting.url) }
-        #expect(counter.committed.map(\.lastPathComponent) == [MSACOutput.modelFile, MSACOutput.idsFile, MSACOutput.idsFile + ".xxh64"])
+        #expect(counter.committed.map(\.lastPathComponent) == [MSACArtifact.modelFile, MSACArtifact.idsFile, MSACArtifact.idsFile + ".xxh64"])
         for k in 1...counter.committed.count {
             let tmp = TempDir()
             try Self.write(old, to: tmp.url)
             try CommitCounter(crashAfter: k).run { try Self.write(new, to: tmp.url) }
-            if FileManager.default.fileExists(atPath: tmp.file(MSACOutput.idsFile).path) {
+            if FileManager.default.fileExists(atPath: tmp.file(MSACArtifact.idsFile).path) {
                 // Read back, checked against its checksum when that is there: the new fit only.
                 let out = try MSACOutput(directory: tmp.url)
                 #expect(out.ids == new.result.fit.ids && out.codebooks.kp == 6, "stopped after write \(k)")

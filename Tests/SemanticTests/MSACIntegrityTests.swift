@@ -6,6 +6,7 @@ import TestSupport
 @testable import Semantic
 @testable import Alignment
 @testable import Codebooks
+import Codebooks
 
 /// An MSAC output records the data it was fitted on and carries checksums: a damaged or cut
 /// `msac.safetensors`, `semantic_ids.tsv` or checksum file is refused naming the file;
@@ -27,12 +28,12 @@ import TestSupport
         let ds = try Self.fit(to: tmp.url)
         let out = try MSACOutput(directory: tmp.url)
         #expect(out.dataFingerprint == ds.fingerprint)
-        let tsv = tmp.file(MSACOutput.idsFile)
+        let tsv = tmp.file(MSACArtifact.idsFile)
         let side = try String(contentsOf: ChecksumSidecar.url(for: tsv), encoding: .utf8)
-        #expect(side == "\(Checksum64.hex(Checksum64.hash(try Data(contentsOf: tsv))))  \(MSACOutput.idsFile)\n")
+        #expect(side == "\(Checksum64.hex(Checksum64.hash(try Data(contentsOf: tsv))))  \(MSACArtifact.idsFile)\n")
     }
 
-    @Test(arguments: [MSACOutput.modelFile, MSACOutput.idsFile, MSACOutput.idsFile + ".xxh64"])
+    @Test(arguments: [MSACArtifact.modelFile, MSACArtifact.idsFile, MSACArtifact.idsFile + ".xxh64"])
     func damagedFilesAreRefused(_ name: String) throws {
         let tmp = TempDir()
         _ = try Self.fit(to: tmp.url)
@@ -41,7 +42,7 @@ import TestSupport
         let offsets = damageOffsets(count: count, dense: 600, samples: 300)
         let lengths = damageOffsets(count: count, dense: 100, samples: 100)
         // The checksum file names the file it covers; its damage is reported against either.
-        let mention = name.hasSuffix(".xxh64") ? tmp.file(MSACOutput.idsFile).path : url.path
+        let mention = name.hasSuffix(".xxh64") ? tmp.file(MSACArtifact.idsFile).path : url.path
         let missed = try damagesNotRefused(url, damages(offsets: offsets, lengths: lengths), mention: mention) {
             _ = try MSACOutput(directory: tmp.url)
         }
@@ -51,7 +52,7 @@ import TestSupport
     @Test func tsvChecksumMismatchSaysWhatToDo() throws {
         let tmp = TempDir()
         _ = try Self.fit(to: tmp.url)
-        let tsv = tmp.file(MSACOutput.idsFile)
+        let tsv = tmp.file(MSACArtifact.idsFile)
         var text = try String(contentsOf: tsv, encoding: .utf8)
         text += "extra\t0\t0\n"
         try text.write(to: tsv, atomically: true, encoding: .utf8)
@@ -68,8 +69,8 @@ import TestSupport
         let tmp = TempDir()
         _ = try Self.fit(to: tmp.url)
         let before = try MSACOutput(directory: tmp.url)
-        try FileManager.default.removeItem(at: ChecksumSidecar.url(for: tmp.file(MSACOutput.idsFile)))
-        let model = tmp.file(MSACOutput.modelFile)
+        try FileManager.default.removeItem(at: ChecksumSidecar.url(for: tmp.file(MSACArtifact.idsFile)))
+        let model = tmp.file(MSACArtifact.modelFile)
         try withoutChecksums(try Data(contentsOf: model)).write(to: model)
         let old = try MSACOutput(directory: tmp.url)
         #expect(old.ids == before.ids && old.itemIDs == before.itemIDs)

@@ -6,6 +6,7 @@ import Models
 import Runs
 import Sampling
 import Collectives
+import Codebooks
 @testable import Training
 
 /// The sharded trainer on threads standing in for ranks: 1, 2 and 4 ranks give the same rows,
@@ -40,7 +41,7 @@ import Collectives
         let context = SamplingContext(train: dataset.train)
         if config.training.sampler == .esans {
             let primary = (0..<dataset.numItems).map { Int32($0 % 5) }, secondary = (0..<dataset.numItems).map { Int32($0 / 5 % 3) }
-            return ESANSSampler(context: context, primary: primary, secondary: secondary, centroidDistances: nil, config: config.training.esans,
+            return ESANSSampler(context: context, ids: SemanticIDs(primary: primary, secondary: secondary, kp: 5, ks: 3), centroidDistances: nil, config: config.training.esans,
                                 sharedUniform: config.training.sharedNegatives, logQCorrection: true)
         }
         var notes: [String] = []

@@ -30,9 +30,9 @@ public enum MSACFixture {
             flags.append(("items.\(name).present", (0..<n).map { Int32(($0 + m) % 3 == 0 ? 0 : 1) }))
         }
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let model = directory.appendingPathComponent(MSACOutput.modelFile), tsv = directory.appendingPathComponent(MSACOutput.idsFile)
+        let model = directory.appendingPathComponent(MSACArtifact.modelFile), tsv = directory.appendingPathComponent(MSACArtifact.idsFile)
         try! books.write(to: model, ids: ids, extraTensors: tensors, extraInt32: flags,
-                         extraMetadata: ["esans.msac_config": settings.text, MSACOutput.dataFingerprintKey: "0123456789abcdef"])
+                         extraMetadata: ["esans.msac_config": settings.text, MSACArtifact.dataFingerprintKey: "0123456789abcdef"])
         try! ids.writeTSV(itemIDs: itemIDs, to: tsv)
         return ([UInt8](try! Data(contentsOf: tsv)), [UInt8](try! Data(contentsOf: model)))
     }

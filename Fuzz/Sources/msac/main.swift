@@ -22,12 +22,12 @@ let target = FuzzTarget(name: "msac", seeds: seeds) { input in
     var model = input.rest()
     if flags & 4 != 0 { model = SafeTensorsPatch.resealed(model) }
     let dir = Scratch.directory("msac")
-    let tsv = Scratch.write(tsvBytes, MSACOutput.idsFile, in: dir)
-    let modelURL = Scratch.write(model, MSACOutput.modelFile, in: dir)
+    let tsv = Scratch.write(tsvBytes, MSACArtifact.idsFile, in: dir)
+    let modelURL = Scratch.write(model, MSACArtifact.modelFile, in: dir)
     if flags & 1 != 0 {
-        Scratch.write(Array("\(Checksum64.hex(Checksum64.hash(tsvBytes)))  \(MSACOutput.idsFile)\n".utf8), to: ChecksumSidecar.url(for: tsv))
+        Scratch.write(Array("\(Checksum64.hex(Checksum64.hash(tsvBytes)))  \(MSACArtifact.idsFile)\n".utf8), to: ChecksumSidecar.url(for: tsv))
     } else if flags & 2 != 0 {
-        Scratch.write(Array("0123456789abcdef  \(MSACOutput.idsFile)\n".utf8), to: ChecksumSidecar.url(for: tsv))
+        Scratch.write(Array("0123456789abcdef  \(MSACArtifact.idsFile)\n".utf8), to: ChecksumSidecar.url(for: tsv))
     }
     expectErrors("MSACOutput", allowed: allowed) {
         let out = try MSACOutput(directory: dir)
