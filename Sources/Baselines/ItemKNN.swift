@@ -141,17 +141,7 @@ public struct ItemKNN: Baseline {
 
     /// The transpose of `train`: each item's users, ascending.
     static func usersByItem(_ train: Interactions) -> (offsets: [Int], users: [Int32]) {
-        var offsets = [Int](repeating: 0, count: train.numItems + 1)
-        for i in train.items { offsets[Int(i) + 1] += 1 }
-        for i in 0..<train.numItems { offsets[i + 1] += offsets[i] }
-        var cursor = offsets
-        var users = [Int32](repeating: 0, count: train.count)
-        for u in 0..<train.numUsers {
-            for i in train.items(of: u) {
-                users[cursor[Int(i)]] = Int32(u)
-                cursor[Int(i)] += 1
-            }
-        }
-        return (offsets, users)
+        let t = CSRTranspose.transpose(rows: train.numUsers, cols: train.numItems, offsets: train.offsets, indices: train.items)
+        return (t.offsets, t.indices)
     }
 }

@@ -35,9 +35,7 @@ public struct SemanticIDs: Sendable, Equatable {
         self.secondary = secondary
         self.kp = kp
         self.ks = ks
-        var start = [Int](repeating: 0, count: kp + 1)
-        for p in primary { start[Int(p) + 1] += 1 }
-        for j in 0..<kp { start[j + 1] += start[j] }
+        let start = CountingSort.offsets(of: primary, buckets: kp)
         var items = Array(0..<Int32(primary.count))
         items.sort { (primary[Int($0)], secondary[Int($0)], $0) < (primary[Int($1)], secondary[Int($1)], $1) }
         sortedItems = items

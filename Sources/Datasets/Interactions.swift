@@ -1,3 +1,5 @@
+import NumCore
+
 /// Per-user item lists in compressed sparse row (CSR) form.
 ///
 /// User `u`'s items are `items[offsets[u]..<offsets[u + 1]]`. Every user's list is **sorted
@@ -66,15 +68,10 @@ public struct Interactions: Sendable, Equatable {
 
     /// Builds the CSR form from parallel pair arrays; rows sorted, duplicates kept.
     static func fromPairs(numUsers: Int, numItems: Int, users: [Int32], items: [Int32]) -> Interactions {
-        var offsets = [Int](repeating: 0, count: numUsers + 1)
-        for u in users { offsets[Int(u) + 1] += 1 }
-        for u in 0..<numUsers { offsets[u + 1] += offsets[u] }
-        var cursor = offsets
+        let offsets = CountingSort.offsets(of: users, buckets: numUsers)
         var flat = [Int32](repeating: 0, count: users.count)
-        for k in 0..<users.count {
-            let u = Int(users[k])
-            flat[cursor[u]] = items[k]
-            cursor[u] += 1
+        flat.withUnsafeMutableBufferPointer { f in
+            items.withUnsafeBufferPointer { i in CountingSort.scatter(users, offsets: offsets) { k, slot in f[slot] = i[k] } }
         }
         for u in 0..<numUsers where offsets[u + 1] - offsets[u] > 1 {
             flat[offsets[u]..<offsets[u + 1]].sort()

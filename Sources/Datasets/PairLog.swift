@@ -1,3 +1,5 @@
+import NumCore
+
 /// Interactions as read from one file, in file order, with provisional indices and the
 /// source line of every pair (for error messages). Internal to the loaders.
 struct PairLog {
@@ -63,16 +65,9 @@ struct PairLog {
     /// Pair indices grouped by user (a stable counting sort, so each user's pairs stay in
     /// file order): user `u`'s pairs are `order[offsets[u]..<offsets[u + 1]]`.
     func groupedByUser(numUsers: Int) -> (offsets: [Int], order: [Int]) {
-        var offsets = [Int](repeating: 0, count: numUsers + 1)
-        for u in users { offsets[Int(u) + 1] += 1 }
-        for u in 0..<numUsers { offsets[u + 1] += offsets[u] }
-        var cursor = offsets
+        let offsets = CountingSort.offsets(of: users, buckets: numUsers)
         var order = [Int](repeating: 0, count: count)
-        for k in 0..<count {
-            let u = Int(users[k])
-            order[cursor[u]] = k
-            cursor[u] += 1
-        }
+        order.withUnsafeMutableBufferPointer { o in CountingSort.scatter(users, offsets: offsets) { k, slot in o[slot] = k } }
         return (offsets, order)
     }
 

@@ -28,34 +28,22 @@ import Clustering
 public enum BehaviourFeatures {
     /// Featuriser settings.
     public struct Options: Sendable {
-        /// Output dimension `d`.
-        public var dim: Int
+        /// The SVD's settings (its seed also seeds the history sampling); default d = 64, `U·sqrt(S)`.
+        public var svd: SVDEmbedding
         /// Longest history counted per user; longer ones are sampled down (default 500).
         public var maxHistory: Int
         /// Most co-occurring items kept per item (default 256; 0 keeps all).
         public var maxNeighbours: Int
         /// Context-distribution smoothing exponent `α` (default 0.75; 1 = plain PPMI).
         public var smoothing: Double
-        /// SVD oversampling.
-        public var oversampling: Int
-        /// Number of power iterations.
-        public var powerIterations: Int
-        /// How the embedding is scaled; default `.sqrt`.
-        public var scaling: EmbeddingScaling
-        /// Seed of the history sampling and the SVD.
-        public var seed: UInt64
         /// Defaults: d = 64, histories capped at 500, 256 neighbours per item, α = 0.75, oversampling 10, 2 power
         /// iterations, `U·sqrt(S)`.
-        public init(dim: Int = 64, maxHistory: Int = 500, maxNeighbours: Int = 256, smoothing: Double = 0.75, oversampling: Int = 10,
-                    powerIterations: Int = 2, scaling: EmbeddingScaling = .sqrt, seed: UInt64 = 0) {
-            self.dim = dim
+        public init(svd: SVDEmbedding = SVDEmbedding(scaling: .sqrt), maxHistory: Int = 500, maxNeighbours: Int = 256,
+                    smoothing: Double = 0.75) {
+            self.svd = svd
             self.maxHistory = maxHistory
             self.maxNeighbours = maxNeighbours
             self.smoothing = smoothing
-            self.oversampling = oversampling
-            self.powerIterations = powerIterations
-            self.scaling = scaling
-            self.seed = seed
         }
     }
 
@@ -92,18 +80,7 @@ public enum BehaviourFeatures {
             userOffsets.append(userItems.count)
         }
         // Item -> users (CSR transpose of the capped lists).
-        var itemOffsets = [Int](repeating: 0, count: n + 1)
-        for i in userItems { itemOffsets[Int(i) + 1] += 1 }
-        for i in 0..<n { itemOffsets[i + 1] += itemOffsets[i] }
-        var fill = itemOffsets
-        var itemUsers = [Int32](repeating: 0, count: userItems.count)
-        for u in 0..<train.numUsers {
-            for k in userOffsets[u]..<userOffsets[u + 1] {
-                let i = Int(userItems[k])
-                itemUsers[fill[i]] = Int32(u)
-                fill[i] += 1
-            }
-        }
+        let (itemOffsets, itemUsers) = CSRTranspose.transpose(rows: train.numUsers, cols: n, offsets: userOffsets, indices: userItems)
         // Rows of the count matrix, one task per item range (immutable copies: captured
         // `var`s would cost an exclusivity check on every access).
         let (uOff, uItems, iOff, iUsers) = (userOffsets, userItems, itemOffsets, itemUsers)
@@ -212,30 +189,22 @@ public enum BehaviourFeatures {
     }
 
     /// The behaviour modality of `train`: co-occurrence, PPMI, randomised SVD to
-    /// `options.dim`. Items with no positive PPMI entry (e.g. never interacted with, or only
+    /// `options.svd.dim`. Items with no positive PPMI entry (e.g. never interacted with, or only
     /// by users with no other item) are marked not present.
     public static func build(train: Interactions, options: Options = Options(),
                              pool: WorkerPool? = WorkerPool.shared) -> ModalityMatrix {
         let c = cooccurrence(train, maxHistory: options.maxHistory, maxNeighbours: options.maxNeighbours,
-                             seed: options.seed, pool: pool)
+                             seed: options.svd.seed, pool: pool)
         let counts = c.counts
         let p = ppmi(counts, totals: c.totals, smoothing: options.smoothing)
-        let present = (0..<p.rows).map { p.rowOffsets[$0 + 1] > p.rowOffsets[$0] }
-        let svd = RandomizedSVD(p, rank: options.dim, oversampling: options.oversampling,
-                                powerIterations: options.powerIterations,
-                                seed: options.seed, pool: pool)
-        let e = svd.embedding(options.scaling)
-        let out = Matrix(rows: p.rows, cols: options.dim)
-        for r in 0..<p.rows where present[r] { out.row(r).update(from: e.row(r), count: e.cols) }
+        let reduced = options.svd.reduce(p, pool: pool)
         let capped = (0..<train.numUsers).reduce(0) { $0 + (train.degree(of: $1) > options.maxHistory ? 1 : 0) }
-        let count = present.reduce(0) { $0 + ($1 ? 1 : 0) }
         let report = [
             "behaviour: \(counts.nonZeroCount) co-occurring pairs kept (\(options.maxNeighbours) per item), \(p.nonZeroCount) positive PPMI (α = \(options.smoothing)); "
                 + "\(capped) users with more than \(options.maxHistory) items sampled down",
-            "behaviour: \(count) of \(p.rows) items present; SVD rank \(e.cols), top singular values "
-                + svd.singularValues.prefix(3).map { String(format: "%.3f", $0) }.joined(separator: ", "),
+            "behaviour: \(reduced.presentCount) of \(p.rows) items present; \(reduced.summary)",
         ]
-        return ModalityMatrix(name: "behaviour", vectors: out, present: present, report: report)
+        return ModalityMatrix(name: "behaviour", vectors: reduced.vectors, present: reduced.present, report: report)
     }
 
     /// Item vectors from a two-tower checkpoint (safetensors): tensor `tensor` (default the

@@ -144,8 +144,8 @@ public struct MSACPipeline {
             switch name {
             case "behaviour":
                 var o = BehaviourFeatures.Options()
-                o.dim = config.dim
-                o.seed = config.seed
+                o.svd.dim = config.dim
+                o.svd.seed = config.seed
                 mods.append(catalogue.padded(BehaviourFeatures.build(train: dataset.train, options: o)))
             case "structured":
                 guard itemFile != nil || kgFile != nil else {
@@ -153,8 +153,8 @@ public struct MSACPipeline {
                 }
                 let fields = config.structuredFields.map { StructuredFeatures.Field($0, splitOnSpaces: true) }
                 var o = StructuredFeatures.Options()
-                o.dim = config.dim
-                o.seed = config.seed
+                o.svd.dim = config.dim
+                o.svd.seed = config.seed
                 mods.append(try StructuredFeatures.build(items: items, itemFile: itemFile, fields: fields, kgFile: kgFile, linkFile: linkFile, options: o))
             case "visual":
                 guard let images = config.images else {

@@ -37,30 +37,17 @@ public enum StructuredFeatures {
 
     /// Featuriser settings.
     public struct Options: Sendable {
-        /// Output dimension `d`.
-        public var dim: Int
+        /// The SVD's settings; default d = 64, `U·S` (LSA).
+        public var svd: SVDEmbedding
         /// Tokens in fewer items are dropped (default 2).
         public var minDocumentFrequency: Int
         /// Knowledge-graph relations to use; nil uses all.
         public var relations: Set<String>?
-        /// SVD oversampling and power iterations.
-        public var oversampling: Int
-        /// Number of power iterations.
-        public var powerIterations: Int
-        /// How the embedding is scaled; default `.full` (LSA: `U·S`).
-        public var scaling: EmbeddingScaling
-        /// Seed of the SVD test matrix.
-        public var seed: UInt64
         /// Defaults: d = 64, min df 2, all relations, oversampling 10, 2 power iterations, `U·S`.
-        public init(dim: Int = 64, minDocumentFrequency: Int = 2, relations: Set<String>? = nil, oversampling: Int = 10,
-                    powerIterations: Int = 2, scaling: EmbeddingScaling = .full, seed: UInt64 = 0) {
-            self.dim = dim
+        public init(svd: SVDEmbedding = SVDEmbedding(scaling: .full), minDocumentFrequency: Int = 2, relations: Set<String>? = nil) {
+            self.svd = svd
             self.minDocumentFrequency = minDocumentFrequency
             self.relations = relations
-            self.oversampling = oversampling
-            self.powerIterations = powerIterations
-            self.scaling = scaling
-            self.seed = seed
         }
     }
 
@@ -192,25 +179,18 @@ public enum StructuredFeatures {
         return TFIDF(matrix: m, vocabulary: kept)
     }
 
-    /// TF-IDF of `tokens` reduced to `options.dim` with ``RandomizedSVD``; items with no kept
-    /// token are marked not present. The output always has `options.dim` columns (zero-padded
+    /// TF-IDF of `tokens` reduced to `options.svd.dim` with ``Clustering/SVDEmbedding``; items with no kept
+    /// token are marked not present. The output always has `options.svd.dim` columns (zero-padded
     /// when the matrix has lower rank).
     public static func reduce(tokens: [[String]], options: Options = Options(), report: [String] = [],
                               pool: WorkerPool? = WorkerPool.shared) -> ModalityMatrix {
         let t = tfidf(tokens, minDocumentFrequency: options.minDocumentFrequency)
         let a = t.matrix
-        let present = (0..<a.rows).map { a.rowOffsets[$0 + 1] > a.rowOffsets[$0] }
-        let svd = RandomizedSVD(a, rank: options.dim, oversampling: options.oversampling,
-                                powerIterations: options.powerIterations, seed: options.seed, pool: pool)
-        let e = svd.embedding(options.scaling)
-        let out = Matrix(rows: a.rows, cols: options.dim)
-        for r in 0..<a.rows where present[r] { out.row(r).update(from: e.row(r), count: e.cols) }
+        let reduced = options.svd.reduce(a, pool: pool)
         var lines = report
-        let count = present.reduce(0) { $0 + ($1 ? 1 : 0) }
         lines.append("structured: \(t.vocabulary.count) tokens (df >= \(options.minDocumentFrequency)), \(a.nonZeroCount) entries; "
-                     + "\(count) of \(a.rows) items present; SVD rank \(e.cols), top singular values "
-                     + svd.singularValues.prefix(3).map { String(format: "%.3f", $0) }.joined(separator: ", "))
-        return ModalityMatrix(name: "structured", vectors: out, present: present, report: lines)
+                     + "\(reduced.presentCount) of \(a.rows) items present; \(reduced.summary)")
+        return ModalityMatrix(name: "structured", vectors: reduced.vectors, present: reduced.present, report: lines)
     }
 
     /// The structured modality from RecBole atomic files: attribute tokens from `fields` of

@@ -29,18 +29,9 @@ public final class IVFIndex: RetrievalIndex, @unchecked Sendable {
         precondition(assignments.count == items.rows, "\(assignments.count) assignments for \(items.rows) items")
         precondition(lists > 0 && assignments.allSatisfy { $0 >= 0 && Int($0) < lists }, "list id out of 0..<\(lists)")
         let n = items.rows, d = items.cols
-        var offsets = [Int](repeating: 0, count: lists + 1)
-        for a in assignments { offsets[Int(a) + 1] += 1 }
-        for l in 0..<lists { offsets[l + 1] += offsets[l] }
-        var fill = offsets
-        var order = [Int32](repeating: 0, count: n)
+        let (offsets, order) = CountingSort.group(assignments, buckets: lists)
         var pos = [Int32](repeating: 0, count: n)
-        for i in 0..<n {
-            let l = Int(assignments[i])
-            order[fill[l]] = Int32(i)
-            pos[i] = Int32(fill[l])
-            fill[l] += 1
-        }
+        for (p, i) in order.enumerated() { pos[Int(i)] = Int32(p) }
         let vectors = Matrix(uninitializedRows: n, cols: d)
         for p in 0..<n { vectors.row(p).update(from: items.row(Int(order[p])), count: d) }
         let centroids = Matrix(rows: lists, cols: d)

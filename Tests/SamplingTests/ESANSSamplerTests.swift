@@ -195,7 +195,7 @@ private struct PositionScorer: CandidateScorer {
 
     @Test func logQIsTheEmpiricalDrawProbability() {
         let d = Matrix(rows: 4, cols: 4, values: [0, 0.1, 2, 3,  0.1, 0, 2, 2,  2, 2, 0, 2,  3, 2, 2, 0])
-        var c = Self.threeFour
+        let c = Self.threeFour
         // A user without training items, so no draw is rejected.
         let free = makeContext([[], [1]], numItems: 40)
         let s = ESANSSampler(context: free, ids: semanticIDs(primary, secondary), centroidDistances: d, config: c)

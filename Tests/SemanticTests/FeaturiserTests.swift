@@ -72,7 +72,7 @@ struct FeaturiserTests {
         let itemFile = try Self.write("item_id:token\tclass:token_seq\tyear:token\n1\tA B\t1995\n2\tB\t1995\n3\tC\t1990\n", "t.item", in: dir)
         let m = try StructuredFeatures.build(items: items, itemFile: itemFile, fields: [.init("class")],
                                              kgFile: kg, linkFile: link,
-                                             options: .init(dim: 4, minDocumentFrequency: 1), pool: nil)
+                                             options: .init(svd: .init(dim: 4, scaling: .full), minDocumentFrequency: 1), pool: nil)
         #expect(m.dim == 4 && m.present == [true, true, true])
         #expect(m.cosine(0, 1) > m.cosine(0, 2))
         let e = Self.message { _ = try StructuredFeatures.build(items: items, itemFile: itemFile, fields: [.init("genre")], pool: nil) }
@@ -81,7 +81,7 @@ struct FeaturiserTests {
 
     @Test func itemsWithoutTokensAreNotPresent() {
         let m = StructuredFeatures.reduce(tokens: [["g=x"], ["g=x", "g=y"], [], ["g=y"]],
-                                          options: .init(dim: 3, minDocumentFrequency: 1), pool: nil)
+                                          options: .init(svd: .init(dim: 3, scaling: .full), minDocumentFrequency: 1), pool: nil)
         #expect(m.present == [true, true, false, true])
         #expect(m.vectors.rowArray(2) == [0, 0, 0])
         #expect(m.vectors.cols == 3)
@@ -110,7 +110,7 @@ struct FeaturiserTests {
         let t: [(row: Int, col: Int, value: Float)] = [(0, 1, 1), (1, 0, 1), (0, 2, 9), (2, 0, 9), (1, 3, 9), (3, 1, 9), (2, 3, 1), (3, 2, 1)]
         let q = BehaviourFeatures.ppmi(SparseMatrix(rows: 4, cols: 4, triplets: t), smoothing: 1)
         #expect(q.nonZeroCount == 4 && q.dense()[0, 1] == 0 && abs(Double(q.dense()[0, 2]) - log(3.6)) < 1e-6)
-        let m = BehaviourFeatures.build(train: train, options: .init(dim: 2), pool: nil)
+        let m = BehaviourFeatures.build(train: train, options: .init(svd: .init(dim: 2, scaling: .sqrt)), pool: nil)
         #expect(m.present == [true, true, true, false] && m.dim == 2)
     }
 
@@ -216,7 +216,7 @@ struct FeaturiserTests {
         let d = try DatasetLoader.load(path: dir.path, options: LoadOptions())
         let m = try StructuredFeatures.build(items: d.items, itemFile: dir.appendingPathComponent("ml-100k.item"),
                                              fields: [.init("class")], kgFile: dir.appendingPathComponent("ml-100k.kg"),
-                                             linkFile: dir.appendingPathComponent("ml-100k.link"), options: .init(dim: 32))
+                                             linkFile: dir.appendingPathComponent("ml-100k.link"), options: .init(svd: .init(dim: 32, scaling: .full)))
         #expect(m.presentCount > d.numItems * 9 / 10)
         let table = try AtomicTable.read(path: dir.appendingPathComponent("ml-100k.item").path, only: ["item_id", "class"])
         var genres = [Set<String>](repeating: [], count: d.numItems)

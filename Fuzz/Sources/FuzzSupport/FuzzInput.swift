@@ -81,4 +81,12 @@ public struct InputBuilder {
     public mutating func files(_ texts: [String]) {
         bytes += Array(texts.joined(separator: "\u{0}").utf8)
     }
+
+    /// A seed of one option byte followed by text files (the layout of the file-set targets).
+    public static func seed(_ flags: UInt8, _ files: [String]) -> [UInt8] {
+        var b = InputBuilder()
+        b.options(flags)
+        b.files(files)
+        return b.bytes
+    }
 }

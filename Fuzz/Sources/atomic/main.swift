@@ -48,12 +48,7 @@ let target = FuzzTarget(name: "atomic", seeds: seeds) { input in
 }
 
 func seeds() -> [(name: String, bytes: [UInt8])] {
-    func seed(_ flags: UInt8, _ files: [String]) -> [UInt8] {
-        var b = InputBuilder()
-        b.options(flags)
-        b.files(files)
-        return b.bytes
-    }
+    let seed = InputBuilder.seed
     // Invented rows in the two RecBole item-file layouts esans reads (class token_seq with a
     // token year; genre token with a float year): no real catalogue data in the repository.
     let classLayout = "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"

@@ -35,12 +35,7 @@ let target = FuzzTarget(name: "recbole", seeds: seeds) { input in
 }
 
 func seeds() -> [(name: String, bytes: [UInt8])] {
-    func seed(_ flags: UInt8, _ files: [String]) -> [UInt8] {
-        var b = InputBuilder()
-        b.options(flags)
-        b.files(files)
-        return b.bytes
-    }
+    let seed = InputBuilder.seed
     let inter = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
         + "196\t242\t3\t881250949\n186\t302\t3\t891717742\n196\t377\t1\t878887116\n186\t242\t5\t880606923\n"
         + "22\t377\t1\t878887116\n22\t302\t4\t879270459\n196\t302\t2\t882397596\n"
