@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 import Training
 import Losses
 

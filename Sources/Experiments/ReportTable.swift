@@ -1,3 +1,5 @@
+import NumCore
+
 /// A table of the report, rendered as Markdown or HTML from the same cells.
 public struct ReportTable: Sendable {
     /// Heading shown above the table.

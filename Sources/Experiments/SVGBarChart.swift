@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 extension SVGChart {
     /// One coloured set of bars: a value (and error) per group.

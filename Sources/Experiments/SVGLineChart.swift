@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 extension SVGChart {
     /// One line of a line chart.

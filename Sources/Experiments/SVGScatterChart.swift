@@ -1,4 +1,5 @@
 import Foundation
+import NumCore
 
 extension SVGChart {
     /// One labelled point of a scatter chart.

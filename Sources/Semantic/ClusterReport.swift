@@ -117,46 +117,35 @@ public struct ClusterReport: Sendable {
     }
 
     /// A standalone SVG bar chart of the primary cluster sizes, sorted in decreasing order,
-    /// with axes, tick labels and axis titles.
+    /// with axes, tick labels and axis titles, in the frame of ``NumCore/SVGChart``.
     public func svgHistogram(title: String = "Primary cluster sizes", width: Int = 640, height: Int = 360) -> String {
         let sizes = primarySizes.sorted(by: >)
-        let left = 64.0, right = 16.0, top = 36.0, bottom = 52.0
-        let w = Double(width), h = Double(height)
-        let plotW = w - left - right, plotH = h - top - bottom
+        var layout = SVGChart.Layout()
+        layout.width = Double(width); layout.height = Double(height)
+        layout.left = 64; layout.right = 16; layout.top = 36; layout.bottom = 52
+        let (left, right, top, bottom) = (layout.plotLeft, layout.plotRight, layout.plotTop, layout.plotBottom)
         let maxSize = max(1, sizes.first ?? 1)
         let step = ClusterReport.niceStep(Double(maxSize) / 5)
         let yMax = (Double(maxSize) / step).rounded(.up) * step
-        func y(_ v: Double) -> Double { top + plotH * (1 - v / yMax) }
-        func f(_ v: Double) -> String { String(format: "%.2f", v) }
-        var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(w / 2))" y="22" text-anchor="middle" font-size="15">\(ClusterReport.escape(title))</text>
-
-        """
-        var tick = 0.0
-        while tick <= yMax + 1e-9 {
-            svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(w - right))\" y2=\"\(f(y(tick)))\" stroke=\"#e0e0e0\"/>\n"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(Int(tick))</text>\n"
-            tick += step
-        }
-        let barW = sizes.isEmpty ? 0 : plotW / Double(sizes.count)
+        func y(_ v: Double) -> Double { bottom - (bottom - top) * v / yMax }
+        let f = SVGChart.f
+        var svg = SVGChart.open(layout, title: title)
+        let ticks = (0...Int((yMax / step).rounded())).map { Double($0) * step }
+        svg += SVGChart.yAxis(layout, ticks: ticks, decimals: 0, label: "items in cluster", y: y)
+        let barW = sizes.isEmpty ? 0 : (right - left) / Double(sizes.count)
         for (r, size) in sizes.enumerated() where size > 0 {
             let barTop = y(Double(size))
-            svg += "<rect x=\"\(f(left + Double(r) * barW))\" y=\"\(f(barTop))\" width=\"\(f(max(barW * 0.9, 0.5)))\" height=\"\(f(top + plotH - barTop))\" fill=\"#4c72b0\"/>\n"
+            svg += "<rect x=\"\(f(left + Double(r) * barW))\" y=\"\(f(barTop))\" width=\"\(f(max(barW * 0.9, 0.5)))\" "
+                + "height=\"\(f(bottom - barTop))\" fill=\"\(ClusterReport.barColour)\"/>\n"
         }
-        svg += """
-        <line x1="\(f(left))" y1="\(f(top + plotH))" x2="\(f(w - right))" y2="\(f(top + plotH))" stroke="black"/>
-        <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(top + plotH))" stroke="black"/>
-        <text x="\(f(left))" y="\(f(top + plotH + 16))" text-anchor="middle">1</text>
-        <text x="\(f(w - right))" y="\(f(top + plotH + 16))" text-anchor="end">\(sizes.count)</text>
-        <text x="\(f(left + plotW / 2))" y="\(f(h - 12))" text-anchor="middle">cluster rank (largest first)</text>
-        <text x="16" y="\(f(top + plotH / 2))" text-anchor="middle" transform="rotate(-90 16 \(f(top + plotH / 2)))">items in cluster</text>
-        </svg>
-
-        """
-        return svg
+        svg += "<text x=\"\(f(left))\" y=\"\(f(bottom + 16))\" text-anchor=\"middle\">1</text>\n"
+        svg += "<text x=\"\(f(right))\" y=\"\(f(bottom + 16))\" text-anchor=\"end\">\(sizes.count)</text>\n"
+        svg += SVGChart.xAxisLine(layout, label: "cluster rank (largest first)")
+        return svg + "</svg>\n"
     }
+
+    /// The fill of the histogram's bars (the first colour of the charts' palette).
+    static var barColour: String { SVGChart.colour(0) }
 
     /// 1, 2 or 5 times a power of ten, at least `raw` (and at least 1).
     static func niceStep(_ raw: Double) -> Double {
@@ -166,7 +155,6 @@ public struct ClusterReport: Sendable {
         return 10 * p
     }
 
-    static func escape(_ s: String) -> String { TextEscaping.xml(s) }
 }
 
 extension ClusterReport: CustomStringConvertible {

@@ -2,6 +2,7 @@ import TestSupport
 import Foundation
 import Testing
 @testable import Experiments
+import NumCore
 
 /// The quality-per-cost front, its chart and its place in the report.
 @Suite struct QualityPerCostTests {

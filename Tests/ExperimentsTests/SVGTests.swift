@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import Experiments
+import NumCore
 
 /// Counts elements while checking that a document parses as XML.
 final class ElementCounter: NSObject, XMLParserDelegate {

@@ -42,7 +42,7 @@ import Testing
         let svg = report.svgHistogram()
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.contains("cluster rank"))
-        #expect(svg.components(separatedBy: "fill=\"#4c72b0\"").count - 1 == 3)
+        #expect(svg.components(separatedBy: "fill=\"\(ClusterReport.barColour)\"").count - 1 == 3)
         if let out = ProcessInfo.processInfo.environment["ESANS_SVG_OUT"] {
             try? svg.write(toFile: out, atomically: true, encoding: .utf8)
         }

@@ -1,10 +1,11 @@
-import NumCore
 import Foundation
 
-/// Self-contained SVG charts (no scripts, no external fonts or styles) sized for reports:
-/// a line chart of a metric per epoch and a grouped bar chart with error bars.
+/// Self-contained SVG charts (no scripts, no external fonts or styles) sized for reports: the
+/// frame every chart of esans is drawn in (layout, nice ticks, axes, legend, palette). The
+/// experiment reports' line, bar and scatter charts (Experiments), the MSAC cluster-size
+/// histogram (Semantic) and the IVF recall/QPS chart (Serving) are drawn on it.
 ///
-/// Both share the layout below: a title on top, the plot area on the left, the legend in a
+/// Every chart shares the layout below: a title on top, the plot area on the left, the legend in a
 /// column on the right, and axes with "nice" ticks (steps of 1, 2, 2.5 or 5 times a power of ten).
 public enum SVGChart {
     /// Canvas size and margins, in SVG user units (pixels at 100%).
@@ -23,10 +24,10 @@ public enum SVGChart {
             return l
         }
         /// The plot area's edges.
-        var plotLeft: Double { left }
-        var plotRight: Double { width - right }
-        var plotTop: Double { top }
-        var plotBottom: Double { height - bottom }
+        public var plotLeft: Double { left }
+        public var plotRight: Double { width - right }
+        public var plotTop: Double { top }
+        public var plotBottom: Double { height - bottom }
     }
 
     /// Colour-blind-friendly colours (Okabe-Ito, then darker extras), distinguishable on white.
@@ -34,24 +35,24 @@ public enum SVGChart {
                                  "#8C564B", "#7F7F7F", "#B8860B", "#6A3D9A", "#1B9E77"]
 
     /// Average advance of a 12 px sans-serif character, for sizing the legend column.
-    static let characterWidth = 6.8
+    public static let characterWidth = 6.8
     /// Legend labels longer than this are cut with an ellipsis.
-    static let legendMaxCharacters = 28
+    public static let legendMaxCharacters = 28
 
     /// Dash patterns cycled once the palette repeats, so series stay apart.
-    static let dashes = ["", "6 3", "2 3", "8 3 2 3"]
+    public static let dashes = ["", "6 3", "2 3", "8 3 2 3"]
 
     /// The colour of series `i`.
     public static func colour(_ i: Int) -> String { palette[i % palette.count] }
 
     /// The dash pattern of series `i` (solid for the first `palette.count` series).
-    static func dash(_ i: Int) -> String { dashes[(i / palette.count) % dashes.count] }
+    public static func dash(_ i: Int) -> String { dashes[(i / palette.count) % dashes.count] }
 
     /// Text made safe for SVG / XML content and attribute values.
     public static func escape(_ s: String) -> String { TextEscaping.xml(s) }
 
     /// A coordinate with two decimals (short files, no locale dependence).
-    static func f(_ x: Double) -> String { String(format: "%.2f", x) }
+    public static func f(_ x: Double) -> String { String(format: "%.2f", x) }
 
     /// Tick positions covering `lo...hi` with about `target` steps of a nice size, and the
     /// number of decimals their labels need.
@@ -75,10 +76,10 @@ public enum SVGChart {
     }
 
     /// A tick label with `decimals` decimals.
-    static func label(_ x: Double, decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
+    public static func label(_ x: Double, decimals: Int) -> String { String(format: "%.\(decimals)f", x) }
 
     /// The opening of a chart: XML header, `<svg>`, white background and the title.
-    static func open(_ layout: Layout, title: String) -> String {
+    public static func open(_ layout: Layout, title: String) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(layout.width))" height="\(Int(layout.height))" \
         viewBox="0 0 \(Int(layout.width)) \(Int(layout.height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
@@ -91,7 +92,7 @@ public enum SVGChart {
 
     /// The opening of a chart with both axes drawn for these ticks, and the maps from data to
     /// plot coordinates (the first and last ticks span the plot area).
-    static func plotFrame(_ layout: Layout, title: String, xTicks: (ticks: [Double], decimals: Int), yTicks: (ticks: [Double], decimals: Int),
+    public static func plotFrame(_ layout: Layout, title: String, xTicks: (ticks: [Double], decimals: Int), yTicks: (ticks: [Double], decimals: Int),
                           xLabel: String, yLabel: String) -> (svg: String, px: (Double) -> Double, py: (Double) -> Double) {
         let x0 = xTicks.ticks.first ?? 0, x1 = xTicks.ticks.last ?? 1
         let y0 = yTicks.ticks.first ?? 0, y1 = yTicks.ticks.last ?? 1
@@ -110,7 +111,7 @@ public enum SVGChart {
     }
 
     /// The y axis: grid lines, tick labels and the rotated axis label, for values mapped by `y`.
-    static func yAxis(_ layout: Layout, ticks: [Double], decimals: Int, label: String, y: (Double) -> Double) -> String {
+    public static func yAxis(_ layout: Layout, ticks: [Double], decimals: Int, label: String, y: (Double) -> Double) -> String {
         var s = "<g class=\"y-axis\">\n"
         for t in ticks {
             let py = f(y(t))
@@ -124,13 +125,13 @@ public enum SVGChart {
     }
 
     /// The x axis line along the bottom of the plot and its label.
-    static func xAxisLine(_ layout: Layout, label: String) -> String {
+    public static func xAxisLine(_ layout: Layout, label: String) -> String {
         "<line x1=\"\(f(layout.plotLeft))\" y1=\"\(f(layout.plotBottom))\" x2=\"\(f(layout.plotRight))\" y2=\"\(f(layout.plotBottom))\" stroke=\"#333333\" stroke-width=\"1\"/>\n" +
         "<text x=\"\(f((layout.plotLeft + layout.plotRight) / 2))\" y=\"\(f(layout.height - 12))\" text-anchor=\"middle\" font-size=\"13\">\(escape(label))</text>\n"
     }
 
     /// The legend column: one swatch (a line or a box) and label per series.
-    static func legend(_ layout: Layout, labels: [String], boxes: Bool) -> String {
+    public static func legend(_ layout: Layout, labels: [String], boxes: Bool) -> String {
         var s = "<g class=\"legend\">\n"
         let x = layout.plotRight + 16
         let rowHeight = min(20, (layout.plotBottom - layout.plotTop) / Double(max(1, labels.count)))
