@@ -66,7 +66,8 @@ public struct ItemKNN: Baseline {
 
     public mutating func fit(_ train: Interactions, pool: WorkerPool) {
         let numItems = train.numItems
-        let byItem = Self.usersByItem(train)
+        // Each item's users, ascending (the transpose of `train`).
+        let byItem = CSRTranspose.transpose(rows: train.numUsers, cols: numItems, offsets: train.offsets, indices: train.items)
         let norms = (0..<numItems).map { Double(byItem.offsets[$0 + 1] - byItem.offsets[$0]).squareRoot() }
         let keep = min(neighbors, max(numItems - 1, 0))
         let shrink = self.shrink
@@ -89,7 +90,7 @@ public struct ItemKNN: Baseline {
                 // Co-occurrence counts |U_i ∩ U_j| for every item i sharing a user with j.
                 touched.removeAll(keepingCapacity: true)
                 for e in byItem.offsets[j]..<byItem.offsets[j + 1] {
-                    for i in train.items(of: Int(byItem.users[e])) {
+                    for i in train.items(of: Int(byItem.indices[e])) {
                         if row[Int(i)] == 0 { touched.append(i) }
                         row[Int(i)] += 1
                     }
@@ -138,10 +139,4 @@ public struct ItemKNN: Baseline {
     }
 
     public var settings: [String: String] { ["neighbors": String(neighbors), "shrink": String(shrink)] }
-
-    /// The transpose of `train`: each item's users, ascending.
-    static func usersByItem(_ train: Interactions) -> (offsets: [Int], users: [Int32]) {
-        let t = CSRTranspose.transpose(rows: train.numUsers, cols: train.numItems, offsets: train.offsets, indices: train.items)
-        return (t.offsets, t.indices)
-    }
 }

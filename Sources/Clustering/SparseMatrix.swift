@@ -52,19 +52,21 @@ public struct SparseMatrix: Sendable {
     /// Builds from coordinate triplets; entries at the same `(row, column)` are summed and
     /// entries that sum to exactly zero are kept (they cost nothing in the products).
     public init(rows: Int, cols: Int, triplets: [(row: Int, col: Int, value: Float)]) {
-        var counts = [Int](repeating: 0, count: rows + 1)
         for t in triplets {
             precondition(t.row >= 0 && t.row < rows && t.col >= 0 && t.col < cols, "triplet (\(t.row), \(t.col)) out of range")
-            counts[t.row + 1] += 1
         }
-        for r in 0..<rows { counts[r + 1] += counts[r] }
-        var fill = counts
+        // Grouped by row, in input order within a row.
+        let rowOf = triplets.map { Int32($0.row) }
+        let counts = CountingSort.offsets(of: rowOf, buckets: rows)
         var ci = [Int32](repeating: 0, count: triplets.count)
         var vs = [Float](repeating: 0, count: triplets.count)
-        for t in triplets {
-            ci[fill[t.row]] = Int32(t.col)
-            vs[fill[t.row]] = t.value
-            fill[t.row] += 1
+        ci.withUnsafeMutableBufferPointer { c in
+            vs.withUnsafeMutableBufferPointer { v in
+                CountingSort.scatter(rowOf, offsets: counts) { k, slot in
+                    c[slot] = Int32(triplets[k].col)
+                    v[slot] = triplets[k].value
+                }
+            }
         }
         // Sort each row by column and merge duplicates.
         var offsets = [Int](repeating: 0, count: rows + 1)

@@ -36,7 +36,6 @@ extension IVFIndex {
                            excluding: ((Int) -> [Int32])?, out: UnsafeMutablePointer<Int32>) {
         let m = range.count, d = dimension
         // 1. Each query's probed lists, inverted into each list's queries (CSR by list).
-        var listCount = [Int](repeating: 0, count: lists + 1)
         var probed = [Int32](repeating: 0, count: m * probes)
         var probeScores = [Float](repeating: 0, count: probes)
         let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
@@ -49,11 +48,10 @@ extension IVFIndex {
                 }
             }
         }
-        for p in probed where p >= 0 { listCount[Int(p) + 1] += 1 }
-        for l in 0..<lists { listCount[l + 1] += listCount[l] }
-        var fill = listCount
+        // Unfilled probe slots are -1, which the counting sort skips.
+        let listCount = CountingSort.offsets(of: probed, buckets: lists)
         var byList = [Int32](repeating: 0, count: listCount[lists])
-        for j in 0..<m { for t in 0..<probes { let p = Int(probed[j * probes + t]); if p >= 0 { byList[fill[p]] = Int32(j); fill[p] += 1 } } }
+        byList.withUnsafeMutableBufferPointer { bl in CountingSort.scatter(probed, offsets: listCount) { k, slot in bl[slot] = Int32(k / probes) } }
         // Excluded items of each query, as positions in list order.
         let excludedPositions: [[Int32]] = (0..<m).map { j in
             (excluding?(range.lowerBound + j) ?? []).compactMap { e in e >= 0 && Int(e) < count ? position[Int(e)] : nil }
