@@ -96,7 +96,7 @@ public final class ESANSSampler: NegativeSampler {
         var out = Kept(recipes: recipes.rows(capacity: rows.count))
         out.negatives.reserveCapacity(rows.count * M)
         if withLogQ { out.logQ.reserveCapacity(rows.count * M) }
-        var scratch = EDISRecipes.Scratch(easy: config.easy)
+        let scratch = EDISRecipes.Scratch(easy: config.easy)
         var clusters = [Int32](repeating: 0, count: M), chosenScore = [Float](repeating: 0, count: hard)
         var lambdas = [Float](repeating: 0, count: semihard ? hard : 0)
         for (i, b) in rows.enumerated() {
@@ -119,7 +119,7 @@ public final class ESANSSampler: NegativeSampler {
             }
             var rng = drawn.streams[i]
             recipes.append(row: b, easyClusters: clusters[hard...], hardLambdas: semihard ? lambdas : nil, to: &out.recipes,
-                           scratch: &scratch, rng: &rng)
+                           scratch: scratch, rng: &rng)
             if withLogQ { draws.logProposal(positive: positives[b], clusters: clusters[...], into: &out.logQ) }
         }
         return out

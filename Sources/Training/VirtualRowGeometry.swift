@@ -50,10 +50,11 @@ final class VirtualRowGeometry {
     /// e[t] for t < K, then a zero vector up to Kp.
     let e: UnsafeMutablePointer<UnsafePointer<Float>>
     /// G (Kp x Kp, row-major) and <u, e_t> (Kp).
-    private let gram: UnsafeMutablePointer<Float>, ue: UnsafeMutablePointer<Float>
+    let gram: UnsafeMutablePointer<Float>, ue: UnsafeMutablePointer<Float>
     /// Backward: a_t (Kp) and C (Kp x Kp).
     let a: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
-    private let w: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>, zero: UnsafeMutablePointer<Float>
+    private let w: UnsafeMutablePointer<Float>, gw: UnsafeMutablePointer<Float>
+    let zero: UnsafeMutablePointer<Float>
     /// The 8 x 8 identity: row t is the one-hot vector of lane t (SIMD comparisons compile to
     /// scalar lane loops, loads of these rows do not).
     private let identity: UnsafeMutablePointer<Float>
@@ -220,7 +221,7 @@ final class VirtualRowGeometry {
 
     /// (<x, e_0>, ..., <x, e_7>) over `d` floats: eight accumulators, reduced together.
     @inline(__always)
-    private static func dots8(_ x: UnsafePointer<Float>, _ e: UnsafePointer<UnsafePointer<Float>>, _ d: Int) -> V8 {
+    static func dots8(_ x: UnsafePointer<Float>, _ e: UnsafePointer<UnsafePointer<Float>>, _ d: Int) -> V8 {
         let (e0, e1, e2, e3, e4, e5, e6, e7) = (e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7])
         var (a0, a1, a2, a3, a4, a5, a6, a7) = (V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8())
         var c = 0
@@ -242,18 +243,18 @@ final class VirtualRowGeometry {
 
     /// (sum of a0, ..., sum of a7) by pairwise halving: after three rounds lane j holds the sum of a_j.
     @inline(__always)
-    private static func sums8(_ a0: V8, _ a1: V8, _ a2: V8, _ a3: V8, _ a4: V8, _ a5: V8, _ a6: V8, _ a7: V8) -> V8 {
+    static func sums8(_ a0: V8, _ a1: V8, _ a2: V8, _ a3: V8, _ a4: V8, _ a5: V8, _ a6: V8, _ a7: V8) -> V8 {
         @inline(__always) func fold(_ p: V8, _ q: V8) -> V8 { V8(lowHalf: p.evenHalf + p.oddHalf, highHalf: q.evenHalf + q.oddHalf) }
         return fold(fold(fold(a0, a1), fold(a2, a3)), fold(fold(a4, a5), fold(a6, a7)))
     }
 }
 
-@inline(__always) private func loadV8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+@inline(__always) func loadV8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
-@inline(__always) private func loadV8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { loadV8(UnsafePointer(p)) }
+@inline(__always) func loadV8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { loadV8(UnsafePointer(p)) }
 
-@inline(__always) private func storeV8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+@inline(__always) func storeV8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }

@@ -7,15 +7,16 @@ import NumCore
 /// EDIS's recipes on their own: layout, anchors, lambdas.
 @Suite struct EDISRecipesTests {
     static func config(hard: Int = 2, easy: Int = 4, edis: Bool = true) -> ESANSConfig {
-        var c = ESANSConfig()
+        var c = ESANSConfig.paperDraws
         c.hard = hard; c.easy = easy; c.edis = edis; c.lambda = 0.25
         return c
     }
 
     /// One row's recipes as (sources, weights) per vector.
     func vectors(_ r: EDISRecipes, row: Int, easyClusters: [Int32], lambdas: [Float]? = nil, seed: UInt64 = 1) -> [(sources: [Int32], weights: [Float])] {
-        var out = r.rows(capacity: 1), scratch = EDISRecipes.Scratch(easy: r.easy), rng = RandomSource(seed: seed)
-        r.append(row: row, easyClusters: easyClusters[...], hardLambdas: lambdas, to: &out, scratch: &scratch, rng: &rng)
+        var out = r.rows(capacity: 1), rng = RandomSource(seed: seed)
+        let scratch = EDISRecipes.Scratch(easy: r.easy)
+        r.append(row: row, easyClusters: easyClusters[...], hardLambdas: lambdas, to: &out, scratch: scratch, rng: &rng)
         let starts = out.starts.map { Int($0) - row * r.termsPerRow } + [out.sources.count]
         return (0..<out.starts.count).map { v in (Array(out.sources[starts[v]..<starts[v + 1]]), Array(out.weights[starts[v]..<starts[v + 1]])) }
     }
@@ -56,14 +57,15 @@ import NumCore
     @Test func termsAreNumberedBatchWideAndEDISOffMakesNone() throws {
         let r = EDISRecipes(config: Self.config(hard: 1, easy: 2))
         var first = r.rows(capacity: 2), second = r.rows(capacity: 1)
-        var scratch = EDISRecipes.Scratch(easy: 2), rng = RandomSource(seed: 2)
-        for b in 0..<2 { r.append(row: b, easyClusters: [0, 1], hardLambdas: nil, to: &first, scratch: &scratch, rng: &rng) }
-        r.append(row: 2, easyClusters: [0, 1], hardLambdas: nil, to: &second, scratch: &scratch, rng: &rng)
+        let scratch = EDISRecipes.Scratch(easy: 2)
+        var rng = RandomSource(seed: 2)
+        for b in 0..<2 { r.append(row: b, easyClusters: [0, 1], hardLambdas: nil, to: &first, scratch: scratch, rng: &rng) }
+        r.append(row: 2, easyClusters: [0, 1], hardLambdas: nil, to: &second, scratch: scratch, rng: &rng)
         let batch = try #require(r.batch([first, second], rows: 3))
         #expect(batch.perRow == 3 && batch.count == 9 && batch.termStart == [0, 2, 4, 6, 8, 10, 12, 14, 16, 18])
         let off = EDISRecipes(config: Self.config(edis: false))
         var none = off.rows(capacity: 1)
-        off.append(row: 0, easyClusters: [0, 1, 2, 3], hardLambdas: nil, to: &none, scratch: &scratch, rng: &rng)
+        off.append(row: 0, easyClusters: [0, 1, 2, 3], hardLambdas: nil, to: &none, scratch: scratch, rng: &rng)
         #expect(none.starts.isEmpty && none.sources.isEmpty && off.batch([none], rows: 1) == nil)
     }
 }
