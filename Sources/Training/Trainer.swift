@@ -182,6 +182,8 @@ struct ModelScorer: CandidateScorer {
         let u = model.userTower.forward(users)
         let uc = Matrix(rows: users.ids.count, cols: u.cols)
         uc.data.update(from: u.data, count: uc.count)
+        // A plain ID tower scores from its table, row by row in parallel (the same bits).
+        if let s = model.itemTower.scores(users: uc, ids: candidates, perRow: perRow) { return s }
         let v = model.itemTower.forward(Tower.Input(ids: candidates))
         var out = [Float](repeating: 0, count: candidates.count)
         for i in 0..<candidates.count { out[i] = VectorMath.dot(uc.row(i / perRow), v.row(i), u.cols) }
