@@ -14,7 +14,8 @@
 # .build-fuzz/work/<target>/log. Exit status 1 when a target found something or did not run.
 #
 # Environment: CI=true runs each target for 20 s (SECONDS ignored); FUZZ_RUNS=N also stops a
-# target after N executions; FUZZ_JOBS=N fuzzers at once; FUZZ_FLAGS adds libFuzzer flags.
+# target after N executions; FUZZ_JOBS=N fuzzers at once; FUZZ_FLAGS adds libFuzzer flags;
+# FUZZ_NO_BUILD=1 runs the binaries already in .build-fuzz (a long campaign while the sources change).
 # To reproduce a finding: .build-fuzz/debug/<Executable> <crash file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,9 @@ build() {
 echo "building ${#targets[@]} fuzz target(s) in $SCRATCH ..."
 # One product at a time: building the whole package would also build the main package's
 # executable, which cannot link with libFuzzer's main.
-for t in "${targets[@]}"; do build --product "${EXECUTABLE[$t]}"; done
+if [[ -z ${FUZZ_NO_BUILD:-} ]]; then
+    for t in "${targets[@]}"; do build --product "${EXECUTABLE[$t]}"; done
+fi
 for t in "${targets[@]}"; do
     [[ -x $SCRATCH/debug/${EXECUTABLE[$t]} ]] || { echo "build failed: no $SCRATCH/debug/${EXECUTABLE[$t]}" >&2; exit 1; }
 done
