@@ -45,7 +45,13 @@ public enum PlanCatalog {
                 variants.append(ExperimentVariant(name: arm.name, label: arm.label) { c in
                     var c = c
                     c.training.sampler = .esans
-                    c.training.refreshClusters = 0  // the paper's method: clusters fitted once
+                    // The paper's method: clusters fitted once, one unscored draw per negative,
+                    // easy negatives drawn per cluster (EDIS is each arm's own).
+                    c.training.refreshClusters = 0
+                    let paper = ESANSConfig.paperDraws
+                    c.training.esans.hardCandidates = paper.hardCandidates
+                    c.training.esans.easyCandidates = paper.easyCandidates
+                    c.training.esans.easyProposal = paper.easyProposal
                     change(&c.training)
                     regime.apply(to: &c.training)
                     return c

@@ -42,7 +42,7 @@ struct CompareCommand: ParsableCommand {
 
     /// Checks the settings, and refuses options the comparison would override (`--sampler`
     /// without `--losses`; `--negatives`, `--per-positive` under the paper or production regime;
-    /// `--edis` / `--no-edis` and `--refresh-clusters` with `--ablation`).
+    /// `--edis` / `--no-edis`, `--refresh-clusters` and the scored-candidate options with `--ablation`).
     func validate() throws {
         try dataOptions.requireData()
         let base = try training.runConfig(data: dataOptions.source())
@@ -53,6 +53,10 @@ struct CompareCommand: ParsableCommand {
         }
         if ablation, let edis = training.edis {
             throw ValidationError("--\(edis ? "" : "no-")edis cannot be combined with --ablation: the ablation sets EDIS in each arm (on in full ESANS and every arm but \"w/o EDIS\"); leave it out")
+        }
+        if ablation, let (flag, _) = [("--hard-candidates", training.hardCandidates), ("--easy-candidates", training.easyCandidates),
+                                      ("--easy-proposal", training.easyProposal.map { _ in 0 })].first(where: { $0.1 != nil }) {
+            throw ValidationError("\(flag) cannot be combined with --ablation: the ablation takes the paper's method apart (one unscored draw per negative, easy negatives drawn per cluster); leave it out")
         }
         if ablation, training.refreshClusters != nil {
             throw ValidationError("--refresh-clusters cannot be combined with --ablation: the ablation takes the paper's method apart, and no arm refreshes its clusters; leave it out")

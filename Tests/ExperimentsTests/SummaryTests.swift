@@ -82,6 +82,13 @@ import Training
         for arm in PlanCatalog.ablationArms.map(\.name) {
             #expect(abl.config(for: RunKey(variant: arm, seed: 1)).training.refreshClusters == 0, "\(arm)")
         }
+        // Scored candidates and the per-item easy draw are the defaults; every arm takes the
+        // paper's unscored, per-cluster draws.
+        #expect(base.training.esans.hardCandidates == 4 && base.training.esans.easyCandidates == 4 && base.training.esans.easyProposal == .item)
+        for arm in PlanCatalog.ablationArms.map(\.name) {
+            let e = abl.config(for: RunKey(variant: arm, seed: 1)).training.esans
+            #expect(e.hardCandidates == 1 && e.easyCandidates == 1 && e.easyProposal == .cluster, "\(arm)")
+        }
         #expect(abl.config(for: RunKey(variant: "primary-only", seed: 1)).training.esans.useSecondary == false)
         let sweep = try PlanCatalog.sweep(base: withIDs, parameter: .lambda, values: ["-0.3", "0.5"], regime: .paper, seeds: [1])
         #expect(sweep.variants.map(\.name) == ["lambda=-0.3", "lambda=0.5"])

@@ -14,7 +14,7 @@ import Datasets
     let batch = BatchRequest(users: [0, 1, 2, 0], positives: [5, 61, 152, 40])
 
     func meanIDs(hardCandidates: Int, easyCandidates: Int) -> (hard: Double, easy: Double, logQ: Bool) {
-        var c = ESANSSampler.Config()
+        var c = ESANSConfig.paperDraws
         c.hard = 2; c.easy = 3; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
         let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         #expect(s.needsScorer == (hardCandidates > 1 || easyCandidates > 1))
@@ -61,7 +61,7 @@ import Datasets
     /// of a negative in each cluster.
     func perItemRates(_ proposal: EasyProposal) -> (small: Double, large: Double, logQSmall: Float, logQLarge: Float) {
         let ctx = SamplingContext(train: Interactions(numUsers: 2, numItems: 200, lists: [[1], [2]]))
-        var c = ESANSSampler.Config()
+        var c = ESANSConfig.paperDraws
         c.hard = 0; c.easy = 4; c.easyProposal = proposal
         let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         let batch = BatchRequest(users: [0, 1], positives: [3, 4])
@@ -100,7 +100,7 @@ import Datasets
     func theSameBatchOnOneOrThreeWorkers(_ variant: Variant) {
         let primary = (0..<120).map { Int32($0 / 20) }, secondary = (0..<120).map { Int32($0 % 4) }
         let ctx = SamplingContext(train: Interactions(numUsers: 5, numItems: 120, lists: [[1, 2], [30], [], [61, 62, 99], [119]]))
-        var c = ESANSSampler.Config()
+        var c = ESANSConfig.paperDraws
         c.hard = 2; c.easy = 4; c.edis = true
         if variant == .semihard { c.lambdaRule = .semihard }
         if variant == .candidates { c.hardCandidates = 3; c.easyCandidates = 2 }
@@ -132,7 +132,7 @@ private struct PositionScorer: CandidateScorer {
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
     /// The paper's ESANS: 3 hard + 4 easy (the tests below index negatives by it), EDIS on.
-    static let threeFour: ESANSSampler.Config = { var c = ESANSSampler.Config(); c.hard = 3; c.easy = 4; c.edis = true; return c }()
+    static let threeFour: ESANSSampler.Config = { var c = ESANSConfig.paperDraws; c.hard = 3; c.easy = 4; c.edis = true; return c }()
 
     @Test func hardAndEasyNegativesFollowTheClusters() {
         let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: Self.threeFour)
@@ -234,7 +234,7 @@ private struct PositionScorer: CandidateScorer {
 @Test func esansBatchesAreReproducibleAndDeclareFilteredNegatives() {
     let primary = (0..<40).map { Int32($0 / 10) }, secondary = (0..<40).map { Int32($0 % 2) }
     let ctx = makeContext([[1, 2, 3], [11, 12], [25], [30, 31, 32]], numItems: 40)
-    var c = ESANSSampler.Config()
+    var c = ESANSConfig.paperDraws
     c.edis = true
     let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     let batch = BatchRequest(users: [0, 1, 2, 3, 0, 1, 2, 3], positives: [4, 13, 26, 33, 0, 14, 27, 34])

@@ -29,7 +29,7 @@ private struct PairScorer: CandidateScorer {
     let primary = (0..<40).map { Int32($0 / 10) }, secondary = (0..<40).map { Int32($0 % 2) }
     let ctx = SamplingContext(train: Interactions(numUsers: 4, numItems: 40, lists: [[1, 2, 3], [11, 12], [25], [30, 31, 32]]))
     let batch = BatchRequest(users: [0, 1, 2, 3, 0], positives: [4, 13, 26, 33, 0])
-    var c = ESANSSampler.Config()
+    var c = ESANSConfig.paperDraws
     c.hard = 3; c.easy = 4; c.edis = true; c.lambdaRule = .semihard; c.lambdaMargin = 0.5
     let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     #expect(s.needsScorer)
@@ -64,7 +64,7 @@ private struct PairScorer: CandidateScorer {
 }
 
 @Test func lambdaRuleRoundTripsAndOldConfigsDecode() throws {
-    var c = ESANSConfig()
+    var c = ESANSConfig.paperDraws
     c.lambdaRule = .semihard; c.lambdaMargin = 0.3
     let back = try JSONDecoder().decode(ESANSConfig.self, from: JSONEncoder().encode(c))
     #expect(back == c)

@@ -14,7 +14,7 @@ import Datasets
     let users: [Int32] = [0, 1, 2, 0, 1, 2, 0, 1], positives: [Int32] = [3, 17, 40, 59, 16, 31, 0, 44]
 
     func draws(hard: Int = 2, easy: Int = 3, hardCandidates: Int = 1, easyCandidates: Int = 1) -> MSACDraws {
-        var c = ESANSConfig()
+        var c = ESANSConfig.paperDraws
         c.hard = hard; c.easy = easy; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
         return MSACDraws(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
     }

@@ -27,6 +27,7 @@ import Codebooks
         t.loss = LossConfig(kind: loss)
         t.validationFraction = 0
         t.refreshClusters = 0
+        t.esans = .paperDraws   // unscored draws: scored candidates are not distributed yet
         t.embeddingL2 = l2
         t.userDropout = dropout
         t.seed = 11

@@ -44,6 +44,8 @@ import TestSupport
         (["compare", "--ablation", "--edis"], ["--edis cannot be combined with --ablation", "the ablation sets EDIS in each arm"]),
         (["compare", "--ablation", "--no-edis"], ["--no-edis cannot be combined with --ablation"]),
         (["compare", "--ablation", "--refresh-clusters", "3"], ["--refresh-clusters cannot be combined with --ablation", "no arm refreshes"]),
+        (["compare", "--ablation", "--hard-candidates", "2"], ["--hard-candidates cannot be combined with --ablation", "one unscored draw per negative"]),
+        (["compare", "--ablation", "--easy-proposal", "item"], ["--easy-proposal cannot be combined with --ablation"]),
         (["sweep", "--param", "lambda", "--values", "0.1", "--no-edis"], ["--no-edis cannot be combined with a sweep of lambda", "turns EDIS on"]),
     ])
     func aSamplerTheExperimentReplacesIsRefused(_ args: [String], _ expected: [String]) throws {

@@ -77,7 +77,7 @@ public final class DistributedTrainer: @unchecked Sendable {
         if tc.loss.kind == .adaptau { return "--distributed: the adaptau loss keeps per-user state across steps; not supported yet" }
         if [.dns, .mixgcf].contains(tc.sampler) { return "--distributed: the \(tc.sampler.rawValue) sampler scores candidates with the model, which needs their rows first; not supported yet" }
         if tc.sampler == .esans && (tc.esans.hardCandidates > 1 || tc.esans.easyCandidates > 1 || tc.esans.scoresPairs) {
-            return "--distributed: ESANS with scored candidates (hard/easy candidates > 1, semi-hard lambda) is not supported yet"
+            return "--distributed: ESANS with scored candidates (hard/easy candidates > 1, the default; semi-hard lambda) is not supported yet: give --hard-candidates 1 --easy-candidates 1"
         }
         if tc.refreshesClusters { return "--distributed does not refresh the ESANS clusters yet: give --refresh-clusters 0" }
         if !tc.extensions.isEmpty { return "--distributed cannot extend a run (--resume --epochs N past the plan) yet" }
