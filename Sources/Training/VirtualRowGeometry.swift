@@ -184,16 +184,23 @@ final class VirtualRowGeometry {
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
     }
 
-    /// out += uCoef * u + sum_t coef[t] * e_t over `d` floats, 16 columns at a time in registers.
+    /// out += uCoef * u + sum_t coef[t] * e_t over `d` floats (every t < Kp).
     func combine(uCoef: Float, _ u: UnsafePointer<Float>, coef: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let count = Kp, vecs = e
+        Self.combine(uCoef: uCoef, u, vectors: UnsafePointer(e), weights: coef, count: Kp, d: d, into: out)
+    }
+
+    /// out += uCoef * u + sum_{j < count} weights[j] * vectors[j] over `d` floats, 16 columns
+    /// at a time in registers, the terms added in order.
+    @inline(__always)
+    static func combine(uCoef: Float, _ u: UnsafePointer<Float>, vectors: UnsafePointer<UnsafePointer<Float>>,
+                        weights: UnsafePointer<Float>, count: Int, d: Int, into out: UnsafeMutablePointer<Float>) {
         var c = 0
         while c + 16 <= d {
             let wu = V8(repeating: uCoef)
             var acc0 = loadV8(out + c).addingProduct(wu, loadV8(u + c))
             var acc1 = loadV8(out + c + 8).addingProduct(wu, loadV8(u + c + 8))
             for j in 0..<count {
-                let w = V8(repeating: coef[j]), x = vecs[j] + c
+                let w = V8(repeating: weights[j]), x = vectors[j] + c
                 acc0 = acc0.addingProduct(w, loadV8(x))
                 acc1 = acc1.addingProduct(w, loadV8(x + 8))
             }
@@ -203,7 +210,7 @@ final class VirtualRowGeometry {
         }
         while c < d {
             var s = out[c] + uCoef * u[c]
-            for j in 0..<count { s += coef[j] * vecs[j][c] }
+            for j in 0..<count { s += weights[j] * vectors[j][c] }
             out[c] = s
             c += 1
         }

@@ -63,35 +63,18 @@ extension VirtualRowGeometry {
         precondition(Kp == 8)
         let nonzero = loadV8(coef) .!= 0
         let z = UnsafePointer(zero)
-        var selected = (z, z, z, z, z, z, z, z)
+        var vectors = (z, z, z, z, z, z, z, z)
         var weights = SIMD8<Float>()
         var n = 0
-        withUnsafeMutableBytes(of: &selected) { raw in
+        withUnsafeMutableBytes(of: &vectors) { raw in
             let x = raw.baseAddress!.assumingMemoryBound(to: UnsafePointer<Float>.self)
             for t in 0..<8 where nonzero[t] { x[n] = e[t]; weights[n] = coef[t]; n += 1 }
         }
         if n == 0 && uCoef == 0 { return }
-        withUnsafeBytes(of: &selected) { raw in
-            let x = raw.baseAddress!.assumingMemoryBound(to: UnsafePointer<Float>.self)
-            var c = 0
-            while c + 16 <= d {
-                let wu = V8(repeating: uCoef)
-                var acc0 = loadV8(out + c).addingProduct(wu, loadV8(u + c))
-                var acc1 = loadV8(out + c + 8).addingProduct(wu, loadV8(u + c + 8))
-                for j in 0..<n {
-                    let w = V8(repeating: weights[j]), p = x[j] + c
-                    acc0 = acc0.addingProduct(w, loadV8(p))
-                    acc1 = acc1.addingProduct(w, loadV8(p + 8))
-                }
-                storeV8(acc0, out + c)
-                storeV8(acc1, out + c + 8)
-                c += 16
-            }
-            while c < d {
-                var s = out[c] + uCoef * u[c]
-                for j in 0..<n { s += weights[j] * x[j][c] }
-                out[c] = s
-                c += 1
+        withUnsafeBytes(of: &vectors) { rv in
+            withUnsafeBytes(of: &weights) { rw in
+                Self.combine(uCoef: uCoef, u, vectors: rv.baseAddress!.assumingMemoryBound(to: UnsafePointer<Float>.self),
+                             weights: rw.baseAddress!.assumingMemoryBound(to: Float.self), count: n, d: d, into: out)
             }
         }
     }
