@@ -48,10 +48,7 @@ public enum PlanCatalog {
                     // The paper's method: clusters fitted once, one unscored draw per negative,
                     // easy negatives drawn per cluster (EDIS is each arm's own).
                     c.training.refreshClusters = 0
-                    let paper = ESANSConfig.paperDraws
-                    c.training.esans.hardCandidates = paper.hardCandidates
-                    c.training.esans.easyCandidates = paper.easyCandidates
-                    c.training.esans.easyProposal = paper.easyProposal
+                    c.training.esans.usePaperDraws()
                     change(&c.training)
                     regime.apply(to: &c.training)
                     return c

@@ -54,11 +54,16 @@ public struct ESANSConfig: Codable, Sendable, Equatable {
     /// The defaults: m_c + m_o = 7 (the `paper` regime's budget), scored candidates, EDIS off.
     public init() {}
 
-    /// The paper's negative draws (Xing et al., WWW 2025): one unscored MSAC draw per
-    /// negative, easy negatives drawn per cluster; the rest (EDIS off) as in the defaults.
+    /// Switches to the paper's negative draws (Xing et al., WWW 2025): one unscored MSAC draw
+    /// per negative, easy negatives drawn per cluster; every other setting is kept.
+    public mutating func usePaperDraws() {
+        hardCandidates = 1; easyCandidates = 1; easyProposal = .cluster
+    }
+
+    /// The defaults with the paper's draws (``usePaperDraws()``), EDIS off.
     public static var paperDraws: ESANSConfig {
         var c = ESANSConfig()
-        c.hardCandidates = 1; c.easyCandidates = 1; c.easyProposal = .cluster
+        c.usePaperDraws()
         return c
     }
 

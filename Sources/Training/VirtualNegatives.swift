@@ -65,11 +65,7 @@ struct RowPass {
         let V = perRow, invTau = net.invTau, table = self.table
         let logits = net.logits.row(b), inverseNorms = net.inverseNorms.data + b * V, dots = net.dots.data + b * V
         row.setVectors(b: b, M: net.M, net.perPositive, net.positives)
-        if row.Kp == 8 {
-            row.computeGram(user: net.users.row(b), pairs: VirtualRowGeometry.sharedRecipePairs({ table[$0] }, first: b * V, count: V))
-        } else {
-            row.computeGram(user: net.users.row(b))
-        }
+        row.computeGram(user: net.users.row(b), recipes: { table[$0] }, first: b * V, count: V)
         @inline(__always) func store(_ v: Int, _ s: Float, _ n2: Float) {
             let n = max(max(n2, 0).squareRoot(), 1e-12)
             let rn = 1 / n
@@ -122,12 +118,10 @@ struct RowPass {
         if !any { return }
         row.setVectors(b: b, M: M, net.perPositive, net.positives)
         let u = UnsafePointer(net.users.row(b))
-        // With Kp = 8, only the coefficients of vectors that share a recipe are nonzero.
-        let combine = Kp == 8 ? row.combineNonzero : row.combine
-        combine(0, u, row.a, userGrad.row(b))
-        if !net.recipes.detachPositive { combine(row.a[0], u, row.c, positiveGrad.row(b)) }
+        row.combine(uCoef: 0, u, coef: row.a, into: userGrad.row(b))
+        if !net.recipes.detachPositive { row.combine(uCoef: row.a[0], u, coef: row.c, into: positiveGrad.row(b)) }
         if let pg = perPositiveGrad {
-            for j in 0..<M { combine(row.a[1 + j], u, row.c + (1 + j) * Kp, pg.row(b * M + j)) }
+            for j in 0..<M { row.combine(uCoef: row.a[1 + j], u, coef: row.c + (1 + j) * Kp, into: pg.row(b * M + j)) }
         }
     }
 }

@@ -87,11 +87,12 @@ final class VirtualRowGeometry {
         if let pp = perPositive { for j in 0..<M { e[1 + j] = UnsafePointer(pp.row(b * M + j)) } }
     }
 
-    /// Computes G and <u, e_t> for the vectors set by ``setVectors``.
-    func computeGram(user u: UnsafePointer<Float>) {
+    /// Computes <u, e_t> and the Gram entries that the recipes `terms(first + v)`, v < `count`,
+    /// read, for the vectors set by ``setVectors``: with Kp = 8 only the pairs of vectors that
+    /// share a recipe (the others zero; see `VirtualRowPairs.swift`), otherwise all of G.
+    func computeGram(user u: UnsafePointer<Float>, recipes terms: (Int) -> RecipeTerms, first: Int, count: Int) {
         if Kp == 8 {
-            for t in 0..<8 { storeV8(Self.dots8(e[t], e, d), gram + 8 * t) }
-            storeV8(Self.dots8(u, e, d), ue)
+            computeGram8(user: u, pairs: Self.sharedRecipePairs(terms, first: first, count: count))
             return
         }
         for t in 0..<K {
@@ -184,9 +185,14 @@ final class VirtualRowGeometry {
         for i in 0..<terms.count { w[Int(terms.source[i]) + 1] = 0 }
     }
 
-    /// out += uCoef * u + sum_t coef[t] * e_t over `d` floats (every t < Kp).
+    /// out += uCoef * u + sum_t coef[t] * e_t over `d` floats (t < Kp; with Kp = 8, the terms
+    /// with a zero coefficient are skipped, which adds the same bits).
     func combine(uCoef: Float, _ u: UnsafePointer<Float>, coef: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        Self.combine(uCoef: uCoef, u, vectors: UnsafePointer(e), weights: coef, count: Kp, d: d, into: out)
+        if Kp == 8 {
+            combineNonzero8(uCoef: uCoef, u, coef: coef, into: out)
+        } else {
+            Self.combine(uCoef: uCoef, u, vectors: UnsafePointer(e), weights: coef, count: Kp, d: d, into: out)
+        }
     }
 
     /// out += uCoef * u + sum_{j < count} weights[j] * vectors[j] over `d` floats, 16 columns

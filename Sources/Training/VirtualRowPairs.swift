@@ -28,9 +28,9 @@ extension VirtualRowGeometry {
         return rows
     }
 
-    /// Like ``computeGram(user:)`` (Kp = 8), but only the entries (t, t') whose bit is set in
-    /// `pairs` (see ``sharedRecipePairs(_:first:count:)``); the others are zero.
-    func computeGram(user u: UnsafePointer<Float>, pairs: SIMD8<UInt8>) {
+    /// <u, e_t> and the Gram entries (t, t') whose bit is set in `pairs` (Kp = 8; see
+    /// ``sharedRecipePairs(_:first:count:)``); the others are zero.
+    func computeGram8(user u: UnsafePointer<Float>, pairs: SIMD8<UInt8>) {
         precondition(Kp == 8)
         storeV8(Self.dots8(u, e, d), ue)
         gram.update(repeating: 0, count: 64)
@@ -57,9 +57,9 @@ extension VirtualRowGeometry {
         }
     }
 
-    /// out += uCoef * u + sum_t coef[t] * e_t, as ``combine(uCoef:_:coef:into:)`` (Kp = 8) but
-    /// over the nonzero coefficients only.
-    func combineNonzero(uCoef: Float, _ u: UnsafePointer<Float>, coef: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    /// out += uCoef * u + sum_t coef[t] * e_t over the nonzero coefficients only (Kp = 8), the
+    /// terms in the order of the dense kernel ``combine(uCoef:_:vectors:weights:count:d:into:)``.
+    func combineNonzero8(uCoef: Float, _ u: UnsafePointer<Float>, coef: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         precondition(Kp == 8)
         let nonzero = loadV8(coef) .!= 0
         let z = UnsafePointer(zero)

@@ -54,8 +54,9 @@ struct CompareCommand: ParsableCommand {
         if ablation, let edis = training.edis {
             throw ValidationError("--\(edis ? "" : "no-")edis cannot be combined with --ablation: the ablation sets EDIS in each arm (on in full ESANS and every arm but \"w/o EDIS\"); leave it out")
         }
-        if ablation, let (flag, _) = [("--hard-candidates", training.hardCandidates), ("--easy-candidates", training.easyCandidates),
-                                      ("--easy-proposal", training.easyProposal.map { _ in 0 })].first(where: { $0.1 != nil }) {
+        let drawOptions = [("--hard-candidates", training.hardCandidates != nil), ("--easy-candidates", training.easyCandidates != nil),
+                           ("--easy-proposal", training.easyProposal != nil)]
+        if ablation, let (flag, _) = drawOptions.first(where: \.1) {
             throw ValidationError("\(flag) cannot be combined with --ablation: the ablation takes the paper's method apart (one unscored draw per negative, easy negatives drawn per cluster); leave it out")
         }
         if ablation, training.refreshClusters != nil {

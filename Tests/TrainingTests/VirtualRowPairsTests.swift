@@ -30,13 +30,19 @@ import Sampling
         let r = recipes(count: 9, &rng)
         let dense = VirtualRowGeometry(K: 8, d: d), sparse = VirtualRowGeometry(K: 8, d: d)
         for g in [dense, sparse] { for t in 0..<8 { g.e[t] = UnsafePointer(e.row(t)) } }
-        dense.computeGram(user: user.row(0))
+        // The dense reference: every entry, by the eight-accumulator kernel.
+        let ue = VirtualRowGeometry.dots8(user.row(0), dense.e, d)
+        for t in 0..<8 {
+            let row = VirtualRowGeometry.dots8(dense.e[t], dense.e, d)
+            for t2 in 0..<8 { dense.gram[8 * t + t2] = row[t2] }
+            dense.ue[t] = ue[t]
+        }
         r.withTable { table in
             let pairs = VirtualRowGeometry.sharedRecipePairs({ table[$0] }, first: 0, count: r.perRow)
             // The positive and the hard negative, and the easy ones among themselves, never across.
             #expect(pairs[0] == 0b11 && pairs[1] == 0b11)
             for t in 2..<8 { #expect(pairs[t] & 0b11 == 0) }
-            sparse.computeGram(user: user.row(0), pairs: pairs)
+            sparse.computeGram(user: user.row(0), recipes: { table[$0] }, first: 0, count: r.perRow)
             for t in 0..<8 {
                 #expect(sparse.ue[t].bitPattern == dense.ue[t].bitPattern)
                 for t2 in 0..<8 {
@@ -73,8 +79,9 @@ import Sampling
                 let start = randomMatrix(2, d, &rng, scale: 1)
                 let a = start.row(0), b = start.row(1)
                 b.update(from: a, count: d)
-                g.combine(uCoef: uCoef, user.row(0), coef: coef, into: a)
-                g.combineNonzero(uCoef: uCoef, user.row(0), coef: coef, into: b)
+                // Dense: every term, zeros included; the geometry's combine skips the zeros.
+                VirtualRowGeometry.combine(uCoef: uCoef, user.row(0), vectors: g.e, weights: coef, count: 8, d: d, into: a)
+                g.combine(uCoef: uCoef, user.row(0), coef: coef, into: b)
                 for c in 0..<d { #expect(a[c].bitPattern == b[c].bitPattern, "mask \(mask), column \(c)") }
             }
         }
