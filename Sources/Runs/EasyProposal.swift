@@ -12,6 +12,11 @@ public enum EasyProposal: String, NamedSetting {
     /// an item uniformly. With a large T_c this is a uniform draw over the items outside the
     /// positive's primary cluster.
     case item
+    /// Each item outside the positive's cluster with its cluster's weight times its training
+    /// frequency^0.75 (PNS's weight): clusters are chosen in proportion to weight times their
+    /// summed item weights, then an item in proportion to its own. Popular items, whose scores
+    /// dominate the full softmax, are drawn more often, and logQ undoes the skew.
+    case popularity
 
     public static var settingName: String { "easy proposal" }
 }

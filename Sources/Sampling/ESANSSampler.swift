@@ -23,13 +23,21 @@ public final class ESANSSampler: NegativeSampler {
     /// The sampler scores with the model when it keeps the best of several candidates per
     /// negative, or sets lambda per pair (the `semihard` rule).
     public var needsScorer: Bool { config.hardCandidates > 1 || config.easyCandidates > 1 || config.scoresPairs }
-    /// Whether negatives carry log q_j: not when the hardest of several candidates is kept (the
-    /// proposal then depends on the model, as DNS's does).
-    var usesLogQ: Bool { logQCorrection && config.hardCandidates <= 1 && config.easyCandidates <= 1 }
+    /// Whether negatives carry log q_j: not when every slot keeps the hardest of several
+    /// candidates (the proposal then depends on the model, as DNS's does). When only the hard
+    /// or only the easy slots are scored, the scored ones get 0, the value of a uniform draw.
+    /// With ``Runs/CandidateSelection/resample`` every slot carries one.
+    var usesLogQ: Bool {
+        logQCorrection && (resamples || (config.hard > 0 && config.hardCandidates <= 1) || (config.easy > 0 && config.easyCandidates <= 1))
+    }
+    /// Whether slots with several candidates keep one by importance resampling.
+    var resamples: Bool { config.candidateSelection == .resample }
     public let config: Config
     /// Whether each hard and easy negative carries log q_j, the log of its draw probability
     /// for this positive relative to a uniform draw (as for the other non-uniform samplers).
     public let logQCorrection: Bool
+    /// The loss's logit scale (1 / its temperature): resampling targets that softmax.
+    public let logitScale: Float
     private let draws: MSACDraws
     private let recipes: EDISRecipes
     private let uniform: UniformSampler?
@@ -37,10 +45,12 @@ public final class ESANSSampler: NegativeSampler {
     /// A sampler over items with semantic IDs `ids` (one per item of the catalogue);
     /// `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
     /// `sharedUniform` uniform negatives are shared by each batch (the `production` regime).
+    /// `logitScale` is the loss's (1 / temperature), for ``Runs/CandidateSelection/resample``.
     public init(context: SamplingContext, ids: SemanticIDs, centroidDistances: Matrix?, config: Config,
-                sharedUniform: Int = 0, logQCorrection: Bool = true) {
+                sharedUniform: Int = 0, logQCorrection: Bool = true, logitScale: Float = 1) {
         self.config = config
         self.logQCorrection = logQCorrection
+        self.logitScale = logitScale
         draws = MSACDraws(context: context, ids: ids, centroidDistances: centroidDistances, config: config)
         recipes = EDISRecipes(config: config)
         uniform = sharedUniform > 0 ? UniformSampler(context: context, shared: sharedUniform, perPositive: 0) : nil
@@ -99,12 +109,30 @@ public final class ESANSSampler: NegativeSampler {
         let scratch = EDISRecipes.Scratch(easy: config.easy)
         var clusters = [Int32](repeating: 0, count: M), chosenScore = [Float](repeating: 0, count: hard)
         var lambdas = [Float](repeating: 0, count: semihard ? hard : 0)
+        let resample = resamples && !scores.isEmpty, a = logitScale
+        var slotLogQ = [Float](repeating: 0, count: M), weights = [Float](repeating: 0, count: resample ? C : 0)
         for (i, b) in rows.enumerated() {
             @inline(__always) func score(_ j: Int) -> Float { scores[b * perRow + 1 + j] }
+            var rng = drawn.streams[i]
             for m in 0..<M {
                 let (first, count) = draws.slot(m)
                 var best = first
-                if count > 1, !scores.isEmpty {
+                if count > 1, resample {
+                    // Importance resampling: log-weight z_k - log(n q_k); keep k in proportion to
+                    // its weight; its logQ makes its logit the slot's partition estimate.
+                    var top = -Float.infinity
+                    for j in first..<(first + count) {
+                        let lq = draws.slotLogProposal(positive: positives[b], item: drawn.items[i * C + j], cluster: drawn.clusters[i * C + j])
+                        weights[j] = a * score(j) - lq
+                        top = max(top, weights[j])
+                    }
+                    var total: Float = 0
+                    for j in first..<(first + count) { weights[j] = expf(weights[j] - top); total += weights[j] }
+                    var r = rng.unitFloat() * total
+                    best = first + count - 1
+                    for j in first..<(first + count) { r -= weights[j]; if r < 0 { best = j; break } }
+                    slotLogQ[m] = a * score(best) - (top + logf(total / Float(count)))
+                } else if count > 1, !scores.isEmpty {
                     for j in (first + 1)..<(first + count) where score(j) > score(best) { best = j }
                 }
                 out.negatives.append(drawn.items[i * C + best])
@@ -117,10 +145,16 @@ public final class ESANSSampler: NegativeSampler {
                     lambdas[m] = LambdaRule.semihardLambda(positive: scores[b * perRow], hard: chosenScore[m], margin: config.lambdaMargin)
                 }
             }
-            var rng = drawn.streams[i]
             recipes.append(row: b, easyClusters: clusters[hard...], hardLambdas: semihard ? lambdas : nil, to: &out.recipes,
                            scratch: scratch, rng: &rng)
-            if withLogQ { draws.logProposal(positive: positives[b], clusters: clusters[...], into: &out.logQ) }
+            if withLogQ {
+                draws.logProposal(positive: positives[b], items: out.negatives[(out.negatives.count - M)...], clusters: clusters[...],
+                                  scored: !scores.isEmpty, into: &out.logQ)
+                if resample {
+                    let base = out.logQ.count - M
+                    for m in 0..<M where draws.slot(m).count > 1 { out.logQ[base + m] = slotLogQ[m] }
+                }
+            }
         }
         return out
     }

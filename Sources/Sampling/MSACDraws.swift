@@ -24,8 +24,11 @@ struct MSACDraws {
     private let train: Interactions
     private let numItems: Int
     /// log q of a negative in the positive's own primary cluster (per positive), and of one in
-    /// another cluster (per pair of primary clusters); see ``logProposal(positive:clusters:into:)``.
+    /// another cluster (per pair of primary clusters); see ``logProposal(positive:items:clusters:scored:into:)``.
     private let logQHard: [Float], logQEasy: [Float]
+    /// log(n q) of one draw of a hard slot (per positive) and of an easy slot (per pair of
+    /// primary clusters, plus the item's ``SemanticClusterTables/logShare`` when weighted).
+    private let slotLogQHard: [Float], slotLogQEasy: [Float]
 
     /// Draws over items with semantic IDs `ids` (one per item of the catalogue);
     /// `centroidDistances` is the `kp x kp` matrix of primary-centroid distances.
@@ -37,10 +40,12 @@ struct MSACDraws {
         easyCandidates = max(1, config.easyCandidates)
         tables = SemanticClusterTables(ids: ids, excludeOwnCell: config.useSecondary,
                                        centroidDistances: centroidDistances, temperature: config.clusterTemperature,
-                                       sizeWeighted: config.easyProposal == .item)
+                                       sizeWeighted: config.easyProposal == .item,
+                                       itemWeights: config.easyProposal == .popularity ? Self.popularityWeights(context.itemCounts) : nil)
         train = context.train
         numItems = context.numItems
         (logQHard, logQEasy) = Self.logProposalTables(tables, hard: hard, easy: easy, numItems: numItems)
+        (slotLogQHard, slotLogQEasy) = Self.logProposalTables(tables, hard: 1, easy: 1, numItems: numItems, perSlot: true)
     }
 
     /// Negative slots per row.
@@ -128,26 +133,53 @@ struct MSACDraws {
     /// Appends log q_j for each of a row's kept negatives to `out`: the probability that one of
     /// the row's `hard + easy` draws is j, (m_c q_hard(j) + m_o q_easy(j)) / (m_c + m_o), where
     /// q_hard is uniform over the positive's primary cluster minus its own cell and q_easy(j) =
-    /// w_p(c1(j)) / |P_c1(j)|. Rejected draws (the user's training items) are ignored, as in the
-    /// other samplers. The value is relative to a uniform draw, log(n q_j), so that, as in UNS, a
-    /// uniform proposal gets no correction and the virtual negatives keep their weight next to
-    /// the real ones. `clusters` holds the primary cluster of each negative, as drawn.
-    func logProposal(positive pos: Int32, clusters: ArraySlice<Int32>, into out: inout [Float]) {
+    /// w_p(c1(j)) s(j), with s(j) = 1 / |P_c1(j)| (uniform members) or j's share of its
+    /// cluster's item weights (``Runs/EasyProposal/popularity``). Rejected draws (the user's
+    /// training items) are ignored, as in the other samplers. The value is relative to a
+    /// uniform draw, log(n q_j), so that, as in UNS, a uniform proposal gets no correction and
+    /// the virtual negatives keep their weight next to the real ones. `items` and `clusters`
+    /// hold each kept negative and its primary cluster, as drawn. When `scored`, a slot with
+    /// several candidates kept the one the model scored highest: its proposal is the model's,
+    /// unknown here, and it gets 0, the value of a uniform draw.
+    func logProposal(positive pos: Int32, items: ArraySlice<Int32>, clusters: ArraySlice<Int32>, scored: Bool, into out: inout [Float]) {
         let kp = tables.clusters
         let p = Int(tables.primary[Int(pos)])
-        for q in clusters { out.append(Int(q) == p ? logQHard[Int(pos)] : logQEasy[p * kp + Int(q)]) }
+        for (m, (j, q)) in zip(items, clusters).enumerated() {
+            if scored && slot(m).count > 1 { out.append(0); continue }
+            if Int(q) == p { out.append(logQHard[Int(pos)]); continue }
+            out.append(logQEasy[p * kp + Int(q)] + (tables.weightedMembers ? tables.logShare[Int(j)] : 0))
+        }
     }
 
-    /// The two cases of ``logProposal(positive:clusters:into:)`` as tables: per positive, for a
+    /// log(n q(j)) of one draw of slot kind `hard` or easy for `positive` (the proposal of
+    /// that slot alone, not the row's mix), for the candidate `item` drawn in primary cluster
+    /// `cluster`. A hard slot that fell back to an easy draw is counted as easy.
+    @inline(__always) func slotLogProposal(positive pos: Int32, item: Int32, cluster q: Int32) -> Float {
+        let p = Int(tables.primary[Int(pos)])
+        if Int(q) == p { return slotLogQHard[Int(pos)] }
+        return slotLogQEasy[p * tables.clusters + Int(q)] + (tables.weightedMembers ? tables.logShare[Int(item)] : 0)
+    }
+
+    /// PNS's item weights, training frequency^0.75, with an unseen item counted as 0.5.
+    static func popularityWeights(_ counts: [Int]) -> [Double] { counts.map { pow(max(Double($0), 0.5), 0.75) } }
+
+    /// The two cases of ``logProposal(positive:items:clusters:scored:into:)`` as tables: per positive, for a
     /// negative of its own primary cluster, and per (primary of the positive, primary of the
     /// negative) otherwise.
-    private static func logProposalTables(_ t: SemanticClusterTables, hard: Int, easy: Int, numItems: Int) -> (hard: [Float], easy: [Float]) {
-        let mc = Double(hard), mo = Double(easy), M = mc + mo, n = Double(numItems), kp = t.clusters
+    /// With `perSlot`, `hard` and `easy` are ignored: each table then holds one slot's own
+    /// proposal (as if that slot were the only kind).
+    private static func logProposalTables(_ t: SemanticClusterTables, hard: Int, easy: Int, numItems: Int,
+                                          perSlot: Bool = false) -> (hard: [Float], easy: [Float]) {
+        let mc = perSlot ? 1 : Double(hard), mo = perSlot ? 1 : Double(easy), M = perSlot ? 1 : mc + mo
+        let n = Double(numItems), kp = t.clusters
         func logScaled(_ expected: Double) -> Float { Float(log(max(expected / M * n, 1e-12))) }
         let hardTable = (0..<numItems).map { i in logScaled(mc / Double(t.hardSetSize(i))) }
         var easyTable = [Float](repeating: logScaled(0), count: kp * kp)
         for p in 0..<kp where t.hasEasy[p] {
-            for q in 0..<kp where q != p { easyTable[p * kp + q] = logScaled(mo * t.easyWeight[p * kp + q] / Double(t.size(of: q))) }
+            // With weighted members an item's share of its cluster is added per item.
+            for q in 0..<kp where q != p {
+                easyTable[p * kp + q] = logScaled(mo * t.easyWeight[p * kp + q] / (t.weightedMembers ? 1 : Double(t.size(of: q))))
+            }
         }
         return (hardTable, easyTable)
     }

@@ -24,13 +24,26 @@ final class SemanticClusterTables: @unchecked Sendable {
     /// cluster p has any non-empty other cluster.
     let easyProbability: UnsafeMutableBufferPointer<Float>, easyAlias: UnsafeMutableBufferPointer<Int32>
     let easyWeight: UnsafeMutableBufferPointer<Double>, hasEasy: UnsafeMutableBufferPointer<Bool>
+    /// Whether an easy negative is drawn inside its cluster by item weight (an alias table per
+    /// cluster, stored in `members` order with aliases local to the cluster) or uniformly.
+    let weightedMembers: Bool
+    let memberProbability: UnsafeMutableBufferPointer<Float>, memberAlias: UnsafeMutableBufferPointer<Int32>
+    /// Per item: the log of its probability in a draw from its own cluster (log 1/size when
+    /// members are drawn uniformly).
+    let logShare: UnsafeMutableBufferPointer<Float>
 
     /// Tables for items with semantic IDs `ids` (their grouping by primary then secondary
     /// code, ``Codebooks/SemanticIDs/sortedItems``, is the draw order). Easy clusters are
     /// weighted by softmax(-dist(C_p, C_q) / temperature), uniformly when `centroidDistances`
     /// is nil, and also by their sizes when `sizeWeighted` (``Runs/EasyProposal/item``).
+    /// With `itemWeights` (one positive weight per item, ``Runs/EasyProposal/popularity``) a
+    /// cluster is weighted by the sum of its items' weights instead of its size, and an item is
+    /// drawn inside its cluster in proportion to its weight.
     /// Clusters past the largest code in use are left out.
-    init(ids: SemanticIDs, excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float, sizeWeighted: Bool = false) {
+    init(ids: SemanticIDs, excludeOwnCell: Bool, centroidDistances: Matrix?, temperature: Float, sizeWeighted: Bool = false,
+         itemWeights: [Double]? = nil) {
+        precondition(itemWeights.map { $0.count == ids.primary.count && $0.allSatisfy { $0 > 0 && $0.isFinite } } ?? true,
+                     "one positive, finite weight per item")
         let codes = ids.primary, secondary = ids.secondary
         let n = codes.count
         let kp = Int(codes.max() ?? 0) + 1
@@ -55,6 +68,24 @@ final class SemanticClusterTables: @unchecked Sendable {
         }
         cellOffset = Self.buffer(offset)
         cellSize = Self.buffer(size)
+        // Inside each cluster: an alias table over its members' weights, or uniform draws.
+        weightedMembers = itemWeights != nil
+        var clusterMass = [Double](repeating: 0, count: kp), share = [Float](repeating: 0, count: n)
+        var memberProb = [Float](repeating: 1, count: weightedMembers ? n : 0), memberAl = [Int32](repeating: 0, count: weightedMembers ? n : 0)
+        for q in 0..<kp {
+            let run = Int(starts[q])..<Int(starts[q + 1])
+            guard !run.isEmpty else { continue }
+            let w = run.map { itemWeights?[Int(order[$0])] ?? 1 }
+            clusterMass[q] = w.reduce(0, +)
+            let table = AliasTable(weights: w)
+            for (k, i) in run.enumerated() {
+                share[Int(order[i])] = Float(log(table.weights[k]))
+                if weightedMembers { memberProb[i] = table.probability[k]; memberAl[i] = table.alias[k] }
+            }
+        }
+        memberProbability = Self.buffer(memberProb)
+        memberAlias = Self.buffer(memberAl)
+        logShare = Self.buffer(share)
         var prob = [Float](repeating: 1, count: kp * kp), alias = [Int32](repeating: 0, count: kp * kp)
         var weight = [Double](repeating: 0, count: kp * kp), has = [Bool](repeating: false, count: kp)
         for p in 0..<kp {
@@ -65,7 +96,8 @@ final class SemanticClusterTables: @unchecked Sendable {
             let nearest = dist.min() ?? 0
             var w = [Double](repeating: 0, count: kp)
             for (q, d) in zip(others, dist) {
-                w[q] = exp(-(d - nearest) / Double(temperature)) * (sizeWeighted ? Double(starts[q + 1] - starts[q]) : 1)
+                let mass = itemWeights != nil ? clusterMass[q] : sizeWeighted ? Double(starts[q + 1] - starts[q]) : 1
+                w[q] = exp(-(d - nearest) / Double(temperature)) * mass
             }
             let table = AliasTable(weights: w)
             for q in 0..<kp {
@@ -84,6 +116,7 @@ final class SemanticClusterTables: @unchecked Sendable {
     deinit {
         primary.deallocate(); members.deallocate(); start.deallocate(); cellOffset.deallocate(); cellSize.deallocate()
         easyProbability.deallocate(); easyAlias.deallocate(); easyWeight.deallocate(); hasEasy.deallocate()
+        memberProbability.deallocate(); memberAlias.deallocate(); logShare.deallocate()
     }
 
     /// Items in cluster `p`.
@@ -111,9 +144,13 @@ final class SemanticClusterTables: @unchecked Sendable {
                             count: clusters, &rng))
     }
 
-    /// A uniform member of cluster `q`.
+    /// A member of cluster `q`: by item weight when the tables have weights, else uniformly.
     @inline(__always) func drawMember(_ q: Int, _ rng: inout RandomSource) -> Int32 {
-        members[Int(start[q]) + rng.below(size(of: q))]
+        let first = Int(start[q])
+        guard weightedMembers else { return members[first + rng.below(size(of: q))] }
+        let k = AliasTable.draw(probability: memberProbability.baseAddress! + first, alias: memberAlias.baseAddress! + first,
+                                count: size(of: q), &rng)
+        return members[first + Int(k)]
     }
 
     private static func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {

@@ -170,6 +170,7 @@ public final class ClusterRefresher {
     public func sampler(_ config: TrainConfig, context: SamplingContext) -> NegativeSampler {
         ESANSSampler(context: context, ids: ids,
                      centroidDistances: primaryCentroids.map(CascadedCodebooks.squaredDistances), config: config.esans,
-                     sharedUniform: config.sharedNegatives, logQCorrection: config.logQCorrection)
+                     sharedUniform: config.sharedNegatives, logQCorrection: config.logQCorrection,
+                     logitScale: 1 / config.loss.resolvedTemperature)
     }
 }

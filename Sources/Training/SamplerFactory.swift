@@ -38,7 +38,8 @@ public enum SamplerFactory {
                 notes.append("esans: no msac.safetensors beside the semantic IDs (or random clusters): easy clusters drawn uniformly")
             }
             return ESANSSampler(context: context, ids: ids, centroidDistances: distances,
-                                config: config.esans, sharedUniform: config.sharedNegatives, logQCorrection: logQ)
+                                config: config.esans, sharedUniform: config.sharedNegatives, logQCorrection: logQ,
+                                logitScale: 1 / config.loss.resolvedTemperature)
         case .uns: return UniformSampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives)
         case .pns: return PopularitySampler(context: context, shared: config.sharedNegatives, perPositive: config.perPositiveNegatives, logQCorrection: logQ)
         case .inbatch:

@@ -55,7 +55,7 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--\(edis ? "" : "no-")edis cannot be combined with --ablation: the ablation sets EDIS in each arm (on in full ESANS and every arm but \"w/o EDIS\"); leave it out")
         }
         let drawOptions = [("--hard-candidates", training.hardCandidates != nil), ("--easy-candidates", training.easyCandidates != nil),
-                           ("--easy-proposal", training.easyProposal != nil)]
+                           ("--easy-proposal", training.easyProposal != nil), ("--candidate-selection", training.candidateSelection != nil)]
         if ablation, let (flag, _) = drawOptions.first(where: \.1) {
             throw ValidationError("\(flag) cannot be combined with --ablation: the ablation takes the paper's method apart (one unscored draw per negative, easy negatives drawn per cluster); leave it out")
         }

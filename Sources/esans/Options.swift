@@ -134,7 +134,8 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: help("ESANS: candidates drawn per hard negative, the one the model scores highest kept (DNS inside the primary cluster; 1 = off).", default: e.hardCandidates)) var hardCandidates: Int?
     @Option(help: help("ESANS: candidates drawn per easy negative, the highest-scoring kept (1 = off).", default: e.easyCandidates)) var easyCandidates: Int?
     @Option(help: help("ESANS: temperature of the softmax over centroid distances for easy clusters.", default: e.clusterTemperature)) var clusterTemperature: Float?
-    @Option(help: help("ESANS: how easy negatives are drawn from the other clusters: \(EasyProposal.acceptedNames) (cluster: a cluster by the softmax, then an item uniformly, as in the paper; item: clusters weighted by their sizes too, so that each item counts).", default: e.easyProposal.rawValue)) var easyProposal: EasyProposal?
+    @Option(help: help("ESANS: how easy negatives are drawn from the other clusters: \(EasyProposal.acceptedNames) (cluster: a cluster by the softmax, then an item uniformly, as in the paper; item: clusters weighted by their sizes too, so that each item counts; popularity: items weighted by training frequency^0.75 as in PNS, with logQ).", default: e.easyProposal.rawValue)) var easyProposal: EasyProposal?
+    @Option(help: help("ESANS: how one of a slot's scored candidates is kept: \(CandidateSelection.acceptedNames) (hardest: the top score, DNS inside the MSAC proposal; resample: importance resampling toward the loss's softmax, with its logQ).", default: e.candidateSelection.rawValue)) var candidateSelection: CandidateSelection?
     @Flag(inversion: .prefixedNo, help: "ESANS: EDIS's virtual negatives (mixes of sampled negatives, and of the positive with hard ones) on or off (default: off; on the default loss they cost accuracy on validation, see the README).") var edis: Bool?
     @Flag(help: "ESANS ablation: no simple interpolation.") var noSimpleInterp = false
     @Flag(help: "ESANS ablation: no hard interpolation.") var noHardInterp = false
@@ -205,6 +206,7 @@ struct TrainingOptions: ParsableArguments {
         set(lambdaMargin, \.esans.lambdaMargin)
         set(clusterTemperature, \.esans.clusterTemperature)
         set(easyProposal, \.esans.easyProposal)
+        set(candidateSelection, \.esans.candidateSelection)
         set(edis, \.esans.edis)
         if noSimpleInterp { c.training.esans.simpleInterpolation = false }
         if noHardInterp { c.training.esans.hardInterpolation = false }
@@ -245,6 +247,7 @@ extension SamplerKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
 extension LambdaRule: ExpressibleByArgument {}
 extension EasyProposal: ExpressibleByArgument {}
+extension CandidateSelection: ExpressibleByArgument {}
 extension BudgetRegime: ExpressibleByArgument {}
 extension SweepParameter: ExpressibleByArgument {}
 extension BaselineMethod: ExpressibleByArgument {}

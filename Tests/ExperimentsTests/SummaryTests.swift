@@ -82,9 +82,10 @@ import Training
         for arm in PlanCatalog.ablationArms.map(\.name) {
             #expect(abl.config(for: RunKey(variant: arm, seed: 1)).training.refreshClusters == 0, "\(arm)")
         }
-        // Scored candidates and the per-item easy draw are the defaults; every arm takes the
-        // paper's unscored, per-cluster draws.
-        #expect(base.training.esans.hardCandidates == 4 && base.training.esans.easyCandidates == 4 && base.training.esans.easyProposal == .item)
+        // Resampled candidates and the popularity-weighted easy draw are the defaults; every arm
+        // takes the paper's unscored, per-cluster draws.
+        let e = base.training.esans
+        #expect(e.hardCandidates == 4 && e.easyCandidates == 4 && e.easyProposal == .popularity && e.candidateSelection == .resample)
         for arm in PlanCatalog.ablationArms.map(\.name) {
             let e = abl.config(for: RunKey(variant: arm, seed: 1)).training.esans
             #expect(e.hardCandidates == 1 && e.easyCandidates == 1 && e.easyProposal == .cluster, "\(arm)")

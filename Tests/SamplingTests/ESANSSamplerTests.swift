@@ -13,16 +13,21 @@ import Datasets
     let ctx = SamplingContext(train: Interactions(numUsers: 3, numItems: 200, lists: [[1, 2], [60], [150, 151]]))
     let batch = BatchRequest(users: [0, 1, 2, 0], positives: [5, 61, 152, 40])
 
-    func meanIDs(hardCandidates: Int, easyCandidates: Int) -> (hard: Double, easy: Double, logQ: Bool) {
+    /// Mean item id kept in the hard and in the easy slots, whether the batches carry logQ,
+    /// and whether every scored slot's logQ is 0 while some unscored slot's is not.
+    func meanIDs(hardCandidates: Int, easyCandidates: Int) -> (hard: Double, easy: Double, logQ: Bool, scoredAtZero: Bool) {
         var c = ESANSConfig.paperDraws
-        c.hard = 2; c.easy = 3; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates
+        c.hard = 2; c.easy = 3; c.hardCandidates = hardCandidates; c.easyCandidates = easyCandidates; c.candidateSelection = .hardest
         let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
         #expect(s.needsScorer == (hardCandidates > 1 || easyCandidates > 1))
         var rng = RandomSource(seed: 5)
-        var hard = 0.0, easy = 0.0, n = 0, logQ = false
+        var hard = 0.0, easy = 0.0, n = 0, logQ = false, scoredNonzero = false, unscoredNonzero = false
         for _ in 0..<200 {
             let out = s.sample(batch, scorer: IdentityScorer(), rng: &rng)
             logQ = logQ || !out.perPositiveLogQ.isEmpty
+            for (k, q) in out.perPositiveLogQ.enumerated() where q != 0 {
+                if (k % 5 < 2 ? hardCandidates : easyCandidates) > 1 { scoredNonzero = true } else { unscoredNonzero = true }
+            }
             for b in 0..<batch.count {
                 let pos = Int(batch.positives[b])
                 for m in 0..<5 {
@@ -34,14 +39,16 @@ import Datasets
                 n += 1
             }
         }
-        return (hard / Double(2 * n), easy / Double(3 * n), logQ)
+        return (hard / Double(2 * n), easy / Double(3 * n), logQ, !scoredNonzero && unscoredNonzero)
     }
 
     @Test func keepingTheHardestRaisesTheScoresAndDropsLogQ() {
         let plain = meanIDs(hardCandidates: 1, easyCandidates: 1)
         let hard4 = meanIDs(hardCandidates: 4, easyCandidates: 1)
         let both4 = meanIDs(hardCandidates: 4, easyCandidates: 4)
-        #expect(plain.logQ && !hard4.logQ && !both4.logQ, "a model-dependent proposal has no logQ")
+        #expect(plain.logQ && !both4.logQ, "a model-dependent proposal has no logQ")
+        // Scored hard slots get 0 (a uniform draw's value); the unscored easy ones keep theirs.
+        #expect(hard4.logQ && hard4.scoredAtZero)
         // Within a 50-item cluster the best of 4 uniform draws sits well above a single draw's mean.
         #expect(hard4.hard > plain.hard + 8, "hard: \(hard4.hard) vs \(plain.hard)")
         #expect(abs(hard4.easy - plain.easy) < 6, "easy slots unchanged: \(hard4.easy) vs \(plain.easy)")
@@ -91,20 +98,64 @@ import Datasets
     }
 }
 
+/// `--easy-proposal popularity`: inside the other clusters an item is drawn in proportion to
+/// its training frequency^0.75, clusters in proportion to their items' summed weights, and logQ
+/// follows each item's own probability.
+@Suite struct PopularityEasyProposalTests {
+    @Test func drawsFollowFrequencyToThe075AndLogQFollowsTheDraws() {
+        // Cluster 0: items 0..<10 (the positives'), cluster 1: 10..<50, cluster 2: 50..<200.
+        let primary = (0..<200).map { Int32($0 < 10 ? 0 : $0 < 50 ? 1 : 2) }, secondary = (0..<200).map { Int32($0 % 2) }
+        // Item 12 is seen 4 times and item 60 once in training (users 0-3); users 4 and 5 ask.
+        let lists: [[Int32]] = [[12, 60], [12], [12], [12], [1], [2]]
+        let ctx = SamplingContext(train: Interactions(numUsers: 6, numItems: 200, lists: lists))
+        var c = ESANSConfig.paperDraws
+        c.hard = 0; c.easy = 4; c.easyProposal = .popularity
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c)
+        let batch = BatchRequest(users: [4, 5], positives: [3, 4])
+        var rng = RandomSource(seed: 13)
+        var count = [Double](repeating: 0, count: 200), logQ = [Float](repeating: .nan, count: 200)
+        for _ in 0..<6000 {
+            let out = s.sample(batch, scorer: nil, rng: &rng)
+            for (k, it) in out.perPositive.enumerated() {
+                #expect(primary[Int(it)] != 0, "never the positive's cluster")
+                count[Int(it)] += 1
+                logQ[Int(it)] = out.perPositiveLogQ[k]
+            }
+        }
+        let unseen = pow(0.5, 0.75)
+        let rest1 = (13..<50).map { count[$0] }.reduce(0, +) / 37, rest2 = (61..<200).map { count[$0] }.reduce(0, +) / 139
+        // Per item: (4 / 0.5)^0.75 = 4.76 and (1 / 0.5)^0.75 = 1.68 times an unseen item's rate.
+        #expect(abs(count[12] / rest1 - pow(8, 0.75)) < 0.35, "\(count[12] / rest1)")
+        #expect(abs(count[60] / rest2 - pow(2, 0.75)) < 0.2, "\(count[60] / rest2)")
+        #expect(abs(rest1 / rest2 - 1) < 0.06, "unseen items are equally likely in either cluster")
+        // Clusters in proportion to their summed weights.
+        let mass1 = 39 * unseen + pow(4, 0.75), mass2 = 149 * unseen + 1
+        let drawn1 = (10..<50).map { count[$0] }.reduce(0, +), drawn2 = (50..<200).map { count[$0] }.reduce(0, +)
+        #expect(abs(drawn1 / drawn2 - mass1 / mass2) < 0.02, "\(drawn1 / drawn2) vs \(mass1 / mass2)")
+        // logQ = log(n q_j): n = 200, q_j = w_j / (mass1 + mass2) with equal cluster weights.
+        #expect(abs(Double(logQ[12]) - log(200 * pow(4, 0.75) / (mass1 + mass2))) < 1e-4, "\(logQ[12])")
+        #expect(abs(Double(logQ[13]) - log(200 * unseen / (mass1 + mass2))) < 1e-4)
+        #expect(abs(Double(logQ[60] - logQ[61]) - 0.75 * log(2.0)) < 1e-4)
+    }
+}
+
 /// ESANS runs on the worker pool its caller passes, and its batches do not depend on it.
 @Suite struct ESANSWorkerPoolTests {
-    /// Fixed lambda, semi-hard lambda (scored pairs), the hardest of several candidates.
-    enum Variant: Sendable { case fixed, semihard, candidates }
+    /// Fixed lambda, semi-hard lambda (scored pairs), the hardest of several candidates, and
+    /// several candidates resampled (which draws from each row's stream).
+    enum Variant: Sendable { case fixed, semihard, candidates, resampled }
 
-    @Test(arguments: [Variant.fixed, .semihard, .candidates])
+    @Test(arguments: [Variant.fixed, .semihard, .candidates, .resampled])
     func theSameBatchOnOneOrThreeWorkers(_ variant: Variant) {
         let primary = (0..<120).map { Int32($0 / 20) }, secondary = (0..<120).map { Int32($0 % 4) }
         let ctx = SamplingContext(train: Interactions(numUsers: 5, numItems: 120, lists: [[1, 2], [30], [], [61, 62, 99], [119]]))
         var c = ESANSConfig.paperDraws
         c.hard = 2; c.easy = 4; c.edis = true
         if variant == .semihard { c.lambdaRule = .semihard }
-        if variant == .candidates { c.hardCandidates = 3; c.easyCandidates = 2 }
-        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c, sharedUniform: 5)
+        if variant == .candidates || variant == .resampled { c.hardCandidates = 3; c.easyCandidates = 2 }
+        c.candidateSelection = variant == .resampled ? .resample : .hardest
+        let s = ESANSSampler(context: ctx, ids: semanticIDs(primary, secondary), centroidDistances: nil, config: c, sharedUniform: 5,
+                             logitScale: 5)
         let batch = BatchRequest(users: (0..<37).map { Int32($0 % 5) }, positives: (0..<37).map { Int32(($0 * 7) % 120) })
         let one = WorkerPool(threads: 1), three = WorkerPool(threads: 3)
         var r1 = RandomSource(seed: 9), r3 = RandomSource(seed: 9)

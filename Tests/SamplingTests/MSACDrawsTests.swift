@@ -64,7 +64,7 @@ import Datasets
         let d = draws()
         var logQ: [Float] = []
         // Positive 3 (cluster 0, cell of secondary 0: 5 items): a hard negative, then one of cluster 2.
-        d.logProposal(positive: 3, clusters: [0, 2], into: &logQ)
+        d.logProposal(positive: 3, items: [6, 31], clusters: [0, 2], scored: false, into: &logQ)
         #expect(logQ.count == 2)
         // q_hard = m_c / M / |cluster minus cell| = 2/5/10; q_easy = m_o / M * (1/3) / 15.
         #expect(abs(logQ[0] - Float(log(60 * 2.0 / 5 / 10))) < 1e-5)

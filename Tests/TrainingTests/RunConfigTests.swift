@@ -59,7 +59,7 @@ import Sampling
         (#""kind" : "softmax""#, #""kind" : "hinge""#, "training.loss.kind", "softmax, bsl, ccl, adaptau, bpr"),
         (#""lrSchedule" : "cosine""#, #""lrSchedule" : "step""#, "training.lrSchedule", "constant, cosine, linear, plateau"),
         (#""lambdaRule" : "fixed""#, #""lambdaRule" : "adaptive""#, "training.esans.lambdaRule", "fixed, semihard"),
-        (#""easyProposal" : "item""#, #""easyProposal" : "popular""#, "training.esans.easyProposal", "cluster, item"),
+        (#""easyProposal" : "popularity""#, #""easyProposal" : "popular""#, "training.esans.easyProposal", "cluster, item, popularity"),
     ])
     func unknownSettingValuesInConfigJSONAreNamed(_ original: String, _ replacement: String, _ setting: String, _ accepted: String) throws {
         var source = RunConfig.DataSource(path: "/nowhere")

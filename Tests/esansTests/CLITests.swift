@@ -82,7 +82,7 @@ struct CLI {
         (["train", "--format", "parquet"], "--format", "lightgcn"),
         (["train", "--split", "half"], "--split", "time:RATIO"),
         (["train", "--lambda-rule", "adaptive"], "--lambda-rule", "semihard"),
-        (["train", "--easy-proposal", "popular"], "--easy-proposal", "cluster, item"),
+        (["train", "--easy-proposal", "popular"], "--easy-proposal", "cluster, item, popularity"),
         (["compare", "--regime", "huge"], "--regime", "production"),
         (["compare", "--samplers", "uns,random"], "--samplers", "mixgcf"),
         (["sweep", "--param", "depth", "--values", "1"], "--param", "lambda"),
