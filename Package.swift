@@ -36,7 +36,7 @@ let package = Package(
         // Floor 2: readers, id maps, splits, fetch.
         .target(name: "Datasets", dependencies: ["NumCore"], swiftSettings: fastMath),
         // Floor 2: layers with explicit forward/backward, towers, Adam, checkpoints.
-        .target(name: "Models", dependencies: ["NumCore"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["NumCore", "CPrefetch"], swiftSettings: fastMath),
         // Floor 2: what a run is on disk: settings (RunConfig and its typed parts), the metrics
         // log, embedding export. Plain data: training, serving and the harness all read it.
         .target(name: "Runs", dependencies: ["NumCore", "Datasets", "Models"], swiftSettings: fastMath),
@@ -48,6 +48,10 @@ let package = Package(
         // (no mpi.h needed to build, no libmpi needed to run single-process).
         // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
         .target(name: "CMPI", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Floor 1: a cache prefetch hint for the row gathers of model-scored samplers (Swift cannot
+        // call the compiler builtin; header-only, no library).
+        // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
+        .target(name: "CPrefetch", swiftSettings: []),
         // Floor 2: the Communicator protocol (rank, size, collectives) with single-process,
         // threads-as-ranks and MPI implementations; how this process was launched.
         .target(name: "Collectives", dependencies: ["CMPI"], swiftSettings: fastMath),
