@@ -65,7 +65,7 @@ import Models
     @Test(arguments: [
         (#"{"training": {"epoch": 3}}"#, "training.epoch", "is not a setting esans knows (accepted in training: batchSize,"),
         (#"{"modle": {}}"#, "modle", "is not a setting esans knows (accepted: data, features, model, optimizer, training)"),
-        (#"{"training": {"esans": {"lamda": 0.2}}}"#, "training.esans.lamda", "accepted in training.esans: clusterTemperature, easy,"),
+        (#"{"training": {"esans": {"lamda": 0.2}}}"#, "training.esans.lamda", "accepted in training.esans: candidateSelection, clusterTemperature, easy,"),
         (#"{"features": {"item": {"paht": "m"}}}"#, "features.item.paht", "accepted in features.item: checksum, imputeMissing, modalities, path)"),
         (#"{"training": {"sampler": "random"}}"#, "training.sampler", "unknown sampler 'random' (accepted: uns, pns"),
         (#"{"training": {"lrSchedule": "step"}}"#, "training.lrSchedule", "(accepted: constant, cosine"),
