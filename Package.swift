@@ -73,7 +73,7 @@ let package = Package(
         // Floor 4: MSAC — featurisers (text, image, structured, behaviour), the fit, assignment.
         .target(name: "Semantic", dependencies: ["NumCore", "Datasets", "Encoders", "TextEncoder", "Clustering", "Codebooks", "Alignment"], swiftSettings: fastMath),
         // Floor 3: negative samplers behind one protocol.
-        .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs", "Codebooks"], swiftSettings: fastMath),
+        .target(name: "Sampling", dependencies: ["NumCore", "Datasets", "Runs", "Codebooks", "CPrefetch"], swiftSettings: fastMath),
         // Floor 3: training losses on logit rows (softmax, BSL, CCL, Adap-tau, BPR) behind one protocol.
         .target(name: "Losses", dependencies: ["NumCore", "Runs"], swiftSettings: fastMath),
         // Floor 3: full-corpus ranking metrics.

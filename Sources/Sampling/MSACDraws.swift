@@ -3,6 +3,7 @@ import Runs
 import NumCore
 import Codebooks
 import Datasets
+import CPrefetch
 
 /// ESANS's real negatives: MSAC-aware draws from the semantic clusters, and their logQ.
 ///
@@ -79,6 +80,10 @@ struct MSACDraws {
         out.clusters.reserveCapacity(rows.count * candidatesPerRow)
         out.streams.reserveCapacity(rows.count)
         for b in rows {
+            // Hints for the rows ahead: two ahead, its positive's cluster and where its user's
+            // training items lie; one ahead (that offset now at hand), the items themselves.
+            if b + 2 < rows.upperBound { prefetchRowStart(user: Int(users[b + 2]), positive: Int(positives[b + 2])) }
+            if b + 1 < rows.upperBound { prefetchItems(of: Int(users[b + 1])) }
             var rng = root.derived(UInt64(b))
             drawRow(user: Int(users[b]), positive: positives[b], into: &out, rng: &rng)
             out.streams.append(rng)
@@ -89,6 +94,7 @@ struct MSACDraws {
     /// Appends one positive's candidates, slot by slot, to `out`.
     private func drawRow(user: Int, positive pos: Int32, into out: inout Candidates, rng: inout RandomSource) {
         let p = Int(tables.primary[Int(pos)])
+        prefetchRow(p: p, positive: pos, rng: rng)
         train.items(of: user).withUnsafeBufferPointer { seen in
             for m in 0..<slots {
                 for _ in 0..<slot(m).count {
@@ -96,6 +102,40 @@ struct MSACDraws {
                                                    : easyNegative(p: p, positive: pos, seen: seen, filtered: &out.filtered, rng: &rng)
                     out.items.append(item)
                     out.clusters.append(cluster)
+                }
+            }
+        }
+    }
+
+    /// Asks the cache for what a row reads first: its positive's primary cluster and its
+    /// user's training items (where they lie).
+    @inline(__always) private func prefetchRowStart(user: Int, positive: Int) {
+        tables.prefetchPrimary(of: positive)
+        train.offsets.withUnsafeBufferPointer { esans_prefetch_read($0.baseAddress! + user, 2 * MemoryLayout<Int>.stride) }
+    }
+
+    /// Asks the cache for the first lines of `user`'s training items.
+    @inline(__always) private func prefetchItems(of user: Int) {
+        let first = train.offsets[user], count = train.offsets[user + 1] - first
+        train.items.withUnsafeBufferPointer { esans_prefetch_read($0.baseAddress! + first, min(count, 64) * MemoryLayout<Int32>.stride) }
+    }
+
+    /// Asks the cache for the table entries the row's draws will read, by replaying the draws
+    /// on a copy of `rng` as if none were rejected (a rejection only wastes a hint). The
+    /// entries lie anywhere in tables of the catalogue's size, and each draw's acceptance test
+    /// waits for its entry: without the hints the misses come one after another.
+    @inline(__always) private func prefetchRow(p: Int, positive pos: Int32, rng: RandomSource) {
+        var peek = rng
+        for m in 0..<slots {
+            for _ in 0..<slot(m).count {
+                if m < hard {
+                    guard let i = tables.hardIndex(Int(pos), &peek) else { return }
+                    tables.prefetchHard(at: i)
+                } else {
+                    guard tables.hasEasy[p] else { return }
+                    let i = tables.memberIndex(tables.drawEasyCluster(p, &peek), &peek)
+                    tables.prefetchMember(at: i)
+                    tables.skipMember(&peek)
                 }
             }
         }

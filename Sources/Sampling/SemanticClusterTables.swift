@@ -1,6 +1,7 @@
 import Foundation
 import NumCore
 import Codebooks
+import CPrefetch
 
 /// The lookup tables behind ``ESANSSampler``'s draws, in flat buffers that the sampling loop
 /// reads without reference counting or per-cluster arrays.
@@ -24,10 +25,21 @@ final class SemanticClusterTables: @unchecked Sendable {
     /// cluster p has any non-empty other cluster.
     let easyProbability: UnsafeMutableBufferPointer<Float>, easyAlias: UnsafeMutableBufferPointer<Int32>
     let easyWeight: UnsafeMutableBufferPointer<Double>, hasEasy: UnsafeMutableBufferPointer<Bool>
-    /// Whether an easy negative is drawn inside its cluster by item weight (an alias table per
-    /// cluster, stored in `members` order with aliases local to the cluster) or uniformly.
+    /// Whether an easy negative is drawn inside its cluster by item weight or uniformly.
     let weightedMembers: Bool
-    let memberProbability: UnsafeMutableBufferPointer<Float>, memberAlias: UnsafeMutableBufferPointer<Int32>
+    /// With weights, an alias table per cluster in `members` order: entry `start[q] + k` holds
+    /// the chance of keeping the cluster's k-th member and the member and its alias as items,
+    /// so a draw reads one 16-byte entry and selects without a branch.
+    let memberEntries: UnsafeMutableBufferPointer<MemberEntry>
+
+    /// One outcome of a cluster's alias table over its members (see ``memberEntries``).
+    struct MemberEntry {
+        var probability: Float = 1
+        var item: Int32 = 0, alias: Int32 = 0
+        private var padding: Int32 = 0
+        init() {}
+        init(probability: Float, item: Int32, alias: Int32) { self.probability = probability; self.item = item; self.alias = alias }
+    }
     /// Per item: the log of its probability in a draw from its own cluster (log 1/size when
     /// members are drawn uniformly).
     let logShare: UnsafeMutableBufferPointer<Float>
@@ -71,7 +83,7 @@ final class SemanticClusterTables: @unchecked Sendable {
         // Inside each cluster: an alias table over its members' weights, or uniform draws.
         weightedMembers = itemWeights != nil
         var clusterMass = [Double](repeating: 0, count: kp), share = [Float](repeating: 0, count: n)
-        var memberProb = [Float](repeating: 1, count: weightedMembers ? n : 0), memberAl = [Int32](repeating: 0, count: weightedMembers ? n : 0)
+        var entries = [MemberEntry](repeating: MemberEntry(), count: weightedMembers ? n : 0)
         for q in 0..<kp {
             let run = Int(starts[q])..<Int(starts[q + 1])
             guard !run.isEmpty else { continue }
@@ -80,11 +92,12 @@ final class SemanticClusterTables: @unchecked Sendable {
             let table = AliasTable(weights: w)
             for (k, i) in run.enumerated() {
                 share[Int(order[i])] = Float(log(table.weights[k]))
-                if weightedMembers { memberProb[i] = table.probability[k]; memberAl[i] = table.alias[k] }
+                if weightedMembers {
+                    entries[i] = MemberEntry(probability: table.probability[k], item: order[i], alias: order[run.lowerBound + Int(table.alias[k])])
+                }
             }
         }
-        memberProbability = Self.buffer(memberProb)
-        memberAlias = Self.buffer(memberAl)
+        memberEntries = Self.buffer(entries)
         logShare = Self.buffer(share)
         var prob = [Float](repeating: 1, count: kp * kp), alias = [Int32](repeating: 0, count: kp * kp)
         var weight = [Double](repeating: 0, count: kp * kp), has = [Bool](repeating: false, count: kp)
@@ -116,7 +129,7 @@ final class SemanticClusterTables: @unchecked Sendable {
     deinit {
         primary.deallocate(); members.deallocate(); start.deallocate(); cellOffset.deallocate(); cellSize.deallocate()
         easyProbability.deallocate(); easyAlias.deallocate(); easyWeight.deallocate(); hasEasy.deallocate()
-        memberProbability.deallocate(); memberAlias.deallocate(); logShare.deallocate()
+        memberEntries.deallocate(); logShare.deallocate()
     }
 
     /// Items in cluster `p`.
@@ -130,12 +143,17 @@ final class SemanticClusterTables: @unchecked Sendable {
     /// A uniform draw from the hard set of `positive` (its cluster minus its own cell), or nil
     /// when that set is empty.
     @inline(__always) func drawHard(_ positive: Int, _ rng: inout RandomSource) -> Int32? {
+        hardIndex(positive, &rng).map { members[$0] }
+    }
+
+    /// Where ``drawHard(_:_:)`` lands in `members`, with the same use of `rng`.
+    @inline(__always) func hardIndex(_ positive: Int, _ rng: inout RandomSource) -> Int? {
         let p = Int(primary[positive])
         let n = size(of: p) - Int(cellSize[positive])
         guard n > 0 else { return nil }
         var r = rng.below(n)
         if r >= Int(cellOffset[positive]) { r += Int(cellSize[positive]) }
-        return members[Int(start[p]) + r]
+        return Int(start[p]) + r
     }
 
     /// An easy cluster for a positive in cluster `p` (the caller checks `hasEasy[p]`).
@@ -146,12 +164,40 @@ final class SemanticClusterTables: @unchecked Sendable {
 
     /// A member of cluster `q`: by item weight when the tables have weights, else uniformly.
     @inline(__always) func drawMember(_ q: Int, _ rng: inout RandomSource) -> Int32 {
-        let first = Int(start[q])
-        guard weightedMembers else { return members[first + rng.below(size(of: q))] }
-        let k = AliasTable.draw(probability: memberProbability.baseAddress! + first, alias: memberAlias.baseAddress! + first,
-                                count: size(of: q), &rng)
-        return members[first + Int(k)]
+        member(at: memberIndex(q, &rng), &rng)
     }
+
+    /// The first half of ``drawMember(_:_:)``: which outcome of cluster `q`'s table is drawn,
+    /// as an index into `members` (and `memberEntries`).
+    @inline(__always) func memberIndex(_ q: Int, _ rng: inout RandomSource) -> Int {
+        Int(start[q]) + rng.below(size(of: q))
+    }
+
+    /// The second half: the member that outcome `i` gives (its item, or with weights the item
+    /// or its alias, one more draw from `rng`).
+    @inline(__always) func member(at i: Int, _ rng: inout RandomSource) -> Int32 {
+        guard weightedMembers else { return members[i] }
+        let e = memberEntries[i]
+        return rng.unitFloat() < e.probability ? e.item : e.alias
+    }
+
+    /// Asks the cache for outcome `i` (see ``memberIndex(_:_:)``) ahead of ``member(at:_:)``.
+    @inline(__always) func prefetchMember(at i: Int) {
+        if weightedMembers {
+            esans_prefetch_read(memberEntries.baseAddress! + i, MemoryLayout<MemberEntry>.stride)
+        } else {
+            esans_prefetch_read(members.baseAddress! + i, MemoryLayout<Int32>.stride)
+        }
+    }
+
+    /// Asks the cache for `primary[item]`.
+    @inline(__always) func prefetchPrimary(of item: Int) { esans_prefetch_read(primary.baseAddress! + item, MemoryLayout<Int32>.stride) }
+
+    /// Asks the cache for `members[i]` (a hard draw, ``hardIndex(_:_:)``).
+    @inline(__always) func prefetchHard(at i: Int) { esans_prefetch_read(members.baseAddress! + i, MemoryLayout<Int32>.stride) }
+
+    /// Skips the stream use of ``member(at:_:)`` (the peek of ``MSACDraws``).
+    @inline(__always) func skipMember(_ rng: inout RandomSource) { if weightedMembers { _ = rng.unitFloat() } }
 
     private static func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
         let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(values.count, 1))
