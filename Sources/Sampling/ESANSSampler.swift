@@ -118,20 +118,13 @@ public final class ESANSSampler: NegativeSampler {
                 let (first, count) = draws.slot(m)
                 var best = first
                 if count > 1, resample {
-                    // Importance resampling: log-weight z_k - log(n q_k); keep k in proportion to
-                    // its weight; its logQ makes its logit the slot's partition estimate.
-                    var top = -Float.infinity
                     for j in first..<(first + count) {
                         let lq = draws.slotLogProposal(positive: positives[b], item: drawn.items[i * C + j], cluster: drawn.clusters[i * C + j])
                         weights[j] = a * score(j) - lq
-                        top = max(top, weights[j])
                     }
-                    var total: Float = 0
-                    for j in first..<(first + count) { weights[j] = expf(weights[j] - top); total += weights[j] }
-                    var r = rng.unitFloat() * total
-                    best = first + count - 1
-                    for j in first..<(first + count) { r -= weights[j]; if r < 0 { best = j; break } }
-                    slotLogQ[m] = a * score(best) - (top + logf(total / Float(count)))
+                    let (kept, logEstimate) = ImportanceResampling.keep(weights: &weights, first: first, count: count, rng: &rng)
+                    best = kept
+                    slotLogQ[m] = a * score(best) - logEstimate
                 } else if count > 1, !scores.isEmpty {
                     for j in (first + 1)..<(first + count) where score(j) > score(best) { best = j }
                 }
