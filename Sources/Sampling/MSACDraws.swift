@@ -117,6 +117,7 @@ struct MSACDraws {
     /// Asks the cache for the first lines of `user`'s training items.
     @inline(__always) private func prefetchItems(of user: Int) {
         let first = train.offsets[user], count = train.offsets[user + 1] - first
+        guard count > 0 else { return }
         train.items.withUnsafeBufferPointer { esans_prefetch_read($0.baseAddress! + first, min(count, 64) * MemoryLayout<Int32>.stride) }
     }
 
