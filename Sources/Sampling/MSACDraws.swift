@@ -42,11 +42,11 @@ struct MSACDraws {
         tables = SemanticClusterTables(ids: ids, excludeOwnCell: config.useSecondary,
                                        centroidDistances: centroidDistances, temperature: config.clusterTemperature,
                                        sizeWeighted: config.easyProposal == .item,
-                                       itemWeights: config.easyProposal == .popularity ? Self.popularityWeights(context.itemCounts) : nil)
+                                       itemWeights: config.easyProposal == .popularity ? PopularitySampler.weights(context.itemCounts) : nil)
         train = context.train
         numItems = context.numItems
-        (logQHard, logQEasy) = Self.logProposalTables(tables, hard: hard, easy: easy, numItems: numItems)
-        (slotLogQHard, slotLogQEasy) = Self.logProposalTables(tables, hard: 1, easy: 1, numItems: numItems, perSlot: true)
+        (logQHard, logQEasy) = Self.logProposalTables(tables, mc: Double(hard), mo: Double(easy), M: Double(hard + easy), numItems: numItems)
+        (slotLogQHard, slotLogQEasy) = Self.logProposalTables(tables, mc: 1, mo: 1, M: 1, numItems: numItems)
     }
 
     /// Negative slots per row.
@@ -201,17 +201,13 @@ struct MSACDraws {
         return slotLogQEasy[p * tables.clusters + Int(q)] + (tables.weightedMembers ? tables.logShare[Int(item)] : 0)
     }
 
-    /// PNS's item weights, training frequency^0.75, with an unseen item counted as 0.5.
-    static func popularityWeights(_ counts: [Int]) -> [Double] { counts.map { pow(max(Double($0), 0.5), 0.75) } }
-
     /// The two cases of ``logProposal(positive:items:clusters:scored:into:)`` as tables: per positive, for a
     /// negative of its own primary cluster, and per (primary of the positive, primary of the
     /// negative) otherwise.
-    /// With `perSlot`, `hard` and `easy` are ignored: each table then holds one slot's own
-    /// proposal (as if that slot were the only kind).
-    private static func logProposalTables(_ t: SemanticClusterTables, hard: Int, easy: Int, numItems: Int,
-                                          perSlot: Bool = false) -> (hard: [Float], easy: [Float]) {
-        let mc = perSlot ? 1 : Double(hard), mo = perSlot ? 1 : Double(easy), M = perSlot ? 1 : mc + mo
+    /// `mc` and `mo` weigh the hard and easy proposals in a mix over `M` draws; 1, 1 and 1
+    /// give each slot's own proposal (``slotLogProposal(positive:item:cluster:)``).
+    private static func logProposalTables(_ t: SemanticClusterTables, mc: Double, mo: Double, M: Double,
+                                          numItems: Int) -> (hard: [Float], easy: [Float]) {
         let n = Double(numItems), kp = t.clusters
         func logScaled(_ expected: Double) -> Float { Float(log(max(expected / M * n, 1e-12))) }
         let hardTable = (0..<numItems).map { i in logScaled(mc / Double(t.hardSetSize(i))) }

@@ -18,11 +18,15 @@ public final class PopularitySampler: NegativeSampler {
     /// A popularity sampler; items never seen in training get the weight of a count of 0.5.
     public init(context: SamplingContext, alpha: Double = 0.75, shared: Int, perPositive: Int, logQCorrection: Bool = true) {
         self.logQCorrection = logQCorrection
-        table = AliasTable(weights: context.itemCounts.map { pow(max(Double($0), 0.5), alpha) })
+        table = AliasTable(weights: Self.weights(context.itemCounts, alpha: alpha))
         logQ = table.weights.map { Float(log($0)) }
         sharedCount = shared
         self.perPositive = perPositive
     }
+
+    /// PNS's item weights, training frequency^alpha, an item never seen counted as 0.5
+    /// (also ESANS's popularity-weighted easy draw).
+    static func weights(_ counts: [Int], alpha: Double = 0.75) -> [Double] { counts.map { pow(max(Double($0), 0.5), alpha) } }
 
     public func sample(_ batch: BatchRequest, scorer: CandidateScorer?, pool: WorkerPool = .shared, rng: inout RandomSource) -> NegativeBatch {
         var out = NegativeBatch()
