@@ -77,13 +77,13 @@ else
     echo "mpi-tests: train refuses to run as one of 2 ranks"
 fi
 
-# metrics.json without what differs between rank counts: timings, all-to-all traffic, the rank count.
+# metrics.json without what differs between rank counts: timings, all-to-all traffic, memory, the rank count.
 untimed() {
     python3 -c 'import json,sys
 m = json.load(open(sys.argv[1]))
-drop = lambda d: {k: v for k, v in d.items() if "seconds" not in k and not k.startswith("bytes_")}
+drop = lambda d: {k: v for k, v in d.items() if "seconds" not in k and not k.startswith("bytes_") and not k.startswith("peak_rss")}
 m["epochs"] = [drop(e) for e in m["epochs"]]; m["final"] = drop(m["final"])
-m["run"].pop("ranks", None)
+m["run"].pop("ranks", None); m["run"].pop("peak_rss_bytes_per_rank", None)
 print(json.dumps(m, sort_keys=True))' "$1"
 }
 same_run() {  # same_run DIR_A DIR_B: metrics (untimed) and model weights identical
@@ -107,7 +107,8 @@ printed=$(grep -c "^epoch" "$WORK/dist-4.log" || true)
 [[ $printed == 2 ]] || fail "train --distributed -np 4: $printed epoch lines (rank 0 alone should print 2)"
 
 # Kill one rank once epoch 1 is committed, resume on 4 ranks.
-"$ESANS" data generate --users 2000 --items 1500 --interactions 40000 --seed 5 --output "$WORK/gen" >/dev/null
+# 4 data shards: on 1, 2 and 4 ranks each rank maps only its users' shards.
+"$ESANS" data generate --users 2000 --items 1500 --interactions 40000 --shards 4 --seed 5 --output "$WORK/gen" >/dev/null
 KILL=("${DIST[@]}" --data "$WORK/gen" --epochs 3 --batch-size 512)
 "$ESANS" "${KILL[@]}" --output "$WORK/kill-ref" >"$WORK/kill-ref.log" 2>&1 || { cat "$WORK/kill-ref.log" >&2; fail "train --distributed (reference of the kill test)"; }
 "${MPIRUN[@]}" -np 2 "$ESANS" "${KILL[@]}" --output "$WORK/kill" >"$WORK/kill-1.log" 2>&1 &

@@ -34,6 +34,11 @@ public struct Dataset: Sendable {
     /// Validation pairs of items whose every training interaction was carved out of training
     /// (``carvingColdValidationItems(fraction:seed:)``), in the dataset's item space; nil when none.
     public var coldValidation: Interactions?
+    /// The part of a sharded directory this process loaded (an MPI rank's users, see
+    /// ``DatasetLoader/loadUserPart(path:options:parts:part:)``): only the users of these data
+    /// shards (`user % numShards`) have interactions, every other user's rows are empty while
+    /// the id maps and counts of users and items are the whole data's. nil: all of the data.
+    public var loadedShards: (shards: [Int], of: Int)? = nil
 
     /// Creates a data set from its parts.
     public init(name: String, users: IDMap, items: IDMap, train: Interactions, test: Interactions,

@@ -9,6 +9,7 @@ extension Dataset {
     /// Carving a validation split does not change it (the carved pairs stay among the known
     /// ones); another file, a changed line, another split or another split seed does.
     public var fingerprint: String {
+        precondition(loadedShards == nil, "the fingerprint of part of a sharded directory is not the data's: use ShardedDirectory.fingerprint")
         var c = Checksum64()
         Self.mix(&c, Array("esans-data-v1".utf8))
         Self.mix(&c, users)
@@ -18,17 +19,17 @@ extension Dataset {
         return Checksum64.hex(c.value)
     }
 
-    private static func mix(_ c: inout Checksum64, _ count: Int) {
+    static func mix(_ c: inout Checksum64, _ count: Int) {
         withUnsafeBytes(of: UInt64(count).littleEndian) { c.update($0) }
     }
 
-    private static func mix(_ c: inout Checksum64, _ bytes: [UInt8]) {
+    static func mix(_ c: inout Checksum64, _ bytes: [UInt8]) {
         mix(&c, bytes.count)
         c.update(bytes)
     }
 
     /// Every id, length-prefixed, so that no two maps hash alike by shifting a boundary.
-    private static func mix(_ c: inout Checksum64, _ ids: IDMap) {
+    static func mix(_ c: inout Checksum64, _ ids: IDMap) {
         mix(&c, ids.count)
         for id in ids.externalIDs { mix(&c, Array(id.utf8)) }
     }

@@ -51,11 +51,13 @@ enum ShardedReader {
                                                       options: options, notes: notes)
     }
 
-    /// Train, test and validation as the role arrays say, indices as written.
-    static func asWritten(_ shards: [MappedShard], manifest m: ShardManifest, name: String, users: IDMap, items: IDMap,
+    /// Train, test and validation as the role arrays say, indices as written. A nil shard
+    /// (one this process does not hold, see ``loadPart(directory:options:parts:part:)``) gives
+    /// its users empty rows.
+    static func asWritten(_ shards: [MappedShard?], manifest m: ShardManifest, name: String, users: IDMap, items: IDMap,
                           notes: [String]) -> Dataset {
         var totals = [0, 0, 0]
-        for shard in shards { for code in shard.roles! { totals[Int(code)] += 1 } }
+        for case let shard? in shards { for code in shard.roles! { totals[Int(code)] += 1 } }
         var offsets = (0..<3).map { _ in [Int]() }
         var flat = (0..<3).map { _ in [Int32]() }
         for r in 0..<3 {
@@ -65,7 +67,10 @@ enum ShardedReader {
         }
         let S = m.numShards
         for u in 0..<m.numUsers {
-            let shard = shards[ShardManifest.shard(ofUser: u, numShards: S)]
+            guard let shard = shards[ShardManifest.shard(ofUser: u, numShards: S)] else {
+                for r in 0..<3 { offsets[r].append(flat[r].count) }
+                continue
+            }
             let row = ShardManifest.row(ofUser: u, numShards: S)
             let roles = shard.roles!
             for k in Int(shard.indptr[row])..<Int(shard.indptr[row + 1]) { flat[Int(roles[k])].append(shard.indices[k]) }

@@ -38,6 +38,15 @@ public struct RunProvenance: Sendable, Equatable {
         inputs = try Self.inputChecksums(config.training)
     }
 
+    /// The provenance of a run of `config` on data whose ``Datasets/Dataset/fingerprint`` is
+    /// `dataFingerprint` (computed elsewhere: a rank that holds part of the data), hashing its
+    /// input files now.
+    public init(config: RunConfig, computingInputsFor dataFingerprint: String) throws {
+        self.config = config
+        self.dataFingerprint = dataFingerprint
+        inputs = try Self.inputChecksums(config.training)
+    }
+
     /// A provenance given directly (`inputs` as ``inputsKey`` writes them).
     public init(config: RunConfig, dataFingerprint: String, inputs: String = "") {
         self.config = config

@@ -83,11 +83,16 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// partition of rows and interactions whose arithmetic does not depend on the ranks; nil
     /// for a single-process run (and left out of its config.json).
     public var virtualShards: Int? = nil
+    /// A distributed run's evaluation sample: this many users, drawn once from the run seed
+    /// (the same on any number of ranks), ranked against the whole catalogue at every
+    /// evaluation; nil (left out of config.json) evaluates every user. For catalogues where
+    /// ranking every user is out of reach (10^6 users by 10^7 items).
+    public var evalUsers: Int? = nil
 
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, extensions, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads, virtualShards }
+    private enum CodingKeys: String, CodingKey { case semanticIDs, esans, randomClusters, refreshClusters, epochs, extensions, batchSize, lrSchedule, loss, userDropout, embeddingL2, plateauFactor, plateauPatience, plateauDrops, refit, testEveryEvaluation, sampler, sharedNegatives, perPositiveNegatives, candidateFactor, logQCorrection, maskAccidentalHits, seed, evalEvery, cutoffs, validationFraction, patience, threads, virtualShards, evalUsers }
 
     private enum LegacyKeys: String, CodingKey { case temperature }
     private enum LegacyESANSKeys: String, CodingKey { case logQ }
@@ -132,6 +137,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         virtualShards = try c.decodeIfPresent(Int.self, forKey: .virtualShards)
+        evalUsers = try c.decodeIfPresent(Int.self, forKey: .evalUsers)
         // ESANS runs from before the single logQ switch kept their own (esans.logQ).
         if sampler == .esans, c.contains(.esans),
            try c.nestedContainer(keyedBy: LegacyESANSKeys.self, forKey: .esans).decodeIfPresent(Bool.self, forKey: .logQ) == false {

@@ -113,6 +113,16 @@ public struct SamplingContext: Sendable {
         self.train = train
         self.itemCounts = train.itemCounts()
     }
+
+    /// The context of part of a training split (an MPI rank's users), with the whole split's
+    /// `itemCounts`: samplers draw from the whole data's popularity, and read `train` only for
+    /// the users of their batches.
+    public init(train: Interactions, itemCounts: [Int]) {
+        precondition(itemCounts.count == train.numItems, "one count per item")
+        self.numItems = train.numItems
+        self.train = train
+        self.itemCounts = itemCounts
+    }
 }
 
 /// A negative sampler. One small type per strategy; the trainer calls

@@ -23,9 +23,10 @@ extension TrainCommand {
         let run = DistributedRun(directory: URL(fileURLWithPath: output), config: config, comm: comm) { event in
             guard root else { return }
             switch event {
-            case .loaded(let ds):
-                print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(ds.train.count) train, \(ds.test.count) test; "
-                      + "\(comm.size) rank(s), \(config.training.virtualShards ?? 1) virtual shards")
+            case .loaded(let ds, let train, let test):
+                let part = ds.loadedShards.map { "; each rank maps its users' \($0.shards.count) of \($0.of) data shards" } ?? ""
+                print("data: \(ds.name): \(ds.numUsers) users, \(ds.numItems) items, \(train) train, \(test) test; "
+                      + "\(comm.size) rank(s), \(config.training.virtualShards ?? 1) virtual shards\(part)")
             case .resumed(let e):
                 print("resuming after epoch \(e)")
             case .step:
@@ -33,6 +34,7 @@ extension TrainCommand {
             case .epochDone(let stats, let metrics, let evalSeconds):
                 var line = String(format: "epoch %3d/%d  loss %.4f  train %.2fs  all-to-all %.1f KiB/step", stats.epoch, config.training.epochs,
                                   stats.loss, stats.seconds, Double(stats.bytesMoved) / Double(max(1, stats.steps)) / 1024)
+                line += "  peak RSS " + stats.peakResidentBytes.map { String(format: "%.2f", Double($0) / 1_073_741_824) }.joined(separator: "/") + " GiB"
                 if let m = metrics {
                     line += String(format: "  eval %.2fs  recall@20 %.4f  ndcg@20 %.4f", evalSeconds, m.values["recall@20"] ?? 0, m.values["ndcg@20"] ?? 0)
                 }

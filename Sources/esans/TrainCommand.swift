@@ -47,6 +47,8 @@ struct TrainCommand: ParsableCommand, RunsOnRanks {
     var distributed = false
     @Option(help: ArgumentHelp("Virtual shards of a --distributed run (default 8): the fixed partition of rows and interactions; the number of ranks must divide it.", valueName: "n"))
     var virtualShards: Int?
+    @Option(help: ArgumentHelp("Evaluate a --distributed run on a sample of N users drawn from the seed (default: every user), for catalogues too large to rank for everyone.", valueName: "n"))
+    var evalUsers: Int?
     @Flag(help: "Start even when the run's estimated peak memory (see `esans data info`) exceeds the machine's physical memory.")
     var ignoreMemoryLimit = false
 
@@ -59,6 +61,8 @@ struct TrainCommand: ParsableCommand, RunsOnRanks {
         }
         if virtualShards != nil && !distributed { throw ValidationError("--virtual-shards is a setting of --distributed runs") }
         if let v = virtualShards, v < 1 { throw ValidationError("--virtual-shards must be at least 1 (got \(v))") }
+        if evalUsers != nil && !distributed { throw ValidationError("--eval-users is a setting of --distributed runs") }
+        if let n = evalUsers, n < 1 { throw ValidationError("--eval-users must be at least 1 (got \(n))") }
         if configFile == nil && !resume {
             try dataOptions.requireData()
             var c = try training.runConfig(data: dataOptions.source())
@@ -103,8 +107,10 @@ struct TrainCommand: ParsableCommand, RunsOnRanks {
             if resume && config.training.virtualShards == nil { throw ValidationError("\(output) holds a single-process run: resume it without --distributed") }
             if let v = virtualShards { config.training.virtualShards = v }
             if config.training.virtualShards == nil { config.training.virtualShards = 8 }
+            if let n = evalUsers { config.training.evalUsers = n }
             return try runDistributed(config)
         }
+        if config.training.evalUsers != nil { throw ValidationError("training.evalUsers (--eval-users) is a setting of --distributed runs") }
         // Settings that cannot resume the run are refused before anything is written (or fitted).
         if resume { _ = try RunResumption.plan(config: config, directory: URL(fileURLWithPath: output)) }
         // ESANS without --semantic-ids: the default MSAC fit in OUTPUT/msac (made once, then reused;

@@ -36,7 +36,7 @@ import TestSupport
 
     /// The log without timings and traffic (the rest must match across rank counts).
     static func untimed(_ log: MetricsLog) -> [[String: Double]] {
-        (log.epochs + [log.final ?? [:]]).map { $0.filter { !$0.key.contains("seconds") && !$0.key.hasPrefix("bytes_") } }
+        (log.epochs + [log.final ?? [:]]).map { $0.filter { !$0.key.contains("seconds") && !$0.key.hasPrefix("bytes_") && !$0.key.hasPrefix("peak_rss") } }
     }
 
     static func modelRows(_ dir: URL) throws -> [Float] {

@@ -23,6 +23,7 @@ import Models
         c.training.epochs = 7; c.training.sampler = .esans; c.training.semanticIDs = "/ids.tsv"; c.training.loss.temperature = 0.2
         c.training.esans.lambda = 0.3; c.training.esans.lambdaRule = .semihard; c.training.cutoffs = [10]
         c.training.virtualShards = 4
+        c.training.evalUsers = 100
         c.optimizer.learningRate = 0.01
         return c
     }

@@ -20,7 +20,9 @@ import Collectives
 public final class DistributedRun {
     /// Events reported while the run goes on (rank 0's are printed).
     public enum Event {
-        case loaded(Dataset)
+        /// The data is loaded: this rank's dataset (its users' part of a sharded directory, or
+        /// the whole), and the whole data's training and test interactions.
+        case loaded(Dataset, train: Int, test: Int)
         case resumed(fromEpoch: Int)
         case step(epoch: Int, step: Int, of: Int)
         case epochDone(DistributedEpochStats, metrics: RankingMetrics?, evalSeconds: Double)
@@ -54,13 +56,17 @@ public final class DistributedRun {
         if let problem = VirtualShards.problem(count: shardCount, ranks: comm.size) { throw DistributedRunError(problem) }
         if let problem = DistributedTrainer.unsupported(config) { throw DistributedRunError(problem) }
         if tc.threads > 0 { WorkerPool.configure(threads: tc.threads) }
-        let dataset = try config.loadDataset()
-        observe(.loaded(dataset))
-        let provenance = try RunProvenance(config: config, dataset: dataset)
+        let data = try DistributedData.load(config, comm: comm)
+        let dataset = data.dataset
+        observe(.loaded(dataset, train: data.trainCount, test: data.testCount))
+        if comm.size > 1, let reason = data.wholeReason { observe(.note("every rank reads the whole data (\(reason))")) }
+        let provenance = try RunProvenance(config: config, computingInputsFor: data.fingerprint)
         var notes: [String] = []
-        let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train), dataset: dataset, notes: &notes)
+        let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train, itemCounts: data.itemCounts),
+                                              dataset: dataset, notes: &notes)
         for n in notes { observe(.note(n)) }
-        let trainer = DistributedTrainer(dataset: dataset, config: config, sampler: sampler, comm: comm, shardCount: shardCount)
+        let trainer = DistributedTrainer(dataset: dataset, config: config, sampler: sampler, comm: comm, shardCount: shardCount,
+                                         dataFingerprint: data.fingerprint)
         var log = MetricsLog()
         var startEpoch = 1
         let manifest = resume ? try ShardCheckpoint.readManifest(run: directory) : nil
@@ -91,24 +97,32 @@ public final class DistributedRun {
         comm.barrier()
         log.info = [
             "dataset": dataset.name, "users": String(dataset.numUsers), "items": String(dataset.numItems),
-            "train_interactions": String(dataset.train.count), "test_interactions": String(dataset.test.count),
+            "train_interactions": String(data.trainCount), "test_interactions": String(data.testCount),
             "sampler": tc.sampler.rawValue, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
             "virtual_shards": String(shardCount), "ranks": String(comm.size),
         ]
         let evaluator = FullCorpusEvaluator(cutoffs: tc.cutoffs, communicator: comm)
-        let known = dataset.knownInteractions
+        // The users evaluated, and their lists on every rank (a rank holding part of the data
+        // gets the others' rows of these users).
+        let evalUsers = DistributedData.evaluationUsers(tc, numUsers: dataset.numUsers)
+        if let evalUsers { log.info["eval_users"] = String(evalUsers.count) }
+        let known = data.everyRank(dataset.knownInteractions, users: evalUsers, comm: comm)
+        let test = data.everyRank(dataset.test, users: evalUsers, comm: comm)
         for e in stride(from: startEpoch, through: tc.epochs, by: 1) {
-            let stats = trainer.trainEpoch(e) { s, n in self.observe(.step(epoch: e, step: s, of: n)) }
+            var stats = trainer.trainEpoch(e) { s, n in self.observe(.step(epoch: e, step: s, of: n)) }
+            stats.peakResidentBytes = comm.allGather([PeakMemory.residentBytes()])
             var entry: [String: Double] = ["epoch": Double(e), "loss": stats.loss, "train_seconds": stats.seconds,
                                            "false_negative_rate": stats.falseNegativeRate,
                                            "learning_rate": Double(trainer.learningRate(epoch: e, step: 0)),
-                                           "bytes_moved": Double(stats.bytesMoved), "bytes_per_step": Double(stats.bytesMoved) / Double(stats.steps)]
+                                           "bytes_moved": Double(stats.bytesMoved), "bytes_per_step": Double(stats.bytesMoved) / Double(stats.steps),
+                                           "peak_rss_bytes_max": Double(stats.peakResidentBytes.max() ?? 0)]
+            for (r, b) in stats.peakResidentBytes.enumerated() { entry["peak_rss_bytes_rank\(r)"] = Double(b) }
             var metrics: RankingMetrics? = nil
             var evalSeconds = 0.0
             if e % max(1, tc.evalEvery) == 0 || tc.endsPlan(e) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (u, v) = Self.encode(trainer.gatherModel(), dataset: dataset)
-                let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: dataset.test)
+                let (u, v) = trainer.gatherVectors()
+                let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: test, users: evalUsers)
                 for (k, x) in m.values { entry[k] = x }
                 metrics = m
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
@@ -129,18 +143,21 @@ public final class DistributedRun {
         // The final entry: the model's test metrics (every rank its users), user by user too.
         var final = log.epochs.last ?? [:]
         final["learning_rate"] = nil
-        let model = trainer.gatherModel()
-        let (u, v) = Self.encode(model, dataset: dataset)
+        let (u, v) = trainer.gatherVectors()
         let cutoffs = evaluator.cutoffs
         let rows = Matrix(rows: dataset.numUsers, cols: 2 * cutoffs.count)
-        let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: dataset.test, perUser: rows)
+        let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: test, users: evalUsers, perUser: rows)
         for (k, x) in m.values { final[k] = x }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
         final["epochs_trained"] = Double(log.epochs.count)
         final["train_seconds_total"] = trainTimes.reduce(0, +)
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
+        // Peak memory of each rank over the whole run (the final gather and evaluation included).
+        log.info["peak_rss_bytes_per_rank"] = comm.allGather([PeakMemory.residentBytes()]).map(String.init).joined(separator: ",")
         log.final = final
-        if comm.isRoot {
+        // The model's tables, on rank 0 alone (which writes them).
+        let model = trainer.gatherModel(here: comm.isRoot)
+        if let model {
             try PerUserMetrics(rows: rows, cutoffs: cutoffs).write(to: url(RunFiles.perUserTest))
             try Checkpoint.save(model: model, optimizer: nil, metadata: provenance.metadata.merging([
                 "esans.epoch": String(log.epochs.count), "esans.seed": String(tc.seed), "esans.dataset": dataset.name,
@@ -151,11 +168,6 @@ public final class DistributedRun {
         }
         comm.barrier()
         return log
-    }
-
-    /// User and item vectors of an ID-only model (the normalised rows).
-    static func encode(_ model: TwoTowerModel, dataset: Dataset) -> (users: Matrix, items: Matrix) {
-        (TwoTowerModel.encodeAll(model.userTower, count: dataset.numUsers), TwoTowerModel.encodeAll(model.itemTower, count: dataset.numItems))
     }
 }
 

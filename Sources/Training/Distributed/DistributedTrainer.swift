@@ -21,6 +21,9 @@ public struct DistributedEpochStats: Sendable {
     public var steps: Int
     /// Bytes all ranks sent to other ranks by all-to-all over the epoch (ids, rows, gradients).
     public var bytesMoved: Int
+    /// Each rank's peak resident bytes so far (``NumCore/PeakMemory``), in rank order, once
+    /// the epoch's training is done (filled in by ``DistributedRun``; empty before).
+    public var peakResidentBytes: [Int] = []
 }
 
 /// The sharded trainer of `esans train --distributed`: the user and item embedding tables, with
@@ -40,6 +43,8 @@ public struct DistributedEpochStats: Sendable {
 /// 2 or 4 ranks give the same rows bit for bit. ID-only towers only (``unsupported(_:)``).
 public final class DistributedTrainer: @unchecked Sendable {
     public let dataset: Dataset
+    /// ``Datasets/Dataset/fingerprint`` of the whole data (`dataset` may be this rank's part).
+    public let dataFingerprint: String
     public let config: TrainConfig
     public let modelConfig: ModelConfig
     public let comm: any Communicator
@@ -85,10 +90,13 @@ public final class DistributedTrainer: @unchecked Sendable {
     }
 
     /// A trainer for this rank of `comm` over `shardCount` virtual shards of `dataset.train`.
+    /// `dataset` may hold only this rank's users (``Datasets/Dataset/loadedShards``), with
+    /// `dataFingerprint` the whole data's (nil: `dataset`'s own, for whole data).
     public init(dataset: Dataset, config: RunConfig, sampler: NegativeSampler, comm: any Communicator, shardCount: Int,
-                pool: WorkerPool = .shared) {
+                dataFingerprint: String? = nil, pool: WorkerPool = .shared) {
         precondition(Self.unsupported(config) == nil, Self.unsupported(config) ?? "")
         self.dataset = dataset
+        self.dataFingerprint = dataFingerprint ?? dataset.fingerprint
         self.config = config.training
         modelConfig = config.model
         self.comm = comm
@@ -110,13 +118,14 @@ public final class DistributedTrainer: @unchecked Sendable {
         var pairs = [(users: [Int32], items: [Int32])](repeating: ([], []), count: shards.owned.count)
         var position = [Int](repeating: -1, count: shardCount)
         for (k, v) in shards.owned.enumerated() { position[v] = k }
+        // Each rank counts its own shards' interactions (it may hold no others), then all add up.
         for u in 0..<train.numUsers {
             let v = shards.shard(of: Int32(u))
-            counts[v] += train.degree(of: u)
             guard position[v] >= 0 else { continue }
+            counts[v] += train.degree(of: u)
             for it in train.items(of: u) { pairs[position[v]].users.append(Int32(u)); pairs[position[v]].items.append(it) }
         }
-        shardCounts = counts
+        shardCounts = comm.allReduceSum(counts)
         shardPairs = pairs
     }
 
@@ -193,31 +202,58 @@ public final class DistributedTrainer: @unchecked Sendable {
 
     /// The whole of `table` (every rank's shards) on every rank: row `id` at row `id`.
     public func gather(_ table: ShardedEmbeddingTable) -> Matrix {
-        var mine: [Float] = []
-        for p in table.parameters { mine.append(contentsOf: UnsafeBufferPointer(start: p.value.data, count: p.value.count)) }
-        let parts = comm.allGatherv(mine)
         let out = Matrix(rows: table.vocabulary, cols: table.dim)
-        let d = table.dim
-        for r in 0..<comm.size {
-            var offset = 0
-            parts[r].withUnsafeBufferPointer { buf in
-                for v in stride(from: r, to: shards.count, by: comm.size) {
-                    let n = shards.rows(inShard: v, vocabulary: table.vocabulary)
-                    for i in 0..<n { out.row(Int(shards.id(shard: v, index: i))).update(from: buf.baseAddress! + (offset + i) * d, count: d) }
-                    offset += n
-                }
-            }
-        }
+        gather(table, into: out)
         return out
     }
 
-    /// A single-process model holding the gathered tables (every rank calls it).
-    public func gatherModel() -> TwoTowerModel {
-        let model = TwoTowerModel(config: modelConfig, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: config.seed)
-        for (tower, table) in [(model.userTower, users), (model.itemTower, items)] {
-            let full = gather(table)
-            tower.embedding!.table.value.data.update(from: full.data, count: full.count)
+    /// Writes the whole of `table` into `out` (`vocabulary x dim`) on every rank, one virtual
+    /// shard at a time (its holder broadcasts it), so no rank holds more than one shard's
+    /// rows in transit.
+    /// With `out` nil, this rank only sends its shards (every rank must call it).
+    public func gather(_ table: ShardedEmbeddingTable, into out: Matrix?) {
+        precondition(out.map { $0.rows == table.vocabulary && $0.cols == table.dim } ?? true, "gather: the destination is not the table's shape")
+        let d = table.dim
+        for v in 0..<shards.count {
+            let holder = v % comm.size
+            var mine: [Float] = []
+            if holder == comm.rank {
+                let p = table.parameters[v / comm.size]
+                mine = Array(UnsafeBufferPointer(start: p.value.data, count: p.value.count))
+            }
+            let rows = comm.broadcast(mine, root: holder)
+            guard let out else { continue }
+            let n = shards.rows(inShard: v, vocabulary: table.vocabulary)
+            precondition(rows.count == n * d, "gather: shard \(v) came with \(rows.count) values, not \(n * d)")
+            rows.withUnsafeBufferPointer { buf in
+                for i in 0..<n { out.row(Int(shards.id(shard: v, index: i))).update(from: buf.baseAddress! + i * d, count: d) }
+            }
         }
+    }
+
+    /// A single-process model holding the gathered tables (every rank calls it).
+    public func gatherModel() -> TwoTowerModel { gatherModel(here: true)! }
+
+    /// The gathered model on this rank when `here`, else nil (this rank only sends its
+    /// shards); every rank calls it, rank 0 alone needing the model to write it.
+    public func gatherModel(here: Bool) -> TwoTowerModel? {
+        let model = here ? TwoTowerModel(config: modelConfig, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: config.seed) : nil
+        gather(users, into: model?.userTower.embedding!.table.value)
+        gather(items, into: model?.itemTower.embedding!.table.value)
         return model
+    }
+
+    /// The user and item vectors of the model (its rows L2-normalised, the same arithmetic as
+    /// the ID-only towers' forward pass) on every rank, with one copy of each table: what
+    /// an evaluation needs, without the model (every rank calls it).
+    public func gatherVectors() -> (users: Matrix, items: Matrix) {
+        func normalised(_ table: ShardedEmbeddingTable) -> Matrix {
+            let m = Matrix(rows: table.vocabulary, cols: table.dim)
+            gather(table, into: m)
+            var norms: [Float] = []
+            L2NormalizeLayer.forward(m, rows: m.rows, into: m, norms: &norms)
+            return m
+        }
+        return (normalised(users), normalised(items))
     }
 }

@@ -59,7 +59,7 @@ public enum ShardCheckpoint {
     /// Commits `epoch` (rank 0, after every rank has written its shards).
     public static func writeManifest(_ trainer: DistributedTrainer, epoch: Int, run: URL) throws {
         let m = Manifest(epoch: epoch, step: trainer.optimizer.step, virtualShards: trainer.shards.count, ranks: trainer.comm.size,
-                         dataFingerprint: trainer.dataset.fingerprint,
+                         dataFingerprint: trainer.dataFingerprint,
                          files: (0..<trainer.shards.count).map { fileName(epoch: epoch, shard: $0) })
         try AtomicFile.write(try JSONEncoder.sorted.encode(m), to: run.appendingPathComponent(folder).appendingPathComponent(manifestName))
     }
@@ -80,7 +80,7 @@ public enum ShardCheckpoint {
             throw TensorIOError(file: dir.appendingPathComponent(manifestName).path,
                                 problem: "was written with \(manifest.virtualShards) virtual shards, this run has \(trainer.shards.count)")
         }
-        guard manifest.dataFingerprint == trainer.dataset.fingerprint else {
+        guard manifest.dataFingerprint == trainer.dataFingerprint else {
             throw TensorIOError(file: dir.appendingPathComponent(manifestName).path, problem: "was written for other data (fingerprint \(manifest.dataFingerprint))")
         }
         for v in trainer.shards.owned {
