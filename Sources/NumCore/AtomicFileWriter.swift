@@ -54,19 +54,23 @@ public final class AtomicFileWriter {
     /// Appends `data`.
     /// - Throws: ``TensorIOError`` naming the file when the write fails (the writer is then discarded).
     public func write(_ data: Data) throws {
+        try data.withUnsafeBytes { try write(bytes: $0) }
+    }
+
+    /// Appends the bytes of `raw` (no copy: large arrays go to the file from where they are).
+    /// - Throws: ``TensorIOError`` naming the file when the write fails (the writer is then discarded).
+    public func write(bytes raw: UnsafeRawBufferPointer) throws {
         precondition(!done, "AtomicFileWriter: write after commit or discard")
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let problem = "write failed: \(Self.errnoText())"
-                    discard()
-                    throw TensorIOError(url: url, problem: problem)
-                }
-                offset += n
+        var offset = 0
+        while offset < raw.count {
+            let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let problem = "write failed: \(Self.errnoText())"
+                discard()
+                throw TensorIOError(url: url, problem: problem)
             }
+            offset += n
         }
     }
 

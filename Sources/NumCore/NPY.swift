@@ -23,9 +23,17 @@ public enum NPY {
 
     /// Writes `m` as a `(rows, cols)` array of little-endian `float32` (`<f4`), atomically.
     public static func write(_ m: Matrix, to url: URL) throws {
+        #if _endian(little)
+        // The values go to the file from the matrix: no copy of a large table in memory.
+        let writer = try AtomicFileWriter(url: url)
+        try writer.write(header(descr: "<f4", shape: [m.rows, m.cols]))
+        try writer.write(bytes: UnsafeRawBufferPointer(start: m.data, count: m.count * 4))
+        try writer.commit()
+        #else
         var data = header(descr: "<f4", shape: [m.rows, m.cols])
         appendLittleEndian(UnsafeBufferPointer(start: m.data, count: m.count), to: &data)
         try AtomicFile.write(data, to: url)
+        #endif
     }
 
     /// Writes `values` as a 1-D array of little-endian `int32` (`<i4`), atomically.

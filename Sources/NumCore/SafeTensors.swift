@@ -107,15 +107,18 @@ public struct SafeTensorsFile: @unchecked Sendable {
         json += fields.joined(separator: ",") + "}"
         var header = Array(json.utf8)
         while header.count % 8 != 0 { header.append(0x20) }
-        var out = Data(capacity: 8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: header)
+        var head = Data(capacity: 8 + header.count)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { head.append(contentsOf: $0) }
+        head.append(contentsOf: header)
+        Self.sealHeader(&head, headerEnd: 8 + header.count)
+        // The tensors go to the file from their chunks: no second copy of the payload.
+        let writer = try AtomicFileWriter(url: url)
+        try writer.write(head)
         for name in names {
             let e = entries[name]!
-            out.append(chunks[e.chunk][chunks[e.chunk].startIndex + e.range.lowerBound ..< chunks[e.chunk].startIndex + e.range.upperBound])
+            try chunks[e.chunk].withUnsafeBytes { try writer.write(bytes: UnsafeRawBufferPointer(rebasing: $0[e.range])) }
         }
-        Self.sealHeader(&out, headerEnd: 8 + header.count)
-        try AtomicFile.write(out, to: url)
+        try writer.commit()
     }
 
     // MARK: Reading

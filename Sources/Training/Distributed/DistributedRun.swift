@@ -152,8 +152,6 @@ public final class DistributedRun {
         final["epochs_trained"] = Double(log.epochs.count)
         final["train_seconds_total"] = trainTimes.reduce(0, +)
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
-        // Peak memory of each rank over the whole run (the final gather and evaluation included).
-        log.info["peak_rss_bytes_per_rank"] = comm.allGather([PeakMemory.residentBytes()]).map(String.init).joined(separator: ",")
         log.final = final
         // The model's tables, on rank 0 alone (which writes them).
         let model = trainer.gatherModel(here: comm.isRoot)
@@ -164,8 +162,10 @@ public final class DistributedRun {
                 "esans.virtual_shards": String(shardCount),
             ]) { _, b in b }, to: url(RunFiles.checkpoint))
             try EmbeddingExport.write(users: u, items: v, dataset: dataset, to: url(RunFiles.embeddings))
-            try log.write(to: url(RunFiles.metrics))
         }
+        // Peak memory of each rank over the whole run (the final gather, evaluation and writes included).
+        log.info["peak_rss_bytes_per_rank"] = comm.allGather([PeakMemory.residentBytes()]).map(String.init).joined(separator: ",")
+        if comm.isRoot { try log.write(to: url(RunFiles.metrics)) }
         comm.barrier()
         return log
     }
