@@ -101,13 +101,8 @@ public final class DistributedRun {
             "sampler": tc.sampler.rawValue, "loss": tc.loss.kind.rawValue, "seed": String(tc.seed), "threads": String(WorkerPool.shared.threadCount),
             "virtual_shards": String(shardCount), "ranks": String(comm.size),
         ]
-        let evaluator = FullCorpusEvaluator(cutoffs: tc.cutoffs, communicator: comm)
-        // The users evaluated, and their lists on every rank (a rank holding part of the data
-        // gets the others' rows of these users).
-        let evalUsers = DistributedData.evaluationUsers(tc, numUsers: dataset.numUsers)
-        if let evalUsers { log.info["eval_users"] = String(evalUsers.count) }
-        let known = data.everyRank(dataset.knownInteractions, users: evalUsers, comm: comm)
-        let test = data.everyRank(dataset.test, users: evalUsers, comm: comm)
+        let evaluation = DistributedEvaluation(trainer: trainer, data: data, config: tc, comm: comm)
+        if let sample = evaluation.users { log.info["eval_users"] = String(sample.count) }
         for e in stride(from: startEpoch, through: tc.epochs, by: 1) {
             var stats = trainer.trainEpoch(e) { s, n in self.observe(.step(epoch: e, step: s, of: n)) }
             stats.peakResidentBytes = comm.allGather([PeakMemory.residentBytes()])
@@ -121,10 +116,9 @@ public final class DistributedRun {
             var evalSeconds = 0.0
             if e % max(1, tc.evalEvery) == 0 || tc.endsPlan(e) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (u, v) = trainer.gatherVectors()
-                let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: test, users: evalUsers)
-                for (k, x) in m.values { entry[k] = x }
-                metrics = m
+                let result = evaluation.run()
+                for (k, x) in result.values { entry[k] = x }
+                metrics = result.metrics
                 evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 entry["eval_seconds"] = evalSeconds
             }
@@ -143,11 +137,10 @@ public final class DistributedRun {
         // The final entry: the model's test metrics (every rank its users), user by user too.
         var final = log.epochs.last ?? [:]
         final["learning_rate"] = nil
-        let (u, v) = trainer.gatherVectors()
-        let cutoffs = evaluator.cutoffs
+        let cutoffs = evaluation.evaluator.cutoffs
         let rows = Matrix(rows: dataset.numUsers, cols: 2 * cutoffs.count)
-        let m = evaluator.evaluate(userVectors: u, itemVectors: v, train: known, test: test, users: evalUsers, perUser: rows)
-        for (k, x) in m.values { final[k] = x }
+        let result = evaluation.run(perUser: rows)
+        for (k, x) in result.values { final[k] = x }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
         final["epochs_trained"] = Double(log.epochs.count)
         final["train_seconds_total"] = trainTimes.reduce(0, +)
@@ -155,7 +148,7 @@ public final class DistributedRun {
         log.final = final
         // The model's tables, on rank 0 alone (which writes them).
         let model = trainer.gatherModel(here: comm.isRoot)
-        if let model {
+        if let model, let (u, v) = result.vectors {
             try PerUserMetrics(rows: rows, cutoffs: cutoffs).write(to: url(RunFiles.perUserTest))
             try Checkpoint.save(model: model, optimizer: nil, metadata: provenance.metadata.merging([
                 "esans.epoch": String(log.epochs.count), "esans.seed": String(tc.seed), "esans.dataset": dataset.name,

@@ -121,8 +121,13 @@ public final class DistributedTrainer: @unchecked Sendable {
         // Each rank counts its own shards' interactions (it may hold no others), then all add up.
         for u in 0..<train.numUsers {
             let v = shards.shard(of: Int32(u))
+            if position[v] >= 0 { counts[v] += train.degree(of: u) }
+        }
+        // Exact capacities: appending alone would leave up to twice the pairs' memory reserved.
+        for (k, v) in shards.owned.enumerated() { pairs[k].users.reserveCapacity(counts[v]); pairs[k].items.reserveCapacity(counts[v]) }
+        for u in 0..<train.numUsers {
+            let v = shards.shard(of: Int32(u))
             guard position[v] >= 0 else { continue }
-            counts[v] += train.degree(of: u)
             for it in train.items(of: u) { pairs[position[v]].users.append(Int32(u)); pairs[position[v]].items.append(it) }
         }
         shardCounts = comm.allReduceSum(counts)
@@ -143,9 +148,11 @@ public final class DistributedTrainer: @unchecked Sendable {
     public func trainEpoch(_ epoch: Int, progress: ((_ step: Int, _ of: Int) -> Void)? = nil) -> DistributedEpochStats {
         let root = RandomSource(seed: config.seed)
         let owned = shards.owned
-        var orders: [[Int]] = []
+        // Positions as Int32 (4 bytes per interaction; the same permutation as Int's).
+        var orders: [[Int32]] = []
         for (k, v) in owned.enumerated() {
-            var order = Array(0..<shardPairs[k].users.count)
+            precondition(shardPairs[k].users.count <= Int(Int32.max), "a virtual shard holds more than 2^31 interactions: use more virtual shards")
+            var order = Array(0..<Int32(shardPairs[k].users.count))
             var rng = root.derived("distributed-shuffle").derived(UInt64(epoch)).derived(UInt64(v))
             rng.shuffle(&order)
             orders.append(order)
@@ -165,7 +172,7 @@ public final class DistributedTrainer: @unchecked Sendable {
                 let range = VirtualShards.slice(step: s, of: steps, count: shardCounts[v])
                 if range.isEmpty { continue }
                 let pairs = shardPairs[k], order = orders[k]
-                let batch = BatchRequest(users: range.map { pairs.users[order[$0]] }, positives: range.map { pairs.items[order[$0]] })
+                let batch = BatchRequest(users: range.map { pairs.users[Int(order[$0])] }, positives: range.map { pairs.items[Int(order[$0])] })
                 var rng = root.derived("distributed-sampler").derived(UInt64(epoch)).derived(UInt64(s)).derived(UInt64(v))
                 let neg = sampler.sample(batch, scorer: nil, pool: pool, rng: &rng)
                 needed += batch.positives
@@ -246,14 +253,21 @@ public final class DistributedTrainer: @unchecked Sendable {
     /// The user and item vectors of the model (its rows L2-normalised, the same arithmetic as
     /// the ID-only towers' forward pass) on every rank, with one copy of each table: what
     /// an evaluation needs, without the model (every rank calls it).
-    public func gatherVectors() -> (users: Matrix, items: Matrix) {
-        func normalised(_ table: ShardedEmbeddingTable) -> Matrix {
-            let m = Matrix(rows: table.vocabulary, cols: table.dim)
+    public func gatherVectors() -> (users: Matrix, items: Matrix) { gatherVectors(here: true)! }
+
+    /// ``gatherVectors()`` on this rank when `here`, else nil (this rank only sends its
+    /// shards); every rank calls it.
+    public func gatherVectors(here: Bool) -> (users: Matrix, items: Matrix)? {
+        func normalised(_ table: ShardedEmbeddingTable) -> Matrix? {
+            let m = here ? Matrix(rows: table.vocabulary, cols: table.dim) : nil
             gather(table, into: m)
+            guard let m else { return nil }
             var norms: [Float] = []
             L2NormalizeLayer.forward(m, rows: m.rows, into: m, norms: &norms)
             return m
         }
-        return (normalised(users), normalised(items))
+        let u = normalised(users), v = normalised(items)
+        guard let u, let v else { return nil }
+        return (u, v)
     }
 }
