@@ -94,13 +94,11 @@ public enum MilvusExport {
     /// - Throws: ``VectorDBError`` when `name` is a collection itself (not an alias): the
     ///   export would have to drop it before the alias could take its name.
     public static func currentTarget(of name: String, client: MilvusClient) throws -> String? {
+        // DescribeAlias fails for a name that is no alias (or nothing at all).
+        if let target = try? client.aliasTarget(name), !target.isEmpty { return target }
         guard try client.hasCollection(name) else { return nil }
-        let target = try client.describeCollection(name).name
-        guard !target.isEmpty, target != name else {
-            throw VectorDBError("Milvus at \(client.address) has a collection named \(name) that is not an alias; esans exports "
-                                + "write NAME_esans_STAMP collections behind the alias NAME: drop \(name) or choose another --collection")
-        }
-        return target
+        throw VectorDBError("Milvus at \(client.address) has a collection named \(name) that is not an alias; esans exports "
+                            + "write NAME_esans_STAMP collections behind the alias NAME: drop \(name) or choose another --collection")
     }
 
     /// Polls `GetLoadState` until the collection is loaded (milvus-lite loads synchronously;

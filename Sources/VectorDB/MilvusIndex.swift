@@ -48,7 +48,8 @@ public final class MilvusIndex: ExternalIndex, @unchecked Sendable {
                                 + "write it with `esans export --to milvus --collection \(name)`")
         }
         let described = try client.describeCollection(name)
-        collection = described.name.isEmpty ? name : described.name
+        let target = (try? client.aliasTarget(name)) ?? ""
+        collection = !target.isEmpty ? target : described.name.isEmpty ? name : described.name
         info = try MilvusCollectionInfo.parse(described.properties[MilvusSchema.infoProperty], collection: collection)
         layout = MilvusSchema(name: name, dimension: info.dimension, index: info.index, hasCodes: info.kp != nil,
                               partitions: info.partitions, idMaxLength: 1, nlist: info.nlist ?? 1)
