@@ -51,9 +51,13 @@ skip_or_fail() {
   echo "$1" >&2; exit 2
 }
 
-# --- the gRPC C library esans loads at run time
+# --- the gRPC C library esans loads at run time (and its headers, which the build compiled
+# the CGRPC shim against: without them esans has a stub that reports gRPC as unavailable)
 if [ -z "${ESANS_LIBGRPC:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libgrpc.so.29 '; then
   skip_or_fail "the gRPC C library libgrpc.so.29 is not installed (Debian: apt-get install libgrpc-dev, then rebuild)"
+fi
+if [ $TESTS = 1 ] && [ ! -f /usr/include/grpc/grpc.h ]; then
+  skip_or_fail "the gRPC headers are not installed, so the build has no Milvus client (apt-get install libgrpc-dev, then rebuild)"
 fi
 
 # --- the esans binary
