@@ -1,4 +1,4 @@
-import Foundation
+import NumCore
 
 /// The serialised Milvus requests esans sends (`milvus.proto.milvus` messages, field numbers
 /// from milvus-proto's milvus.proto, schema.proto and common.proto). Pure: bytes in, bytes out.
@@ -121,25 +121,10 @@ public enum MilvusRequests {
         return w.bytes
     }
 
-    /// A Milvus filter expression `id in ["a", "b"]` (strings JSON-escaped).
+    /// A Milvus filter expression `id in ["a", "b"]` (strings JSON-escaped, which Milvus's
+    /// string literals read back).
     public static func idInExpression(_ ids: [String]) -> String {
-        "id in [" + ids.map(quoted).joined(separator: ", ") + "]"
-    }
-
-    /// `text` as a double-quoted Milvus string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out + "\""
+        "id in [" + ids.map(TextEscaping.jsonString).joined(separator: ", ") + "]"
     }
 }
 
