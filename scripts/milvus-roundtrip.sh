@@ -28,28 +28,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 . "$HERE/lib/vectordb.sh"
-SKIP_OK=0
-TESTS=0
-for arg in "$@"; do
-  case "$arg" in
-    --skip-unavailable) SKIP_OK=1 ;;
-    --tests) TESTS=1 ;;
-    *) echo "usage: scripts/milvus-roundtrip.sh [--skip-unavailable] [--tests]" >&2; exit 64 ;;
-  esac
-done
 MILVUS_HOME=${MILVUS_HOME:-/tmp/esans-milvus}
 MILVUS_PORT=${MILVUS_PORT:-19539}
-ML100K=${ML100K:-$HOME/.cache/esans/ml-100k}
-EPOCHS=${EPOCHS:-2}
-K=${K:-100}
-USERS=${USERS:-943}
-MIN_RECALL=${MIN_RECALL:-0.99}
-WORK="$MILVUS_HOME/work"
-mkdir -p "$MILVUS_HOME" "$WORK"
-skip_or_fail() {
-  if [ $SKIP_OK = 1 ]; then echo "SKIP: $1"; exit 0; fi
-  echo "$1" >&2; exit 2
-}
+roundtrip_setup milvus-roundtrip.sh "$MILVUS_HOME" "$@"
 
 # --- the gRPC C library esans loads at run time (and its headers, which the build compiled
 # the CGRPC shim against: without them esans has a stub that reports gRPC as unavailable)
@@ -59,15 +40,6 @@ fi
 if [ $TESTS = 1 ] && [ ! -f /usr/include/grpc/grpc.h ]; then
   skip_or_fail "the gRPC headers are not installed, so the build has no Milvus client (apt-get install libgrpc-dev, then rebuild)"
 fi
-
-# --- the esans binary
-if [ $TESTS = 1 ]; then
-  :
-elif [ -z "${ESANS_BIN:-}" ]; then
-  (cd "$ROOT" && swift build --product esans >/dev/null)
-  ESANS_BIN="$ROOT/.build/debug/esans"
-fi
-[ $TESTS = 1 ] || [ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
 
 # --- milvus-lite from PyPI
 VENV="$MILVUS_HOME/venv"

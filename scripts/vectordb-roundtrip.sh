@@ -34,33 +34,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 . "$HERE/lib/vectordb.sh"
-SKIP_OK=0
-TESTS=0
-for arg in "$@"; do
-  case "$arg" in
-    --skip-unavailable) SKIP_OK=1 ;;
-    --tests) TESTS=1 ;;
-    *) echo "usage: scripts/vectordb-roundtrip.sh [--skip-unavailable] [--tests]" >&2; exit 64 ;;
-  esac
-done
 VDB_HOME=${VDB_HOME:-/tmp/esans-vectordb}
 PG_PORT=${PG_PORT:-54329}
-ML100K=${ML100K:-$HOME/.cache/esans/ml-100k}
-EPOCHS=${EPOCHS:-2}
-K=${K:-100}
-USERS=${USERS:-943}
-MIN_RECALL=${MIN_RECALL:-0.99}
-WORK="$VDB_HOME/work"
-mkdir -p "$VDB_HOME" "$WORK"
-
-# --- the esans binary
-if [ $TESTS = 1 ]; then
-  :
-elif [ -z "${ESANS_BIN:-}" ]; then
-  (cd "$ROOT" && swift build --product esans >/dev/null)
-  ESANS_BIN="$ROOT/.build/debug/esans"
-fi
-[ $TESTS = 1 ] || [ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
+roundtrip_setup vectordb-roundtrip.sh "$VDB_HOME" "$@"
 
 # --- PostgreSQL + pgvector from PyPI
 if [ -z "${PG_PACKAGE:-}" ]; then
@@ -71,10 +47,8 @@ VENV="$VDB_HOME/venv-$PG_PACKAGE"
 where() { "$VENV/bin/python" -c 'import importlib.util as u; print(u.find_spec("pgserver").submodule_search_locations[0])' 2>/dev/null; }
 if [ ! -x "$VENV/bin/python" ] || [ -z "$(where)" ]; then
   echo "installing $PG_PACKAGE into $VENV"
-  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "$PG_PACKAGE"; }; then
-    if [ $SKIP_OK = 1 ]; then echo "SKIP: could not install $PG_PACKAGE from PyPI"; exit 0; fi
-    echo "could not install $PG_PACKAGE from PyPI" >&2; exit 2
-  fi
+  { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "$PG_PACKAGE"; } \
+    || skip_or_fail "could not install $PG_PACKAGE from PyPI"
 fi
 PG="$(where)/pginstall"
 PGDATA="$VDB_HOME/pgdata-$PG_PACKAGE"

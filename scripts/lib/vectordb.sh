@@ -1,5 +1,10 @@
 # Sourced by the vector-database round trips (vectordb-roundtrip.sh, milvus-roundtrip.sh).
 #
+# roundtrip_setup SCRIPT HOME ARGS...: reads --skip-unavailable and --tests from ARGS (SKIP_OK,
+#   TESTS), sets the shared defaults (ML100K, EPOCHS 2, K 100, USERS 943, MIN_RECALL 0.99), WORK
+#   (HOME/work, created) and, outside --tests, ESANS_BIN (default: `swift build`, then
+#   .build/debug/esans).
+# skip_or_fail MESSAGE: with --skip-unavailable prints SKIP: MESSAGE and exits 0, else exits 2.
 # prepare_run: sets RUN (trains MovieLens-100K from $ML100K for $EPOCHS epochs into
 #   $WORK/ml100k-run unless RUN names a run) and MSAC (the `--msac DIR` arguments of the export:
 #   $MSAC_DIR, else none when the run trained with ESANS and so has semantic IDs, else an MSAC
@@ -9,6 +14,37 @@
 #   vectordb_recall.py against it for $USERS users at k $K, stops the server and sets RECALL to
 #   the script's line: recall, users, vectordb ms, exact ms, summary.
 # recall_at_least R MIN: status 0 when R >= MIN.
+
+roundtrip_setup() {
+  local script=$1 home=$2; shift 2
+  SKIP_OK=0
+  TESTS=0
+  for arg in "$@"; do
+    case "$arg" in
+      --skip-unavailable) SKIP_OK=1 ;;
+      --tests) TESTS=1 ;;
+      *) echo "usage: scripts/$script [--skip-unavailable] [--tests]" >&2; exit 64 ;;
+    esac
+  done
+  ML100K=${ML100K:-$HOME/.cache/esans/ml-100k}
+  EPOCHS=${EPOCHS:-2}
+  K=${K:-100}
+  USERS=${USERS:-943}
+  MIN_RECALL=${MIN_RECALL:-0.99}
+  WORK="$home/work"
+  mkdir -p "$home" "$WORK"
+  [ "$TESTS" = 1 ] && return 0
+  if [ -z "${ESANS_BIN:-}" ]; then
+    (cd "$(dirname "${BASH_SOURCE[0]}")/../.." && swift build --product esans >/dev/null)
+    ESANS_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.build/debug/esans"
+  fi
+  [ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
+}
+
+skip_or_fail() {
+  if [ "$SKIP_OK" = 1 ]; then echo "SKIP: $1"; exit 0; fi
+  echo "$1" >&2; exit 2
+}
 
 prepare_run() {
   if [ -z "${RUN:-}" ]; then
