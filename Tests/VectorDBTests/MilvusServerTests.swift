@@ -13,7 +13,7 @@ struct MilvusServerTests {
     @Test(arguments: [(MilvusIndexKind.flat, 4), (.flat, 0), (.hnsw, 3), (.ivfFlat, 0)])
     func exportThenSearchGivesTheExactAnswer(kind: MilvusIndexKind, partitions: Int) throws {
         let n = 300, d = 8
-        let m = PGVectorServerTests.vectors(n, d, seed: 11)
+        let m = VectorDBFixtures.vectors(n, d, seed: 11)
         // Ids that need quoting in a filter expression.
         let ids = (0..<n).map { $0 % 50 == 0 ? "id \"\($0)\"\\" : "item\($0)" }
         let primary = (0..<n).map { Int32($0 % 7) }, secondary = (0..<n).map { Int32($0 % 3) }
@@ -35,14 +35,7 @@ struct MilvusServerTests {
         #expect(try MilvusExport.currentTarget(of: name, client: client) == collections[1])
         let index = try MilvusIndex(client: client, name: name, ef: 300, nprobe: 1, itemIndex: { ids.firstIndex(of: $0) })
         #expect(index.info == info && index.collection == collections[1])
-        let exact = ExactIndex(items: m)
-        for q in [0, 17, 123] {
-            let query = m.rowArray(q)
-            let want = query.withUnsafeBufferPointer { qb in [Int32]().withUnsafeBufferPointer { exact.search(qb, k: 20, excluding: $0) } }
-            let got = try index.nearest(query, limit: 20)
-            #expect(got.map(\.item) == want.map(\.item))
-            for (g, w) in zip(got, want) { #expect(abs(g.score - w.score) < 1e-5) }
-        }
+        try VectorDBFixtures.expectExactAnswers(of: index, items: m)
         let stored = try client.vectors(collection: name, ids: [ids[0], ids[1]])
         #expect(stored[ids[0]] == m.rowArray(0) && stored[ids[1]] == m.rowArray(1))
         try client.dropCollection(collections[1])
@@ -51,7 +44,7 @@ struct MilvusServerTests {
 
     @Test func aFailedExportLeavesTheOldCollection() throws {
         let n = 20, d = 4, name = "esans_test_failed"
-        let m = PGVectorServerTests.vectors(n, d, seed: 5)
+        let m = VectorDBFixtures.vectors(n, d, seed: 5)
         let ids = (0..<n).map { "i\($0)" }
         let schema = MilvusSchema(name: name, dimension: d, index: .flat, hasCodes: false, partitions: 0, idMaxLength: 4, nlist: 1)
         let info = MilvusCollectionInfo(items: n, dataFingerprint: "fp", run: "test", schema: schema)
