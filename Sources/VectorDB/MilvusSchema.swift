@@ -84,22 +84,22 @@ public struct MilvusSchema: Sendable, Equatable {
         var s = ProtobufWriter()
         s.string(1, collection)
         s.string(2, "esans item vectors (inner product on L2-normalised vectors)")
-        // FieldSchema: fieldID 1, name 2, is_primary_key 3, description 4, data_type 5,
-        // type_params 6, autoID 8, is_partition_key 13.
+        // FieldSchema: name 2, is_primary_key 3, data_type 5, type_params 6, is_partition_key 13
+        // (no fieldID: the server assigns them, as for pymilvus's schemas).
         s.message(4) { f in
-            f.int64(1, 100); f.string(2, "id"); f.bool(3, true); f.int64(5, MilvusDataType.varChar)
+            f.string(2, "id"); f.bool(3, true); f.int64(5, MilvusDataType.varChar)
             f.keyValue(6, "max_length", String(idMaxLength))
         }
         s.message(4) { f in
-            f.int64(1, 101); f.string(2, "vec"); f.int64(5, MilvusDataType.floatVector)
+            f.string(2, "vec"); f.int64(5, MilvusDataType.floatVector)
             f.keyValue(6, "dim", String(dimension))
         }
         if hasCodes {
             s.message(4) { f in
-                f.int64(1, 102); f.string(2, "primary_code"); f.int64(5, MilvusDataType.int64)
+                f.string(2, "primary_code"); f.int64(5, MilvusDataType.int64)
                 if partitions > 0 { f.bool(13, true) }
             }
-            s.message(4) { f in f.int64(1, 103); f.string(2, "secondary_code"); f.int64(5, MilvusDataType.int64) }
+            s.message(4) { f in f.string(2, "secondary_code"); f.int64(5, MilvusDataType.int64) }
         }
         return s.bytes
     }
