@@ -1,3 +1,4 @@
+import Foundation
 import NumCore
 
 /// The checks shared by the vector-database backends before they serve a run.
@@ -36,5 +37,12 @@ enum ExportedVectors {
                 throw VectorDBError("\(what) holds another vector for item '\(id)' than \(runPath): exported from another model? export it again")
             }
         }
+    }
+
+    /// `value` as compact JSON with sorted keys (what the exports record in the database).
+    static func compactJSON<T: Encodable>(_ value: T) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? enc.encode(value)) ?? Data(), as: UTF8.self)
     }
 }

@@ -45,9 +45,7 @@ public struct MilvusCollectionInfo: Codable, Sendable, Equatable {
 
     /// The property value (compact JSON, keys sorted).
     public func json() -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self)
+        ExportedVectors.compactJSON(self)
     }
 
     /// Reads the property of collection `collection`.

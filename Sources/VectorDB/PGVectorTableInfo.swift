@@ -39,9 +39,7 @@ public struct PGVectorTableInfo: Codable, Sendable, Equatable {
 
     /// The comment text (compact JSON, keys sorted).
     public func json() -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self)
+        ExportedVectors.compactJSON(self)
     }
 
     /// Reads a table comment.
