@@ -22,8 +22,9 @@
 # ESANS_TEST_MILVUS_ADDRESS set; .ci/run runs this after the suite has been built).
 # Environment: ESANS_BIN (default: `swift build` then .build/debug/esans), RUN, MSAC_DIR, ML100K,
 # EPOCHS (2), K (100), USERS (943), MIN_RECALL (0.99) as in vectordb-roundtrip.sh;
-# MILVUS_HOME (/tmp/esans-milvus), MILVUS_PORT (19539), ESANS_LIBGRPC (libgrpc to load; default
-# the system's libgrpc.so.29, Debian libgrpc29). The server is stopped on exit.
+# MILVUS_HOME (/tmp/esans-milvus), MILVUS_PORT (19539), SERVE_FLAGS (more `esans serve` options,
+# e.g. "--ef-search 200 --probes 16"), ESANS_LIBGRPC (libgrpc to load; default the system's
+# libgrpc.so.29, Debian libgrpc29). The server is stopped on exit.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
