@@ -64,13 +64,26 @@ public final class MilvusClient: Sendable {
         try callStatus("DropCollection", MilvusRequests.collection(name), slow: true)
     }
 
+    /// Drops the alias `alias` (its collection stays).
+    public func dropAlias(_ alias: String) throws {
+        try callStatus("DropAlias", MilvusRequests.aliasName(alias))
+    }
+
     /// Searches `collection` for the best `limit` rows by inner product with `query`.
     public func search(collection: String, query: [Float], limit: Int, params: String) throws -> [(id: String, score: Float)] {
         let request = MilvusRequests.search(collection: collection, field: "vec", query: query, limit: limit, params: params)
         return try MilvusResponses.searchHits(callFields("Search", request))
     }
 
-    /// The stored vectors of the rows `ids` of `collection`.
+    /// The rows of `collection`, counted at Strong consistency, or at the collection's own
+    /// (what searches see) with `collectionConsistency`.
+    public func count(collection: String, collectionConsistency: Bool = false) throws -> Int64 {
+        let request = MilvusRequests.query(collection: collection, expr: "", outputFields: ["count(*)"],
+                                           collectionConsistency: collectionConsistency)
+        return try MilvusResponses.count(callFields("Query", request))
+    }
+
+    /// The stored vectors of the rows `ids` of `collection` (at Strong consistency).
     public func vectors(collection: String, ids: [String]) throws -> [String: [Float]] {
         let request = MilvusRequests.query(collection: collection, expr: MilvusRequests.idInExpression(ids), outputFields: ["id", "vec"])
         return try MilvusResponses.queryVectors(callFields("Query", request))

@@ -6,10 +6,10 @@ import NumCore
 /// Milvus has no transactions; the replacement is atomic through an alias instead. The
 /// export writes a new collection (`NAME_esans_STAMP`) with the export's
 /// ``MilvusCollectionInfo`` in a property, inserts the rows in batches, flushes, builds the
-/// vector index, loads the collection, and only then points the alias `NAME` (what readers
-/// query) at it and drops the collection it pointed at before. Readers see the old
-/// collection until the alias moves and the complete new one after; a failure before that
-/// drops the new collection and leaves the old one as it was.
+/// vector index, loads the collection, waits until searches see every row, and only then
+/// points the alias `NAME` (what readers query) at it and drops the collection it pointed at
+/// before. Readers see the old collection until the alias moves and the complete new one
+/// after; a failure before that drops the new collection and leaves the old one as it was.
 public enum MilvusExport {
     /// How long each step took, and what was replaced.
     public struct Timing: Sendable {
@@ -25,7 +25,7 @@ public enum MilvusExport {
 
     /// Rows sent per Insert call by default.
     public static let defaultBatchRows = 2000
-    /// Seconds to wait for Milvus to load the collection.
+    /// Seconds to wait for Milvus to load the collection, and then to show all its rows.
     public static let loadTimeoutSeconds = 600.0
 
     /// Loads `rows` into a new collection laid out by `schema` and points the alias
@@ -69,11 +69,17 @@ public enum MilvusExport {
                                                                             params: schema.indexParams()), slow: true)
             try client.callStatus("LoadCollection", MilvusRequests.collection(collection), slow: true)
             try waitLoaded(collection, client: client)
+            try waitVisible(collection, rows: n, client: client)
             timing.indexSeconds = ExportedVectors.seconds(clock.now - tx)
+            let request = MilvusRequests.alias(schema.name, collection: collection)
             if old == nil {
-                try client.callStatus("CreateAlias", MilvusRequests.alias(schema.name, collection: collection))
+                // An alias left behind by a dropped collection (Milvus forgets it only
+                // eventually) is taken over rather than refused.
+                do { try client.callStatus("CreateAlias", request) } catch {
+                    guard (try? client.callStatus("AlterAlias", request)) != nil else { throw error }
+                }
             } else {
-                try client.callStatus("AlterAlias", MilvusRequests.alias(schema.name, collection: collection))
+                try client.callStatus("AlterAlias", request)
             }
         } catch {
             try? client.dropCollection(collection)
@@ -99,6 +105,22 @@ public enum MilvusExport {
         guard try client.hasCollection(name) else { return nil }
         throw VectorDBError("Milvus at \(client.address) has a collection named \(name) that is not an alias; esans exports "
                             + "write NAME_esans_STAMP collections behind the alias NAME: drop \(name) or choose another --collection")
+    }
+
+    /// Polls a count of the rows at the collection's consistency level (Bounded, what the
+    /// server's searches use) until all `rows` are visible: Milvus hides rows younger than its
+    /// staleness bound (5 s by default) from Bounded reads, so the alias must not move before.
+    private static func waitVisible(_ collection: String, rows: Int, client: MilvusClient) throws {
+        let deadline = Date().addingTimeInterval(loadTimeoutSeconds)
+        while true {
+            let seen = try client.count(collection: collection, collectionConsistency: true)
+            if seen == Int64(rows) { return }
+            guard Date() < deadline, seen < Int64(rows) else {
+                throw VectorDBError("Milvus shows \(seen) of the \(rows) rows written into \(collection)"
+                                    + (seen < Int64(rows) ? " after \(Int(loadTimeoutSeconds)) s" : ""))
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
     }
 
     /// Polls `GetLoadState` until the collection is loaded (milvus-lite loads synchronously;

@@ -111,13 +111,15 @@ public enum MilvusRequests {
         return w.bytes
     }
 
-    /// `QueryRequest` of the rows matching `expr`, returning `outputFields`.
-    public static func query(collection: String, expr: String, outputFields: [String]) -> [UInt8] {
+    /// `QueryRequest` of the rows matching `expr` (empty: all), returning `outputFields`
+    /// (`count(*)` counts them), at Strong consistency (the proto's default level), or at the
+    /// collection's (Bounded: what searches see) with `collectionConsistency`.
+    public static func query(collection: String, expr: String, outputFields: [String], collectionConsistency: Bool = false) -> [UInt8] {
         var w = ProtobufWriter()
         w.string(3, collection)
         w.string(4, expr)
         for f in outputFields { w.string(5, f) }
-        w.bool(12, true)
+        if collectionConsistency { w.bool(12, true) }
         return w.bytes
     }
 

@@ -130,6 +130,27 @@ public enum MilvusResponses {
         return out
     }
 
+    /// The `count(*)` column of `QueryResults.fields_data` (2): its Int64 `long_data`.
+    public static func count(_ fields: [(Int, ProtobufReader.Value)]) throws -> Int64 {
+        for (f, v) in fields where f == 2 {
+            var column = ProtobufReader(v.payload)
+            var name = "", values: [Int64] = []
+            while let (g, w) = try column.next() {
+                if g == 2 { name = w.string }
+                if g == 3 {
+                    var scalars = ProtobufReader(w.payload)
+                    while let (h, x) = try scalars.next() {
+                        guard h == 3 else { continue }
+                        var longs = ProtobufReader(x.payload)
+                        while let (i, y) = try longs.next() { if i == 1 { try ProtobufReader.appendInt64s(y, to: &values) } }
+                    }
+                }
+            }
+            if name == "count(*)", let n = values.first { return n }
+        }
+        throw VectorDBError("Milvus answered a count query without a count(*) column")
+    }
+
     /// The `data` (1) of a `StringArray`.
     static func strings(_ payload: ArraySlice<UInt8>) throws -> [String] {
         var r = ProtobufReader(payload)

@@ -140,6 +140,15 @@ import Testing
         }
         let vectors = try MilvusResponses.queryVectors(MilvusResponses.fields(response.bytes).fields)
         #expect(vectors == ["a": [1, 2], "b": [3, 4]])
+        var count = ProtobufWriter()
+        count.message(2) { c in c.int64(1, 5); c.string(2, "count(*)"); c.message(3) { $0.message(3) { $0.packedInt64s(1, [1615] as [Int64]) } } }
+        #expect(try MilvusResponses.count(MilvusResponses.fields(count.bytes).fields) == 1615)
+        #expect(throws: VectorDBError.self) { try MilvusResponses.count(MilvusResponses.fields(response.bytes).fields) }
+        // Strong consistency is the proto's default (nothing written); the collection's is asked for.
+        let strong = try Self.fields(MilvusRequests.query(collection: "c", expr: "", outputFields: ["count(*)"]))
+        #expect(!strong.contains { $0.0 == 12 })
+        let bounded = try Self.fields(MilvusRequests.query(collection: "c", expr: "", outputFields: ["count(*)"], collectionConsistency: true))
+        #expect(bounded.first { $0.0 == 12 }?.1.int64 == 1)
         var describe = ProtobufWriter()
         describe.string(12, "items_esans_5")
         describe.keyValue(13, MilvusSchema.infoProperty, "{}")

@@ -38,8 +38,9 @@ struct MilvusServerTests {
         try VectorDBFixtures.expectExactAnswers(of: index, items: m)
         let stored = try client.vectors(collection: name, ids: [ids[0], ids[1]])
         #expect(stored[ids[0]] == m.rowArray(0) && stored[ids[1]] == m.rowArray(1))
-        try client.dropCollection(collections[1])
+        try client.dropAlias(name)
         #expect(try !client.hasCollection(name))
+        try client.dropCollection(collections[1])
     }
 
     @Test func aFailedExportLeavesTheOldCollection() throws {
@@ -59,6 +60,7 @@ struct MilvusServerTests {
         #expect(try !client.hasCollection(schema.collectionName(stamp: 2)))
         #expect(try MilvusExport.currentTarget(of: name, client: client) == first.collection)
         #expect(try client.vectors(collection: name, ids: ["i5"])["i5"] == m.rowArray(5))
+        try client.dropAlias(name)
         try client.dropCollection(first.collection)
         #expect(throws: VectorDBError.self) { try MilvusIndex(client: client, name: name, ef: 10, nprobe: 1, itemIndex: { _ in 0 }) }
     }
