@@ -1,6 +1,6 @@
 // Fuzzes the decoding of Milvus's gRPC responses (bytes from a server): the protobuf reader
-// and `MilvusResponses` (status, search hits, query vectors, collection description, alias
-// target). A damaged response may be refused only with a `VectorDBError`. The input is an
+// and `MilvusResponses` (status, search hits, query vectors, a count, collection description,
+// alias target). A damaged response may be refused only with a `VectorDBError`. The input is an
 // option byte (which response), then the message.
 import Foundation
 import FuzzSupport
@@ -12,7 +12,7 @@ let target = FuzzTarget(name: "milvus-response", seeds: seeds) { input in
     expectErrors("milvus response", allowed: { $0 is VectorDBError }) {
         let (status, fields) = try MilvusResponses.fields(bytes)
         _ = status.ok
-        switch option % 5 {
+        switch option % 6 {
         case 0:
             let hits = try MilvusResponses.searchHits(fields)
             require(hits.count * 4 <= bytes.count, "\(hits.count) hits from \(bytes.count) bytes")
@@ -26,6 +26,8 @@ let target = FuzzTarget(name: "milvus-response", seeds: seeds) { input in
             require(d.name.unicodeScalars.count <= bytes.count, "a name longer than the response")
         case 3:
             _ = try MilvusStatus(bytes[...])
+        case 4:
+            _ = try MilvusResponses.count(fields)
         default:
             _ = MilvusResponses.aliasTarget(fields)
             _ = MilvusResponses.bool(fields)
@@ -65,8 +67,11 @@ func seeds() -> [(name: String, bytes: [UInt8])] {
     var alias = ProtobufWriter()
     alias.message(1) { _ in }
     alias.string(3, "items"); alias.string(4, "items_esans_1")
+    var count = ProtobufWriter()
+    count.message(1) { _ in }
+    count.message(2) { c in c.int64(1, 5); c.string(2, "count(*)"); c.message(3) { $0.message(3) { $0.packedInt64s(1, [1615] as [Int64]) } } }
     return [("search", [0] + search.bytes), ("query", [1] + query.bytes), ("describe", [2] + describe.bytes),
-            ("status", [3] + failed.bytes), ("alias", [4] + alias.bytes)]
+            ("status", [3] + failed.bytes), ("count", [4] + count.bytes), ("alias", [5] + alias.bytes)]
 }
 
 @_cdecl("LLVMFuzzerInitialize")
