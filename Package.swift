@@ -48,6 +48,11 @@ let package = Package(
         // (no mpi.h needed to build, no libmpi needed to run single-process).
         // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
         .target(name: "CMPI", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // Floor 1: the gRPC C core behind a small C shim that loads libgrpc with dlopen at run time
+        // (blocking unary calls on raw bytes, for Milvus); without the headers it builds as a stub
+        // that reports gRPC as unavailable.
+        // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
+        .target(name: "CGRPC", swiftSettings: [], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // Floor 1: a cache prefetch hint for the row gathers of model-scored samplers (Swift cannot
         // call the compiler builtin; header-only, no library).
         // (C only: the empty swiftSettings keeps scripts/check-target-deps.py's parser in step.)
@@ -96,9 +101,10 @@ let package = Package(
             ],
             swiftSettings: fastMath),
         // Floor 5: vector databases (PostgreSQL + pgvector through libpq, loaded with dlopen at run
-        // time like libjpeg): export of item vectors and semantic IDs, and an external index
-        // for Serving's Retriever. Kept out of Serving, which links no database client.
-        .target(name: "VectorDB", dependencies: ["NumCore", "Serving"], swiftSettings: fastMath),
+        // time like libjpeg; Milvus over gRPC through CGRPC, its protobuf messages written by
+        // hand): export of item vectors and semantic IDs, and an external index for Serving's
+        // Retriever. Kept out of Serving, which links no database client.
+        .target(name: "VectorDB", dependencies: ["NumCore", "Serving", "CGRPC"], swiftSettings: fastMath),
         // Floor 6: the command-line tool.
         .executableTarget(
             name: "esans",

@@ -16,7 +16,7 @@ let readers: [(name: String, target: String)] = [
     ("delimited", "FuzzDelimited"), ("npy", "FuzzNPY"), ("safetensors", "FuzzSafeTensors"),
     ("torch-pickle", "FuzzTorchPickle"), ("semantic-ids", "FuzzSemanticIDs"), ("msac", "FuzzMSAC"),
     ("run-config", "FuzzRunConfig"), ("metrics-log", "FuzzMetricsLog"), ("ivf", "FuzzIVF"),
-    ("http-request", "FuzzHTTPRequest"),
+    ("http-request", "FuzzHTTPRequest"), ("milvus-response", "FuzzMilvusResponse"),
 ]
 
 let esans: [Target.Dependency] = [

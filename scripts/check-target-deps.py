@@ -42,7 +42,7 @@ for name, (deps, base) in sorted(targets.items()):
 ENCODERS_AND_TRAINER = {"Training", "Semantic", "Encoders", "TextEncoder", "CJPEG"}
 ENCODERS = {"Semantic", "Encoders", "TextEncoder", "CJPEG"}
 # Serving stays free of database code: vector-database clients live in VectorDB, above it.
-FORBIDDEN = {"Serving": ENCODERS_AND_TRAINER | {"VectorDB"}, "ServingHTTP": ENCODERS_AND_TRAINER,
+FORBIDDEN = {"Serving": ENCODERS_AND_TRAINER | {"VectorDB", "CGRPC"}, "ServingHTTP": ENCODERS_AND_TRAINER,
              "VectorDB": ENCODERS_AND_TRAINER | {"ServingHTTP"},
              "Training": ENCODERS, "Experiments": ENCODERS}
 

@@ -25,8 +25,9 @@ declare -A EXECUTABLE=(
     [npy]=FuzzNPY [safetensors]=FuzzSafeTensors [torch-pickle]=FuzzTorchPickle
     [semantic-ids]=FuzzSemanticIDs [msac]=FuzzMSAC [run-config]=FuzzRunConfig
     [metrics-log]=FuzzMetricsLog [ivf]=FuzzIVF [http-request]=FuzzHTTPRequest
+    [milvus-response]=FuzzMilvusResponse
 )
-ORDER=(lightgcn recbole atomic delimited npy safetensors torch-pickle semantic-ids msac run-config metrics-log ivf http-request)
+ORDER=(lightgcn recbole atomic delimited npy safetensors torch-pickle semantic-ids msac run-config metrics-log ivf http-request milvus-response)
 SCRATCH=.build-fuzz
 WORK=$SCRATCH/work
 

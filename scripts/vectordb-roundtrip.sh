@@ -33,33 +33,10 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-SKIP_OK=0
-TESTS=0
-for arg in "$@"; do
-  case "$arg" in
-    --skip-unavailable) SKIP_OK=1 ;;
-    --tests) TESTS=1 ;;
-    *) echo "usage: scripts/vectordb-roundtrip.sh [--skip-unavailable] [--tests]" >&2; exit 64 ;;
-  esac
-done
+. "$HERE/lib/vectordb.sh"
 VDB_HOME=${VDB_HOME:-/tmp/esans-vectordb}
 PG_PORT=${PG_PORT:-54329}
-ML100K=${ML100K:-$HOME/.cache/esans/ml-100k}
-EPOCHS=${EPOCHS:-2}
-K=${K:-100}
-USERS=${USERS:-943}
-MIN_RECALL=${MIN_RECALL:-0.99}
-WORK="$VDB_HOME/work"
-mkdir -p "$VDB_HOME" "$WORK"
-
-# --- the esans binary
-if [ $TESTS = 1 ]; then
-  :
-elif [ -z "${ESANS_BIN:-}" ]; then
-  (cd "$ROOT" && swift build --product esans >/dev/null)
-  ESANS_BIN="$ROOT/.build/debug/esans"
-fi
-[ $TESTS = 1 ] || [ -x "$ESANS_BIN" ] || { echo "$ESANS_BIN not found (set ESANS_BIN)" >&2; exit 2; }
+roundtrip_setup vectordb-roundtrip.sh "$VDB_HOME" "$@"
 
 # --- PostgreSQL + pgvector from PyPI
 if [ -z "${PG_PACKAGE:-}" ]; then
@@ -70,10 +47,8 @@ VENV="$VDB_HOME/venv-$PG_PACKAGE"
 where() { "$VENV/bin/python" -c 'import importlib.util as u; print(u.find_spec("pgserver").submodule_search_locations[0])' 2>/dev/null; }
 if [ ! -x "$VENV/bin/python" ] || [ -z "$(where)" ]; then
   echo "installing $PG_PACKAGE into $VENV"
-  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "$PG_PACKAGE"; }; then
-    if [ $SKIP_OK = 1 ]; then echo "SKIP: could not install $PG_PACKAGE from PyPI"; exit 0; fi
-    echo "could not install $PG_PACKAGE from PyPI" >&2; exit 2
-  fi
+  { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "$PG_PACKAGE"; } \
+    || skip_or_fail "could not install $PG_PACKAGE from PyPI"
 fi
 PG="$(where)/pginstall"
 PGDATA="$VDB_HOME/pgdata-$PG_PACKAGE"
@@ -109,84 +84,18 @@ if [ $TESTS = 1 ]; then
   exit $?
 fi
 
-# --- a small trained run
-if [ -z "${RUN:-}" ]; then
-  RUN="$WORK/ml100k-run"
-  if [ ! -f "$RUN/final.safetensors" ]; then
-    rm -rf "$RUN"
-    echo "training $RUN ($EPOCHS epochs)"
-    "$ESANS_BIN" train --data "$ML100K" --format recbole --split time:0.8 --epochs "$EPOCHS" \
-      --no-refit --seed 1 --output "$RUN" >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
-  fi
-fi
-# Semantic IDs for the export (the partition key): the run's own when it trained with ESANS,
-# else an MSAC fit on the structured and behaviour modalities (no text encoder needed).
-MSAC=()
-HAS_IDS=$(python3 -c 'import json, sys
-def find(x):
-    if isinstance(x, dict):
-        return any(k == "semanticIDs" and v for k, v in x.items()) or any(find(v) for v in x.values())
-    return False
-print(int(find(json.load(open(sys.argv[1])))))' "$RUN/config.json")
-if [ -n "${MSAC_DIR:-}" ]; then
-  MSAC=(--msac "$MSAC_DIR")
-elif [ "$HAS_IDS" = 0 ]; then
-  MSAC=(--msac "$WORK/ml100k-msac")
-  if [ ! -f "$WORK/ml100k-msac/semantic_ids.tsv" ]; then
-    echo "fitting MSAC semantic IDs into $WORK/ml100k-msac"
-    "$ESANS_BIN" cluster --data "$ML100K" --format recbole --split time:0.8 --modalities structured,behaviour \
-      --seed 1 --validation 0.1 --output "$WORK/ml100k-msac" >"$WORK/cluster.log" 2>&1 || { tail -20 "$WORK/cluster.log"; exit 1; }
-  fi
-fi
+# --- a small trained run, and semantic IDs for the export (the partition key)
+prepare_run
 
 # --- export, serve, compare
 FAIL=0
 for KIND in flat hnsw ivfflat; do
   TABLE="esans_roundtrip_$KIND"
   /usr/bin/time -f "  (export: %e s wall, peak RSS %M kB)" "$ESANS_BIN" export --run "$RUN" "${MSAC[@]}" --to pgvector --dsn "$DSN" --table "$TABLE" --index "$KIND"
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$ESANS_BIN" serve --run "$RUN" --backend pgvector --dsn "$DSN" --table "$TABLE" --port "$PORT" \
-    --log-level warning 2>"$WORK/serve-$KIND.log" &
-  SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:"; cat "$WORK/serve-$KIND.log"; exit 1; }
-    sleep 0.2
-  done
-  RECALL=$(python3 - "$PORT" "$K" "$USERS" "$RUN" <<'EOF'
-import json, sys, time, urllib.request
-port, k, users, run = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-def post(body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/retrieve", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.load(r)
-health = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz"))
-assert health["default_index"] == "vectordb", health
-total, n, t_db, t_exact = 0.0, 0, 0.0, 0.0
-u = 0
-while n < users:
-    uid = str(u)
-    u += 1
-    try:
-        t0 = time.perf_counter(); db = post({"user_id": uid, "k": k, "index": "vectordb"})
-        t1 = time.perf_counter(); ex = post({"user_id": uid, "k": k, "index": "exact"})
-        t2 = time.perf_counter()
-    except urllib.error.HTTPError as e:
-        if e.code == 404 and u < 1_000_000:
-            continue  # not a user id of the data (ids are tried 0, 1, 2, ...)
-        raise
-    got, want = {i["id"] for i in db["items"]}, {i["id"] for i in ex["items"]}
-    total += len(got & want) / max(1, len(want))
-    n += 1
-    t_db += t1 - t0; t_exact += t2 - t1
-print(f"{total / n:.4f} {n} {1000 * t_db / n:.2f} {1000 * t_exact / n:.2f} {health['vectordb']}")
-EOF
-)
-  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
+  serve_and_measure "$WORK/serve-$KIND.log" --run "$RUN" --backend pgvector --dsn "$DSN" --table "$TABLE"
   read -r R N MS_DB MS_EXACT SUMMARY <<<"$RECALL"
   echo "recall@$K $KIND: $R over $N users (vectordb $MS_DB ms, exact $MS_EXACT ms per request) - $SUMMARY"
-  if [ "$KIND" = flat ] && python3 -c "import sys; sys.exit(0 if float('$R') >= float('$MIN_RECALL') else 1)"; then :; elif [ "$KIND" = flat ]; then
+  if [ "$KIND" = flat ] && ! recall_at_least "$R" "$MIN_RECALL"; then
     echo "FAIL: flat recall@$K $R is under $MIN_RECALL"; FAIL=1
   fi
 done

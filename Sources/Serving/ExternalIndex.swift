@@ -1,6 +1,6 @@
 import NumCore
 /// A nearest-neighbour service outside this process that holds the run's item vectors (a
-/// vector database loaded by `esans export --to pgvector`), queried by inner product.
+/// vector database loaded by `esans export --to pgvector|milvus`), queried by inner product.
 ///
 /// The server still computes the query vector itself (user tower, history pooling); only the
 /// search over the items is handed over. Implementations live above Serving (the `VectorDB`

@@ -165,7 +165,7 @@ public final class Retriever: @unchecked Sendable {
         let hits: [Neighbor]
         if choice == .vectordb {
             guard let external else {
-                throw ServingError(.unsupported, "no vector database is attached; start the server with --backend pgvector")
+                throw ServingError(.unsupported, "no vector database is attached; start the server with --backend pgvector or milvus")
             }
             hits = try external.search(vector, k: k, excluding: excluding, count: run.dataset.numItems)
         } else {

@@ -9,21 +9,8 @@ import NumCore
 /// `ANALYZE`, commit. Readers see the old table until the commit and the complete new one
 /// after it; a failure at any step rolls everything back and leaves the old table as it was.
 public enum PGVectorExport {
-    /// The rows to load: `ids[i]`, row i of `vectors`, and optional semantic IDs.
-    public struct Rows {
-        public var ids: [String]
-        public var vectors: Matrix
-        public var primary: [Int32]?
-        public var secondary: [Int32]?
-
-        /// Rows from parallel arrays (`ids.count == vectors.rows`, codes of the same length).
-        public init(ids: [String], vectors: Matrix, primary: [Int32]? = nil, secondary: [Int32]? = nil) {
-            precondition(ids.count == vectors.rows, "\(ids.count) ids for \(vectors.rows) vectors")
-            precondition(primary.map { $0.count == ids.count } ?? true && secondary.map { $0.count == ids.count } ?? true,
-                         "codes and ids differ in length")
-            self.ids = ids; self.vectors = vectors; self.primary = primary; self.secondary = secondary
-        }
-    }
+    /// The rows to load (shared with the Milvus export).
+    public typealias Rows = ExportRows
 
     /// How long each step took.
     public struct Timing: Sendable {
@@ -69,10 +56,10 @@ public enum PGVectorExport {
                 }
             }
             timing.rows = rows.ids.count
-            timing.copySeconds = seconds(clock.now - tc)
+            timing.copySeconds = ExportedVectors.seconds(clock.now - tc)
             let ti = clock.now
             for sql in schema.indexStatements() { try db.execute(sql) }
-            timing.indexSeconds = seconds(clock.now - ti)
+            timing.indexSeconds = ExportedVectors.seconds(clock.now - ti)
             for sql in schema.swapStatements(comment: info.json()) { try db.execute(sql) }
             try db.execute("ANALYZE \(PGVectorSchema.quote(schema.table))")
             try db.execute("COMMIT")
@@ -80,11 +67,7 @@ public enum PGVectorExport {
             try? db.execute("ROLLBACK")
             throw error
         }
-        timing.totalSeconds = seconds(clock.now - t0)
+        timing.totalSeconds = ExportedVectors.seconds(clock.now - t0)
         return timing
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

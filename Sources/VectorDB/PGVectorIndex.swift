@@ -100,26 +100,15 @@ public final class PGVectorIndex: ExternalIndex, @unchecked Sendable {
 
     /// Compares up to 16 stored vectors, spread over the items, with the run's.
     private func checkSample(_ items: Matrix, names: (Int) -> String, runPath: String) throws {
-        let n = items.rows
-        guard n > 0 else { return }
-        let picks = Array(Set((0..<min(16, n)).map { $0 * n / min(16, n) })).sorted()
-        let ids = picks.map(names)
-        let rows = try pool.with {
-            try $0.query("SELECT id, vec::text FROM \(PGVectorSchema.quote(table)) WHERE id = ANY($1::text[])", [Self.textArray(ids)])
-        }
-        var stored: [String: [Float]] = [:]
-        for r in rows where r.count == 2 {
-            if let id = r[0], let v = r[1].flatMap(PGVectorCopy.parseVector) { stored[id] = v }
-        }
-        for (i, id) in zip(picks, ids) {
-            guard let v = stored[id] else {
-                throw VectorDBError("pgvector table \(table) has no row for item '\(id)' of \(runPath); export it again")
+        try ExportedVectors.checkSample(items, names: names, what: "pgvector table \(table)", runPath: runPath) { ids in
+            let rows = try pool.with {
+                try $0.query("SELECT id, vec::text FROM \(PGVectorSchema.quote(table)) WHERE id = ANY($1::text[])", [Self.textArray(ids)])
             }
-            let mine = items.rowArray(i)
-            guard v.count == mine.count, zip(v, mine).allSatisfy({ abs($0 - $1) <= 1e-5 }) else {
-                throw VectorDBError("pgvector table \(table) holds another vector for item '\(id)' than \(runPath): "
-                                    + "exported from another model? export it again")
+            var stored: [String: [Float]] = [:]
+            for r in rows where r.count == 2 {
+                if let id = r[0], let v = r[1].flatMap(PGVectorCopy.parseVector) { stored[id] = v }
             }
+            return stored
         }
     }
 

@@ -39,9 +39,7 @@ public struct PGVectorTableInfo: Codable, Sendable, Equatable {
 
     /// The comment text (compact JSON, keys sorted).
     public func json() -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self)
+        ExportedVectors.compactJSON(self)
     }
 
     /// Reads a table comment.
@@ -60,11 +58,7 @@ public struct PGVectorTableInfo: Codable, Sendable, Equatable {
     /// Why this table cannot serve a run with `items` items of `dimension` trained on data
     /// `dataFingerprint`, or nil when it can.
     public func mismatch(items: Int, dimension: Int, dataFingerprint: String) -> String? {
-        if dimension != self.dimension { return "it holds vectors of dimension \(self.dimension), the run's are \(dimension)" }
-        if items != self.items { return "it holds \(self.items) items, the run has \(items)" }
-        if dataFingerprint != self.dataFingerprint {
-            return "it was exported from a run on other data (fingerprint \(self.dataFingerprint), the run's \(dataFingerprint))"
-        }
-        return nil
+        ExportedVectors.mismatch(stored: (self.items, self.dimension, self.dataFingerprint),
+                                 run: (items, dimension, dataFingerprint))
     }
 }

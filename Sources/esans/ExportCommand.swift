@@ -11,7 +11,7 @@ import VectorDB
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a run's user and item vectors as .npy (+ id TSVs) or one safetensors file, or its item vectors into PostgreSQL + pgvector, with item semantic IDs when available.",
+        abstract: "Export a run's user and item vectors as .npy (+ id TSVs) or one safetensors file, or its item vectors into PostgreSQL + pgvector or Milvus, with item semantic IDs when available.",
         discussion: """
         Semantic IDs come from --msac DIR (an `esans cluster` output on the same data), or else from the \
         semantic_ids.tsv the run trained with (ESANS). They are written as item_semantic_ids.tsv and \
@@ -24,39 +24,48 @@ struct ExportCommand: ParsableCommand {
         (flat: none, an exact scan). With semantic IDs the table is hash-partitioned by primary_code \
         (--partitions). Needs the libpq library at run time (Debian: libpq5; or ESANS_LIBPQ=FILE). \
         `esans serve --backend pgvector` answers from it.
+
+        --to milvus loads them into a Milvus collection on the server of --address (gRPC, e.g. \
+        milvus-lite), fields id (VarChar primary key), vec (FloatVector), primary_code and secondary_code \
+        (Int64; primary_code is the partition key over --partitions physical partitions), with a --index on \
+        inner product (flat: FLAT, exact; hnsw: HNSW; ivf-flat: IVF_FLAT with --ivf-lists as nlist). It writes \
+        a new collection NAME_esans_STAMP and then points the alias --collection at it and drops the one it \
+        replaced, so readers never see a half-written collection. Needs the gRPC C library at run time \
+        (Debian: libgrpc29; or ESANS_LIBGRPC=FILE). `esans serve --backend milvus` answers from it.
         """)
 
     @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
     @Option(help: "npy or safetensors.") var format = "npy"
     @Option(help: "Output directory (default: RUN/embeddings).") var output: String?
     @Option(help: "MSAC directory (semantic_ids.tsv, msac.safetensors) whose item semantic IDs to export.") var msac: String?
-    @Option(help: "Where to: files (--format into --output) or pgvector (a PostgreSQL table).") var to = "files"
+    @Option(help: "Where to: files (--format into --output), pgvector (a PostgreSQL table) or milvus (a Milvus collection).") var to = "files"
     @Option(help: "pgvector: libpq connection string, e.g. postgresql://user@127.0.0.1:5432/db (empty: the PG* variables).") var dsn = ""
     @Option(help: "pgvector: table to write (replaced atomically if it exists).") var table = "esans_items"
-    @Option(help: "pgvector: vector index on inner product: flat (none, exact scan), hnsw or ivfflat.") var index = "hnsw"
-    @Option(help: "pgvector: hash partitions by primary code when the items have semantic IDs (0: one plain table).") var partitions = 16
-    @Option(help: "pgvector: ivfflat lists per partition (default: square root of the rows per partition).") var ivfLists: Int?
-    @Option(help: "pgvector: rows sent per COPY batch.") var batchRows = PGVectorExport.defaultBatchRows
+    @Option(help: "milvus: the server's gRPC address, host:port.") var address = "127.0.0.1:19530"
+    @Option(help: "milvus: the alias to point at the new collection (its previous collection is dropped).") var collection = "esans_items"
+    @Option(help: "Vector index on inner product: flat (exact scan), hnsw, or ivfflat (pgvector) / ivf-flat (milvus).") var index = "hnsw"
+    @Option(help: "With semantic IDs: pgvector hash partitions by primary code (0: one plain table); milvus partitions of the partition key primary_code (0: no partition key).") var partitions = 16
+    @Option(help: "ivfflat lists per partition (pgvector; default: square root of the rows per partition) or IVF_FLAT nlist (milvus; default: square root of the rows per partition).") var ivfLists: Int?
+    @Option(help: "Rows sent per COPY batch (pgvector, default \(PGVectorExport.defaultBatchRows)) or Insert call (milvus, default \(MilvusExport.defaultBatchRows)).") var batchRows: Int?
 
     func validate() throws {
         guard format == "npy" || format == "safetensors" else {
             throw ValidationError("--format must be npy or safetensors, not '\(format)'")
         }
-        guard to == "files" || to == "pgvector" else {
-            throw ValidationError("--to must be files or pgvector, not '\(to)' (Milvus is not supported yet)")
+        guard to == "files" || to == "pgvector" || to == "milvus" else {
+            throw ValidationError("--to must be files, pgvector or milvus, not '\(to)'")
         }
-        guard to == "pgvector" else {
-            if !dsn.isEmpty { throw ValidationError("--dsn goes with --to pgvector") }
-            return
-        }
+        if to != "pgvector" && !dsn.isEmpty { throw ValidationError("--dsn goes with --to pgvector") }
+        if let ivfLists, ivfLists < 1 { throw ValidationError("--ivf-lists must be at least 1, got \(ivfLists)") }
+        if let batchRows, batchRows < 1 { throw ValidationError("--batch-rows must be at least 1, got \(batchRows)") }
+        if to == "milvus" { return try validateMilvus() }
+        guard to == "pgvector" else { return }
         if output != nil { throw ValidationError("--output goes with --to files; --to pgvector writes --table") }
         if let why = PGVectorSchema.validateName(table) { throw ValidationError("--table: \(why)") }
         guard PGVectorIndexKind(rawValue: index) != nil else {
             throw ValidationError("--index must be flat, hnsw or ivfflat, not '\(index)'")
         }
         guard (0...1024).contains(partitions) else { throw ValidationError("--partitions must be in 0...1024, got \(partitions)") }
-        if let ivfLists, ivfLists < 1 { throw ValidationError("--ivf-lists must be at least 1, got \(ivfLists)") }
-        guard batchRows >= 1 else { throw ValidationError("--batch-rows must be at least 1, got \(batchRows)") }
     }
 
     func run() throws {
@@ -76,6 +85,10 @@ struct ExportCommand: ParsableCommand {
         }
         if to == "pgvector" {
             try exportPGVector(run: run.run, codes: codes)
+            return
+        }
+        if to == "milvus" {
+            try exportMilvus(run: run.run, codes: codes)
             return
         }
         let extra = Array(run.run.itemIDs.externalIDs.dropFirst(ds.numItems))
@@ -118,7 +131,8 @@ extension ExportCommand {
         let ids = (0..<ds.numItems).map { ds.items[$0] }
         let rows = PGVectorExport.Rows(ids: ids, vectors: run.items, primary: codes?.primary, secondary: codes?.secondary)
         let db = try PostgresConnection(dsn: dsn)
-        let t = try PGVectorExport.run(rows, schema: schema, info: info, connection: db, batchRows: batchRows)
+        let t = try PGVectorExport.run(rows, schema: schema, info: info, connection: db,
+                                      batchRows: batchRows ?? PGVectorExport.defaultBatchRows)
         let layout = schema.partitions > 0 ? ", \(schema.partitions) hash partitions by primary_code" : ""
         let kind = schema.index == .ivfflat ? "ivfflat, \(schema.ivfLists) lists" : schema.index.rawValue
         let semantic = codes.map { " with semantic IDs (kp \($0.kp), ks \($0.ks))" } ?? " without semantic IDs"

@@ -19,6 +19,10 @@ struct ServeCommand: ParsableCommand {
         pgvector` ("index": "vectordb", the default then): the server computes the user vector itself \
         and asks the database for the nearest items (k plus the excluded ones, then drops those). The \
         table must hold this run's items (checked at startup and on reload). Needs libpq at run time.
+
+        --backend milvus does the same with a Milvus collection (the alias --collection written by `esans \
+        export --to milvus`) on the server of --address, over gRPC; --ef-search is HNSW's ef and --probes \
+        IVF_FLAT's nprobe. Needs the gRPC C library at run time (Debian: libgrpc29).
         """)
 
     @Option(name: .customLong("run"), help: "Run directory written by `esans train`.") var runDirectory: String
@@ -29,18 +33,24 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest k a request may ask for.") var maxK = 1000
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Kernel threads (0 = all cores).") var threads = 0
-    @Option(help: "Where item search runs by default: local (exact, or --index) or pgvector (--dsn, --table).") var backend = "local"
+    @Option(help: "Where item search runs by default: local (exact, or --index), pgvector (--dsn, --table) or milvus (--address, --collection).") var backend = "local"
     @Option(help: "pgvector: libpq connection string (empty: the PG* variables).") var dsn = ""
     @Option(help: "pgvector: table written by `esans export --to pgvector`.") var table = "esans_items"
-    @Option(help: "pgvector: hnsw.ef_search (raised to k plus the excluded items, up to 1000).") var efSearch = 100
-    @Option(help: "pgvector: ivfflat.probes.") var probes = 10
+    @Option(help: "milvus: the server's gRPC address, host:port.") var address = "127.0.0.1:19530"
+    @Option(help: "milvus: the collection (alias) written by `esans export --to milvus`.") var collection = "esans_items"
+    @Option(help: "pgvector: hnsw.ef_search; milvus: HNSW ef (raised to k plus the excluded items; pgvector up to 1000).") var efSearch = 100
+    @Option(help: "pgvector: ivfflat.probes; milvus: IVF_FLAT nprobe.") var probes = 10
     @Option(help: "pgvector: idle database connections kept open.") var dbConnections = 4
 
     func validate() throws {
-        guard backend == "local" || backend == "pgvector" else {
-            throw ValidationError("--backend must be local or pgvector, not '\(backend)'")
+        guard backend == "local" || backend == "pgvector" || backend == "milvus" else {
+            throw ValidationError("--backend must be local, pgvector or milvus, not '\(backend)'")
         }
-        if backend == "local" && !dsn.isEmpty { throw ValidationError("--dsn goes with --backend pgvector") }
+        if backend != "pgvector" && !dsn.isEmpty { throw ValidationError("--dsn goes with --backend pgvector") }
+        if backend == "milvus" {
+            if let why = MilvusSchema.validateName(collection) { throw ValidationError("--collection: \(why)") }
+            if let why = ExportCommand.addressProblem(address) { throw ValidationError("--address: \(why)") }
+        }
         if let why = PGVectorSchema.validateName(table) { throw ValidationError("--table: \(why)") }
         guard (1...PGVectorIndex.maxEfSearch).contains(efSearch) else {
             throw ValidationError("--ef-search must be in 1...\(PGVectorIndex.maxEfSearch), got \(efSearch)")
@@ -97,6 +107,9 @@ extension ServeCommand {
         if backend == "pgvector" {
             let (dsn, table, ef, probes, idle) = (dsn, table, efSearch, probes, dbConnections)
             external = { try PGVectorIndex(dsn: dsn, table: table, run: $0, efSearch: ef, probes: probes, maxIdle: idle) }
+        } else if backend == "milvus" {
+            let (address, name, ef, probes) = (address, collection, efSearch, probes)
+            external = { try MilvusIndex(address: address, name: name, run: $0, ef: ef, nprobe: probes) }
         } else {
             external = nil
         }

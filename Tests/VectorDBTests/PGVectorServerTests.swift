@@ -10,22 +10,10 @@ import Serving
 struct PGVectorServerTests {
     let dsn = ProcessInfo.processInfo.environment["ESANS_TEST_PG_DSN"] ?? ""
 
-    /// `n` unit vectors of dimension `d` from a fixed generator.
-    static func vectors(_ n: Int, _ d: Int, seed: UInt64) -> Matrix {
-        var rng = SplitMix(seed)
-        let m = Matrix(rows: n, cols: d)
-        for i in 0..<n {
-            var norm: Float = 0
-            for j in 0..<d { let x = Float(rng.next() % 2001) / 1000 - 1; m[i, j] = x; norm += x * x }
-            for j in 0..<d { m.row(i)[j] /= norm.squareRoot() }
-        }
-        return m
-    }
-
     @Test(arguments: [(PGVectorIndexKind.flat, 4), (.flat, 0), (.hnsw, 3), (.ivfflat, 0)])
     func exportThenSearchGivesTheExactAnswer(kind: PGVectorIndexKind, partitions: Int) throws {
         let n = 300, d = 8
-        let m = Self.vectors(n, d, seed: 11)
+        let m = VectorDBFixtures.vectors(n, d, seed: 11)
         // Ids that need escaping in COPY.
         let ids = (0..<n).map { $0 % 50 == 0 ? "id\t\($0)\\" : "item\($0)" }
         let primary = (0..<n).map { Int32($0 % 7) }, secondary = (0..<n).map { Int32($0 % 3) }
@@ -44,20 +32,13 @@ struct PGVectorServerTests {
         let index = try PGVectorIndex(pool: PostgresPool(dsn: dsn), table: table, efSearch: 200, probes: 4,
                                       itemIndex: { ids.firstIndex(of: $0) })
         #expect(index.info == info)
-        let exact = ExactIndex(items: m)
-        for q in [0, 17, 123] {
-            let query = m.rowArray(q)
-            let want = query.withUnsafeBufferPointer { qb in [Int32]().withUnsafeBufferPointer { exact.search(qb, k: 20, excluding: $0) } }
-            let got = try index.nearest(query, limit: 20)
-            #expect(got.map(\.item) == want.map(\.item))
-            for (g, w) in zip(got, want) { #expect(abs(g.score - w.score) < 1e-5) }
-        }
+        try VectorDBFixtures.expectExactAnswers(of: index, items: m)
         try db.execute("DROP TABLE \"\(table)\"")
     }
 
     @Test func aFailedExportLeavesTheOldTable() throws {
         let n = 20, d = 4, table = "esans_test_rollback"
-        let m = Self.vectors(n, d, seed: 5)
+        let m = VectorDBFixtures.vectors(n, d, seed: 5)
         let ids = (0..<n).map { "i\($0)" }
         let schema = PGVectorSchema(table: table, dimension: d, index: .flat, partitions: 0, hasCodes: false, ivfLists: 1)
         let info = PGVectorTableInfo(items: n, dimension: d, dataFingerprint: "fp", run: "test", index: .flat, partitions: 0)
@@ -73,18 +54,5 @@ struct PGVectorServerTests {
         #expect(try db.query("SELECT to_regclass('\(table)_esans_new') IS NULL").first?.first == "t")
         try db.execute("DROP TABLE \"\(table)\"")
         #expect(throws: VectorDBError.self) { try PGVectorIndex(pool: PostgresPool(dsn: dsn), table: table, efSearch: 10, probes: 1, itemIndex: { _ in 0 }) }
-    }
-}
-
-/// A small deterministic generator for the fixtures above.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -7,13 +7,13 @@ import TestSupport
 /// password), and with `ESANS_TEST_PG_DSN` a real export.
 @Suite(.serialized) struct VectorDBCLITests {
     @Test(arguments: [
-        (["export", "--run", "R", "--to", "milvus"], "--to must be files or pgvector"),
+        (["export", "--run", "R", "--to", "faiss"], "--to must be files, pgvector or milvus"),
         (["export", "--run", "R", "--to", "pgvector", "--table", "Bad-Name"], "--table"),
         (["export", "--run", "R", "--to", "pgvector", "--index", "annoy"], "--index must be flat, hnsw or ivfflat"),
         (["export", "--run", "R", "--to", "pgvector", "--partitions", "-1"], "--partitions"),
         (["export", "--run", "R", "--to", "pgvector", "--output", "O"], "--output goes with --to files"),
         (["export", "--run", "R", "--dsn", "host=x"], "--dsn goes with --to pgvector"),
-        (["serve", "--run", "R", "--backend", "milvus"], "--backend must be local or pgvector"),
+        (["serve", "--run", "R", "--backend", "faiss"], "--backend must be local, pgvector or milvus"),
         (["serve", "--run", "R", "--dsn", "host=x"], "--dsn goes with --backend pgvector"),
         (["serve", "--run", "R", "--backend", "pgvector", "--ef-search", "0"], "--ef-search"),
     ])
