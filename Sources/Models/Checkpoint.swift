@@ -43,16 +43,35 @@ public enum Checkpoint {
                 if p.sparse { file.add(name: "adam.row_step/" + p.name, int32: p.rowStep) }
             }
         }
+        try finish(&file, config: model.config, numUsers: model.numUsers, numItems: model.numItems,
+                   step: optimizer?.step, metadata: metadata, to: url)
+    }
+
+    /// Writes the model of `config` whose parameters are `tables` (name and value, e.g.
+    /// `user.embedding` and `item.embedding` of an ID-only model), as ``save(model:optimizer:metadata:extras:to:)``
+    /// writes that model without optimiser: for a caller that holds the tables alone (the
+    /// distributed trainer's gather), since a ``TwoTowerModel`` keeps a gradient and two
+    /// moments beside every table, four times its memory.
+    public static func save(config: ModelConfig, numUsers: Int, numItems: Int, tables: [(name: String, value: Matrix)],
+                            metadata: [String: String], to url: URL) throws {
+        var file = SafeTensorsFile()
+        for t in tables { file.add(name: t.name, matrix: t.value) }
+        try finish(&file, config: config, numUsers: numUsers, numItems: numItems, step: nil, metadata: metadata, to: url)
+    }
+
+    /// Adds the metadata every checkpoint carries and writes `file`.
+    private static func finish(_ file: inout SafeTensorsFile, config: ModelConfig, numUsers: Int, numItems: Int, step: Int?,
+                               metadata: [String: String], to url: URL) throws {
         var meta = metadata
         meta["esans.format"] = formatVersion
         // Sorted keys: the same model gives the same bytes in every process (a plain encoder
         // orders keyed containers by the per-process hash seed).
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        meta["esans.model_config"] = String(decoding: try encoder.encode(model.config), as: UTF8.self)
-        meta["esans.num_users"] = String(model.numUsers)
-        meta["esans.num_items"] = String(model.numItems)
-        if let optimizer { meta["esans.step"] = String(optimizer.step) }
+        meta["esans.model_config"] = String(decoding: try encoder.encode(config), as: UTF8.self)
+        meta["esans.num_users"] = String(numUsers)
+        meta["esans.num_items"] = String(numItems)
+        if let step { meta["esans.step"] = String(step) }
         file.metadata = meta
         try file.write(to: url)
     }

@@ -54,7 +54,7 @@ struct DemoCommand: ParsableCommand {
         let compare = data + ["--samplers", Self.samplers.joined(separator: ","), "--regime", "production", "--semantic-ids", msac + "/semantic_ids.tsv",
                               "--seeds", "1", "--seed", String(seed), "--epochs", String(epochs), "--dim", String(dim), "--output", compareDir]
         print("\n== 2. UNS, DNS and ESANS at a matched budget: \(binary) compare \(compare.joined(separator: " ")) ==")
-        var compareCommand = try CompareCommand.parse(compare)
+        let compareCommand = try CompareCommand.parse(compare)
         try compareCommand.run()
 
         // The run to serve: the best validation Recall@50 (the test split never chooses).

@@ -139,22 +139,31 @@ public final class DistributedRun {
         final["learning_rate"] = nil
         let cutoffs = evaluation.evaluator.cutoffs
         let rows = Matrix(rows: dataset.numUsers, cols: 2 * cutoffs.count)
-        let result = evaluation.run(perUser: rows)
-        for (k, x) in result.values { final[k] = x }
+        var vectors: (users: Matrix, items: Matrix)?
+        do {
+            let result = evaluation.run(perUser: rows)
+            for (k, x) in result.values { final[k] = x }
+            vectors = result.vectors
+        }
         let trainTimes = log.epochs.compactMap { $0["train_seconds"] }.sorted()
         final["epochs_trained"] = Double(log.epochs.count)
         final["train_seconds_total"] = trainTimes.reduce(0, +)
         final["median_epoch_seconds"] = trainTimes.isEmpty ? 0 : trainTimes[trainTimes.count / 2]
         log.final = final
-        // The model's tables, on rank 0 alone (which writes them).
-        let model = trainer.gatherModel(here: comm.isRoot)
-        if let model, let (u, v) = result.vectors {
+        // Rank 0 writes: the vectors first (then released), then the tables, gathered on it alone
+        // (as the model file's two tensors, without building a model beside them).
+        if comm.isRoot, let (u, v) = vectors {
             try PerUserMetrics(rows: rows, cutoffs: cutoffs).write(to: url(RunFiles.perUserTest))
-            try Checkpoint.save(model: model, optimizer: nil, metadata: provenance.metadata.merging([
-                "esans.epoch": String(log.epochs.count), "esans.seed": String(tc.seed), "esans.dataset": dataset.name,
-                "esans.virtual_shards": String(shardCount),
-            ]) { _, b in b }, to: url(RunFiles.checkpoint))
             try EmbeddingExport.write(users: u, items: v, dataset: dataset, to: url(RunFiles.embeddings))
+        }
+        vectors = nil
+        if let tables = trainer.gatherTables(here: comm.isRoot) {
+            try Checkpoint.save(config: config.model, numUsers: dataset.numUsers, numItems: dataset.numItems,
+                                tables: [(trainer.users.name, tables.users), (trainer.items.name, tables.items)],
+                                metadata: provenance.metadata.merging([
+                                    "esans.epoch": String(log.epochs.count), "esans.seed": String(tc.seed), "esans.dataset": dataset.name,
+                                    "esans.virtual_shards": String(shardCount),
+                                ]) { _, b in b }, to: url(RunFiles.checkpoint))
         }
         // Peak memory of each rank over the whole run (the final gather, evaluation and writes included).
         log.info["peak_rss_bytes_per_rank"] = comm.allGather([PeakMemory.residentBytes()]).map(String.init).joined(separator: ",")

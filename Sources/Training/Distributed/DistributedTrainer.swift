@@ -241,6 +241,17 @@ public final class DistributedTrainer: @unchecked Sendable {
     /// A single-process model holding the gathered tables (every rank calls it).
     public func gatherModel() -> TwoTowerModel { gatherModel(here: true)! }
 
+    /// The gathered user and item tables (rows as trained) on this rank when `here`, else
+    /// nil (this rank only sends its shards); every rank calls it.
+    public func gatherTables(here: Bool) -> (users: Matrix, items: Matrix)? {
+        let u = here ? Matrix(rows: users.vocabulary, cols: users.dim) : nil
+        let v = here ? Matrix(rows: items.vocabulary, cols: items.dim) : nil
+        gather(users, into: u)
+        gather(items, into: v)
+        guard let u, let v else { return nil }
+        return (u, v)
+    }
+
     /// The gathered model on this rank when `here`, else nil (this rank only sends its
     /// shards); every rank calls it, rank 0 alone needing the model to write it.
     public func gatherModel(here: Bool) -> TwoTowerModel? {
