@@ -9,8 +9,10 @@ import Codebooks
 public enum SamplerFactory {
     /// The sampler `config.sampler` for `dataset`. Notes about what was loaded (e.g. ignored
     /// semantic IDs) go to `notes`. Every sampler whose proposal is not uniform attaches logQ
-    /// to its negatives exactly when `config.logQCorrection` is on.
-    public static func make(_ config: TrainConfig, context: SamplingContext, dataset: Dataset, notes: inout [String]) throws -> NegativeSampler {
+    /// to its negatives exactly when `config.logQCorrection` is on. `dataFingerprint`: the
+    /// whole data's fingerprint when `dataset` is an MPI rank's part of it (nil: `dataset`'s).
+    public static func make(_ config: TrainConfig, context: SamplingContext, dataset: Dataset, dataFingerprint: String? = nil,
+                            notes: inout [String]) throws -> NegativeSampler {
         let logQ = config.logQCorrection
         switch config.sampler {
         case .esans:
@@ -31,7 +33,7 @@ public enum SamplerFactory {
                 notes.append("esans: easy clusters weighted by primary-centroid distance from \(model.url.lastPathComponent)")
                 // Codes are matched by item id, so a fit on other data (another split seed, or
                 // `esans cluster assign`'s IDs beside a copy of the fit) is usable: say so.
-                if let fitted = model.dataFingerprint, case let here = dataset.fingerprint, fitted != here {
+                if let fitted = model.dataFingerprint, case let here = dataFingerprint ?? dataset.fingerprint, fitted != here {
                     notes.append("esans: \(model.url.path) was fit on other data or another split (fingerprint \(fitted), this data \(here)); its codes are matched by item id")
                 }
             } else {

@@ -26,7 +26,7 @@ struct ClusterRefreshTests {
         let result = try MSACPipeline(config: c).run(dataset: ds, itemFile: nil, kgFile: nil, linkFile: nil)
         try MSACOutput.write(result, settings: MSACSettings(modalities: c.modalities, imports: [], images: nil, kp: 6, ks: 3, dim: 8, alignEpochs: c.alignEpochs,
                                                             seed: seed, structuredFields: [], data: data.path),
-                             itemIDs: ds.items.externalIDs, to: msac)
+                             itemIDs: ds.items.externalIDs, dataFingerprint: ds.fingerprint, to: msac)
         var t = TrainConfig()
         t.epochs = 5; t.batchSize = 32; t.sharedNegatives = 16; t.evalEvery = 5; t.validationFraction = 0; t.seed = seed
         t.loss = LossConfig(kind: .softmax)

@@ -41,6 +41,28 @@ import TestSupport
         #expect(header.metadata[RunProvenance.dataKey] == loaded.fingerprint)
     }
 
+    @Test func esansWithAnMSACFitTrainsOnEachRanksPart() throws {
+        // The fit beside the semantic IDs records a data fingerprint, which the sampler
+        // compares with the whole data's (a rank's part has none of its own).
+        let tmp = TempDir()
+        var c = try ClusterRefreshTests.setUp(tmp)
+        c.training.refreshClusters = 0
+        c.training.esans = .paperDraws
+        c.training.virtualShards = 4
+        c.training.epochs = 2
+        c.training.evalEvery = 2
+        let whole = try DistributedRunTests.run(c, in: tmp.file("lightgcn"), ranks: 1)
+        let sharded = tmp.file("sharded")
+        _ = try ShardWriter.write(try DatasetLoader.load(path: c.data.path, options: LoadOptions(format: .lightgcn)), shards: 4, to: sharded)
+        c.data = RunConfig.DataSource(path: sharded.path)
+        c.data.format = .sharded
+        for ranks in [1, 2] {
+            let log = try DistributedRunTests.run(c, in: tmp.file("p\(ranks)"), ranks: ranks)
+            #expect(DistributedRunTests.untimed(log) == DistributedRunTests.untimed(whole), "\(ranks) ranks")
+            #expect(try DistributedRunTests.modelRows(tmp.file("p\(ranks)")) == DistributedRunTests.modelRows(tmp.file("lightgcn")))
+        }
+    }
+
     @Test func aSampleOfUsersIsEvaluatedTheSameOnAnyRankCount() throws {
         let tmp = TempDir()
         var c = try Self.shardedConfig(tmp)

@@ -63,7 +63,7 @@ public final class DistributedRun {
         let provenance = try RunProvenance(config: config, computingInputsFor: data.fingerprint)
         var notes: [String] = []
         let sampler = try SamplerFactory.make(tc, context: SamplingContext(train: dataset.train, itemCounts: data.itemCounts),
-                                              dataset: dataset, notes: &notes)
+                                              dataset: dataset, dataFingerprint: data.fingerprint, notes: &notes)
         for n in notes { observe(.note(n)) }
         let trainer = DistributedTrainer(dataset: dataset, config: config, sampler: sampler, comm: comm, shardCount: shardCount,
                                          dataFingerprint: data.fingerprint)
