@@ -109,8 +109,7 @@ public final class DistributedRun {
             var entry: [String: Double] = ["epoch": Double(e), "loss": stats.loss, "train_seconds": stats.seconds,
                                            "false_negative_rate": stats.falseNegativeRate,
                                            "learning_rate": Double(trainer.learningRate(epoch: e, step: 0)),
-                                           "bytes_moved": Double(stats.bytesMoved), "bytes_per_step": Double(stats.bytesMoved) / Double(stats.steps),
-                                           "peak_rss_bytes_max": Double(stats.peakResidentBytes.max() ?? 0)]
+                                           "bytes_moved": Double(stats.bytesMoved), "bytes_per_step": Double(stats.bytesMoved) / Double(stats.steps)]
             for (r, b) in stats.peakResidentBytes.enumerated() { entry["peak_rss_bytes_rank\(r)"] = Double(b) }
             var metrics: RankingMetrics? = nil
             var evalSeconds = 0.0

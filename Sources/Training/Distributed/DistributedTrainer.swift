@@ -239,7 +239,12 @@ public final class DistributedTrainer: @unchecked Sendable {
     }
 
     /// A single-process model holding the gathered tables (every rank calls it).
-    public func gatherModel() -> TwoTowerModel { gatherModel(here: true)! }
+    public func gatherModel() -> TwoTowerModel {
+        let model = TwoTowerModel(config: modelConfig, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: config.seed)
+        gather(users, into: model.userTower.embedding!.table.value)
+        gather(items, into: model.itemTower.embedding!.table.value)
+        return model
+    }
 
     /// The gathered user and item tables (rows as trained) on this rank when `here`, else
     /// nil (this rank only sends its shards); every rank calls it.
@@ -252,15 +257,6 @@ public final class DistributedTrainer: @unchecked Sendable {
         return (u, v)
     }
 
-    /// The gathered model on this rank when `here`, else nil (this rank only sends its
-    /// shards); every rank calls it, rank 0 alone needing the model to write it.
-    public func gatherModel(here: Bool) -> TwoTowerModel? {
-        let model = here ? TwoTowerModel(config: modelConfig, numUsers: dataset.numUsers, numItems: dataset.numItems, seed: config.seed) : nil
-        gather(users, into: model?.userTower.embedding!.table.value)
-        gather(items, into: model?.itemTower.embedding!.table.value)
-        return model
-    }
-
     /// The user and item vectors of the model (its rows L2-normalised, the same arithmetic as
     /// the ID-only towers' forward pass) on every rank, with one copy of each table: what
     /// an evaluation needs, without the model (every rank calls it).
@@ -269,16 +265,9 @@ public final class DistributedTrainer: @unchecked Sendable {
     /// ``gatherVectors()`` on this rank when `here`, else nil (this rank only sends its
     /// shards); every rank calls it.
     public func gatherVectors(here: Bool) -> (users: Matrix, items: Matrix)? {
-        func normalised(_ table: ShardedEmbeddingTable) -> Matrix? {
-            let m = here ? Matrix(rows: table.vocabulary, cols: table.dim) : nil
-            gather(table, into: m)
-            guard let m else { return nil }
-            var norms: [Float] = []
-            L2NormalizeLayer.forward(m, rows: m.rows, into: m, norms: &norms)
-            return m
-        }
-        let u = normalised(users), v = normalised(items)
-        guard let u, let v else { return nil }
-        return (u, v)
+        guard let tables = gatherTables(here: here) else { return nil }
+        var norms: [Float] = []
+        for m in [tables.users, tables.items] { L2NormalizeLayer.forward(m, rows: m.rows, into: m, norms: &norms) }
+        return tables
     }
 }
